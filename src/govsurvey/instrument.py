@@ -1,0 +1,153 @@
+"""The questionnaire instrument: items, constructs, wording, keys and labels, from YAML."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govsurvey.errors import InputError
+from govsurvey.schema import load_yaml
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    construct: str
+    zh: str
+    en: str
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Construct:
+    code: str
+    role: str  # cause | problem | outcome
+    name: dict  # {"zh": ..., "en": ...}
+    items: tuple
+
+
+@dataclass(frozen=True)
+class AttentionCheck:
+    code: str
+    zh: str
+    en: str
+    expected: int
+
+
+@dataclass(frozen=True)
+class Demographic:
+    code: str
+    zh: str
+    en: str
+    options: tuple = ()  # of {"zh", "en"}; empty when the street supplies them
+    options_from: str | None = None
+
+
+@dataclass
+class Instrument:
+    id: str
+    title: dict
+    language: str
+    scale_min: int
+    scale_max: int
+    labels: dict  # scale point -> {"zh", "en"}
+    constructs: dict  # code -> Construct
+    attention_checks: tuple
+    matrices: tuple  # of {"stem": {...}, "rows": [codes]}
+    demographics: tuple
+    personal_questions: tuple
+    metadata: dict  # role -> {"header", "personal"}
+    source: str = ""
+    items: dict = field(default_factory=dict)  # code -> Item, in questionnaire order
+
+    @property
+    def item_codes(self):
+        return list(self.items)
+
+    @property
+    def reverse_items(self):
+        return [c for c, item in self.items.items() if item.reverse]
+
+    @property
+    def scale_points(self):
+        return list(range(self.scale_min, self.scale_max + 1))
+
+    def reverse_score(self, values):
+        """Reverse-key on this instrument's scale: max + min - x."""
+        return self.scale_max + self.scale_min - values
+
+    def demographic_options(self, demographic, street=None):
+        """Answer options of a demographic question; the street supplies community names."""
+        if demographic.options_from == "street.communities":
+            if not street or not street.get("communities"):
+                raise InputError(
+                    self.source,
+                    f"demographic '{demographic.code}' takes its options from the street's "
+                    "communities, but the street has none.",
+                    "list the street's communities under streets.<id>.communities in config.yaml.",
+                )
+            return tuple({"zh": c["zh"], "en": c["en"]} for c in street["communities"])
+        return demographic.options
+
+
+def load_instrument(path):
+    """Load and check an instrument file; errors name the file and the fix."""
+    data = load_yaml(path, "instrument.schema.yaml")
+    source = str(path)
+    labels = {int(k): v for k, v in data["scale"]["labels"].items()}
+    scale_min, scale_max = data["scale"]["min"], data["scale"]["max"]
+    if sorted(labels) != list(range(scale_min, scale_max + 1)):
+        raise InputError(
+            source,
+            f"scale labels are given for points {sorted(labels)}, "
+            f"but the scale runs from {scale_min} to {scale_max}.",
+            "give exactly one label per scale point.",
+        )
+    constructs, items = {}, {}
+    for code, spec in data["constructs"].items():
+        construct_items = []
+        for raw in spec["items"]:
+            if raw["code"] in items:
+                raise InputError(source, f"item code {raw['code']} is used twice.", "make item codes unique.")
+            item = Item(raw["code"], code, raw["zh"], raw["en"], raw.get("reverse", False))
+            items[item.code] = item
+            construct_items.append(item)
+        constructs[code] = Construct(code, spec["role"], spec["name"], tuple(construct_items))
+    checks = tuple(AttentionCheck(**c) for c in data["attention_checks"])
+    for check in checks:
+        if check.expected not in labels:
+            raise InputError(
+                source,
+                f"attention check {check.code} expects {check.expected}, which is not on the scale.",
+                f"use a value from {scale_min} to {scale_max}.",
+            )
+    known = set(items) | {c.code for c in checks}
+    placed = [row for m in data["matrices"] for row in m["rows"]]
+    unknown = [r for r in placed if r not in known]
+    missing = [c for c in known if c not in placed]
+    if unknown or missing or len(placed) != len(set(placed)):
+        raise InputError(
+            source,
+            "matrices must place every item and attention check exactly once "
+            f"(unknown: {unknown or 'none'}; not placed: {sorted(missing) or 'none'}).",
+            "fix the rows lists under 'matrices'.",
+        )
+    ordered = {code: items[code] for code in placed if code in items}
+    demographics = tuple(
+        Demographic(d["code"], d["zh"], d["en"], tuple(d.get("options", ())), d.get("options_from"))
+        for d in data["demographics"]
+    )
+    return Instrument(
+        id=data["id"],
+        title=data["title"],
+        language=data["language"],
+        scale_min=scale_min,
+        scale_max=scale_max,
+        labels=labels,
+        constructs=constructs,
+        attention_checks=checks,
+        matrices=tuple(data["matrices"]),
+        demographics=demographics,
+        personal_questions=tuple(data["personal_questions"]),
+        metadata=data["metadata"],
+        source=source,
+        items=ordered,
+    )
