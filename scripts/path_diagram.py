@@ -1,0 +1,18 @@
+# Rule path_diagram: causes -> problems -> outcome with standardized coefficients.
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+
+import pandas as pd
+
+from govsurvey.figures import path_diagram
+from govsurvey.instrument import load_instrument
+
+path_diagram(
+    pd.read_csv(snakemake.input.params),
+    load_instrument(snakemake.input.instrument),
+    snakemake.params.language,
+    snakemake.output.png,
+    snakemake.output.svg,
+    alpha=snakemake.params.alpha,
+)

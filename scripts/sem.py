@@ -1,0 +1,18 @@
+# Rule sem: ML fit of the structural model; lavaan-shaped parameter table, fit, R², admissibility.
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+
+from pathlib import Path
+
+import pandas as pd
+
+from govsurvey.io import write_json, write_table
+from govsurvey.sem import fit_sem
+
+scored = pd.read_parquet(snakemake.input.scored)
+fit = fit_sem(Path(snakemake.input.model).read_text(encoding="utf-8"), scored, log=print)
+write_table(fit.params, snakemake.output.params, snakemake.output.params_parquet)
+write_json(fit.fit, snakemake.output.fit)
+write_table(pd.DataFrame(fit.r2), snakemake.output.r2)
+write_json(fit.admissibility, snakemake.output.admissibility)

@@ -1,0 +1,26 @@
+# Shared helpers: config checked against workflow/schemas/config.schema.yaml, paths per street.
+from govsurvey.config import check_config
+
+check_config(config, source=workflow.configfiles[-1] if workflow.configfiles else "config")
+
+STREETS = list(config["streets"])
+REPORT_STREET = config["report"]["street"]
+
+
+wildcard_constraints:
+    street="|".join(STREETS),
+
+
+def raw_export(wildcards):
+    return config["streets"][wildcards.street]["raw_export"]
+
+
+def street_config(wildcards):
+    return config["streets"][wildcards.street]
+
+
+def all_outputs():
+    outputs = expand("results/{street}/sem/params.csv", street=STREETS)
+    outputs += expand("results/{street}/figures/path_diagram.png", street=STREETS)
+    outputs += expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"])
+    return outputs

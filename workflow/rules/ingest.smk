@@ -1,0 +1,19 @@
+rule ingest:
+    input:
+        export=raw_export,
+        instrument=config["study"]["instrument"],
+    output:
+        responses="results/{street}/ingest/responses.parquet",
+        report="results/{street}/ingest/ingest_report.json",
+    log:
+        "results/{street}/logs/ingest.log",
+    params:
+        street=street_config,
+        salt_file=config["ingest"]["salt_file"],
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/ingest.py"
