@@ -32,7 +32,8 @@ def _duplicates(responses, answer_columns):
     if "ip_hash" not in responses:
         return pd.Series(False, index=responses.index)
     order = responses.sort_values(["submitted_at", "record"] if "submitted_at" in responses else ["record"])
-    key = order[["ip_hash", *answer_columns]].astype(str).agg("|".join, axis=1)
+    # One hash per row of answers (NaN-aware), so equal answer vectors compare equal.
+    key = pd.DataFrame({"ip": order["ip_hash"], "answers": pd.util.hash_pandas_object(order[answer_columns], index=False)})
     repeated = key.duplicated(keep="first") & order["ip_hash"].notna()
     return repeated.reindex(responses.index)
 

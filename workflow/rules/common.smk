@@ -1,4 +1,6 @@
 # Shared helpers: config checked against workflow/schemas/config.schema.yaml, paths per street.
+from pathlib import Path
+
 from govsurvey.config import check_config
 
 check_config(config, source=workflow.configfiles[-1] if workflow.configfiles else "config")
@@ -17,6 +19,11 @@ def raw_export(wildcards):
 
 def street_config(wildcards):
     return config["streets"][wildcards.street]
+
+
+def report_sources():
+    """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
+    return sorted(str(p) for p in Path("report").rglob("*") if p.is_file())
 
 
 def all_outputs():

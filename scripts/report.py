@@ -1,0 +1,29 @@
+# Rule report: generated inputs into a copy of report/, then render HTML and PDF.
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+
+from pathlib import Path
+
+from govsurvey.instrument import load_instrument
+from govsurvey.render import render_chapter
+from govsurvey.report import StreetResults, build_chapter_sources
+
+out_dir = Path(snakemake.output[0]).parent
+results = StreetResults(**{name: Path(snakemake.input[name]) for name in StreetResults.__annotations__})
+build_dir = build_chapter_sources(
+    results,
+    load_instrument(snakemake.input.instrument),
+    snakemake.config,
+    snakemake.params.street,
+    source_dir="report",
+    build_dir=out_dir / "build",
+)
+render_chapter(
+    build_dir,
+    formats=snakemake.params.formats,
+    engine=snakemake.params.engine,
+    out_dir=out_dir,
+    lang=snakemake.params.language,
+    log=print,
+)
