@@ -10,12 +10,12 @@ rule clean:
         scored="results/{street}/clean/scored.parquet",
     log:
         "results/{street}/logs/clean.log",
-    params:
-        screening=config["screening"],
     conda:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        screening=config["screening"],
     script:
         "../../scripts/clean.py"

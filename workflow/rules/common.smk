@@ -3,7 +3,9 @@ from pathlib import Path
 
 from govsurvey.config import check_config
 
-check_config(config, source=workflow.configfiles[-1] if workflow.configfiles else "config")
+check_config(
+    config, source=workflow.configfiles[-1] if workflow.configfiles else "config"
+)
 
 STREETS = list(config["streets"])
 REPORT_STREET = config["report"]["street"]
@@ -19,6 +21,24 @@ def raw_export(wildcards):
 
 def street_config(wildcards):
     return config["streets"][wildcards.street]
+
+
+def street_results(street):
+    """The result files of one street that the chapter reads (named as in StreetResults)."""
+    base = f"results/{street}"
+    return {
+        "ingest_report": f"{base}/ingest/ingest_report.json",
+        "screening": f"{base}/clean/screening.json",
+        "reliability": f"{base}/measure/reliability.csv",
+        "descriptives": f"{base}/measure/descriptives.csv",
+        "cfa_fit": f"{base}/measure/cfa_fit.json",
+        "sem_params": f"{base}/sem/params.csv",
+        "sem_fit": f"{base}/sem/fit.json",
+        "r2": f"{base}/sem/r2.csv",
+        "admissibility": f"{base}/sem/admissibility.json",
+        "likert_png": f"{base}/figures/likert.png",
+        "path_png": f"{base}/figures/path_diagram.png",
+    }
 
 
 def report_sources():

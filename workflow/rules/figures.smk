@@ -7,11 +7,11 @@ rule likert_chart:
         svg="results/{street}/figures/likert.svg",
     log:
         "results/{street}/logs/likert_chart.log",
-    params:
-        language=config["report"]["language"],
     conda:
         "../../envs/figures.yaml"
     threads: 1
+    params:
+        language=config["report"]["language"],
     script:
         "../../scripts/likert_chart.py"
 
@@ -25,11 +25,11 @@ rule path_diagram:
         svg="results/{street}/figures/path_diagram.svg",
     log:
         "results/{street}/logs/path_diagram.log",
-    params:
-        language=config["report"]["language"],
-        alpha=config["analysis"]["alpha"],
     conda:
         "../../envs/figures.yaml"
     threads: 1
+    params:
+        language=config["report"]["language"],
+        alpha=config["analysis"]["alpha"],
     script:
         "../../scripts/path_diagram.py"

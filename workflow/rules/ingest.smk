@@ -7,13 +7,13 @@ rule ingest:
         report="results/{street}/ingest/ingest_report.json",
     log:
         "results/{street}/logs/ingest.log",
-    params:
-        street=street_config,
-        salt_file=config["ingest"]["salt_file"],
     conda:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        street=street_config,
+        salt_file=config["ingest"]["salt_file"],
     script:
         "../../scripts/ingest.py"
