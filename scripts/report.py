@@ -16,7 +16,7 @@ build_dir = build_chapter_sources(
     load_instrument(snakemake.input.instrument),
     snakemake.config,
     snakemake.params.street,
-    source_dir="report",
+    source_dir=snakemake.params.source,
     build_dir=out_dir / "build",
 )
 render_chapter(

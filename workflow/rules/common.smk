@@ -9,6 +9,8 @@ check_config(
 
 STREETS = list(config["streets"])
 REPORT_STREET = config["report"]["street"]
+# The Quarto project sits beside the Snakefile, wherever the workflow runs (--directory).
+REPORT_SOURCE = Path(workflow.basedir) / "report"
 
 
 wildcard_constraints:
@@ -43,7 +45,7 @@ def street_results(street):
 
 def report_sources():
     """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
-    return sorted(str(p) for p in Path("report").rglob("*") if p.is_file())
+    return sorted(str(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
 
 
 def all_outputs():

@@ -12,6 +12,7 @@ rule report:
     threads: 1
     params:
         street=REPORT_STREET,
+        source=REPORT_SOURCE,
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],
         language=config["report"]["language"],

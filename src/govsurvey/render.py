@@ -1,0 +1,569 @@
+"""Render the Quarto thesis chapter to HTML and PDF.
+
+With `quarto` on PATH the project is rendered by Quarto itself. Without it, a fallback renders the
+same source with pandoc 3 (PyPI pypandoc-binary) and Typst (PyPI typst), for the Quarto subset
+written down in report/QUARTO_SUBSET.md: front matter, `{{< var >}}` from _variables.yml,
+`{{< include >}}`, `{{< pagebreak >}}`, numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
+cross-references (done by a pandoc Lua filter so that HTML and PDF share one numbering).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from govsurvey.errors import InputError
+
+FORMATS = ("html", "pdf")
+
+# CJK families in order of preference (serif first: it matches the Latin serif of the body text).
+CJK_FAMILIES = (
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Songti SC",  # macOS
+    "STSong",
+    "SimSun",  # Windows
+    "Microsoft YaHei",
+)
+# Places fonts-noto-cjk and its cousins install to; typst also scans the system font dirs itself.
+CJK_FONT_DIRS = (
+    "/usr/share/fonts/opentype/noto",  # Debian/Ubuntu fonts-noto-cjk
+    "/usr/share/fonts/noto-cjk",  # Arch
+    "/usr/share/fonts/google-noto-cjk",  # Fedora
+    "/usr/share/fonts/google-noto-serif-cjk-fonts",
+)
+LATIN_SERIF = "Libertinus Serif"  # embedded in typst, so always there
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+SHORTCODE_RE = re.compile(r"\{\{<\s*([A-Za-z_][\w-]*)\s*(.*?)\s*>\}\}")
+COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+FILTER_ERROR_RE = re.compile(r"GOVSURVEY-ERROR: ([^\n]*)")
+
+PAGEBREAK = (
+    '\n```{=html}\n<div style="page-break-after: always;"></div>\n```\n\n```{=typst}\n#pagebreak()\n```\n'
+)
+
+# Numbering, caption prefixes and cross-references for the fallback. Kept here (not in a
+# separate .lua file) so the package is self-contained; written to a temp file per render.
+CROSSREF_LUA = r"""
+local zh = false
+local L = {
+  en = { fig = "Figure", tbl = "Table", sec = "Section", delim = ": ", join = ", " },
+  zh = { fig = "图", tbl = "表", sec = "节", delim = "：", join = "、" },
+}
+local numbers = {}   -- id -> number string
+local kinds = { fig = true, tbl = true, sec = true }
+-- typst only: the chapter's absolute folder (env GOVSURVEY_DOCDIR) for relative image paths
+local docdir = nil
+
+local function fail(msg) error("GOVSURVEY-ERROR: " .. msg, 0) end
+
+local function label(kind)
+  return (zh and L.zh or L.en)[kind]
+end
+
+local function register(id, number)
+  if numbers[id] then fail("the label #" .. id .. " is used twice") end
+  numbers[id] = number
+end
+
+local function prefix_caption(caption, text)
+  local lab = pandoc.Inlines({ pandoc.Span(pandoc.Inlines(text), { class = "caption-label" }) })
+  local delim = (zh and L.zh or L.en).delim
+  lab:insert(pandoc.Str(delim))
+  if #caption.long > 0 and (caption.long[1].t == "Plain" or caption.long[1].t == "Para") then
+    local first = caption.long[1]
+    first.content = lab .. first.content
+  else
+    caption.long:insert(1, pandoc.Plain(lab))
+  end
+  return caption
+end
+
+local NBSP = "\u{A0}"  -- keeps "Table" and its number on one line
+local function reftext(kind, n)
+  if kind == "sec" and zh then return "第" .. NBSP .. n .. NBSP .. "节" end
+  return label(kind) .. NBSP .. n
+end
+
+function Pandoc(doc)
+  local lang = pandoc.utils.stringify(doc.meta.lang or "en")
+  zh = lang:sub(1, 2) == "zh"
+  docdir = os.getenv("GOVSURVEY_DOCDIR")
+
+  -- sections are numbered from the shallowest numbered heading level in the document
+  local minlevel = 99
+  doc.blocks:walk({ Header = function(h)
+    if not h.classes:includes("unnumbered") and h.level < minlevel then minlevel = h.level end
+  end })
+  local counters = {}
+  local nfig, ntbl = 0, 0
+
+  doc = doc:walk({
+    traverse = "topdown",
+    Header = function(h)
+      if h.classes:includes("unnumbered") then
+        if h.identifier:match("^sec%-") then
+          fail("heading #" .. h.identifier
+            .. " is unnumbered ({.unnumbered} or {-}), so it cannot be cross-referenced")
+        end
+        return nil
+      end
+      local depth = h.level - minlevel + 1
+      counters[depth] = (counters[depth] or 0) + 1
+      for i = depth + 1, #counters do counters[i] = nil end
+      local parts = {}
+      for i = 1, depth do parts[i] = tostring(counters[i] or 0) end
+      local number = table.concat(parts, ".")
+      if h.identifier:match("^sec%-") then register(h.identifier, number) end
+      local num = pandoc.Span(pandoc.Inlines(number), { class = "header-section-number" })
+      h.content = pandoc.Inlines({ num, pandoc.Space() }) .. h.content
+      return h
+    end,
+    Figure = function(f)
+      if not f.identifier:match("^fig%-") then return nil end
+      nfig = nfig + 1
+      register(f.identifier, tostring(nfig))
+      f.caption = prefix_caption(f.caption, reftext("fig", nfig))
+      return f
+    end,
+    Table = function(t)
+      if not t.identifier:match("^tbl%-") then return nil end
+      ntbl = ntbl + 1
+      register(t.identifier, tostring(ntbl))
+      t.caption = prefix_caption(t.caption, reftext("tbl", ntbl))
+      return t
+    end,
+  })
+
+  return doc:walk({
+    Cite = function(c)
+      local out = pandoc.Inlines({})
+      for i, cit in ipairs(c.citations) do
+        local id = cit.id
+        local kind = id:match("^(%a+)%-")
+        local lkind = kind and kind:lower()
+        if not lkind or not kinds[lkind] then
+          fail("@" .. id .. " is a citation, but the fallback renderer supports only "
+            .. "@fig-, @tbl- and @sec- cross-references")
+        end
+        local target = lkind .. id:sub(#kind + 1)
+        local n = numbers[target]
+        if not n then fail("cross-reference @" .. id .. " points to no label #" .. target) end
+        local text = cit.mode == "SuppressAuthor" and n or reftext(lkind, n)
+        if i > 1 then out:insert(pandoc.Str((zh and L.zh or L.en).join)) end
+        out:insert(pandoc.Link(pandoc.Inlines(text), "#" .. target, "", { class = "quarto-xref" }))
+      end
+      return out
+    end,
+    Image = function(img)
+      local src = img.src
+      if src:match("^%a[%w+.-]*:") then return nil end  -- data:, http: ...
+      local f = io.open(src, "rb")
+      if not f then
+        fail("image file " .. src .. " was not found (paths are relative to the chapter's folder)")
+      end
+      f:close()
+      if FORMAT == "typst" and docdir and not pandoc.path.is_absolute(src) then
+        img.src = pandoc.path.normalize(docdir .. "/" .. src)
+        return img
+      end
+      return nil
+    end,
+  })
+end
+"""
+
+
+# ---------------------------------------------------------------- source expansion
+
+
+def _flatten(mapping, prefix=""):
+    """Dotted keys of a nested mapping -> value (groups included, so errors can name them)."""
+    out = {}
+    for key, value in mapping.items():
+        dotted = f"{prefix}{key}"
+        out[dotted] = value
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+    return out
+
+
+def load_variables(project_dir) -> dict:
+    """The project's `_variables.yml` as {dotted.key: value}; {} when the file does not exist."""
+    path = Path(project_dir) / "_variables.yml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"is not valid YAML ({exc}).", "Fix the YAML syntax.") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "must be a mapping of keys to values.", "Write `key: value` lines.")
+    return _flatten(data)
+
+
+def _var_text(key, variables, where, var_path):
+    if key not in variables:
+        close = difflib.get_close_matches(
+            key, [k for k in variables if not isinstance(variables[k], dict)], n=3
+        )
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        if not var_path.exists():
+            hint = " (that file does not exist)"
+        raise InputError(
+            where,
+            f"{{{{< var {key} >}}}} names the key '{key}', which is not in {var_path}.{hint}",
+            f"Add '{key}' to {var_path.name} (or the step that writes it), or correct the key.",
+        )
+    value = variables[key]
+    if isinstance(value, dict):
+        raise InputError(
+            where,
+            f"'{key}' in {var_path} is a group of keys, not a value.",
+            f"Use one of: {', '.join(sorted(k for k in variables if k.startswith(key + '.')))}.",
+        )
+    if value is None or (isinstance(value, float) and math.isnan(value)) or isinstance(value, (list, tuple)):
+        raise InputError(
+            where,
+            f"'{key}' in {var_path} has no printable value ({value!r}).",
+            "Give it a single text or number value.",
+        )
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
+    """Text of `qmd_path` with includes inlined and `{{< var >}}` resolved.
+
+    Errors name the file and line of the shortcode. HTML comments are dropped first, so a
+    shortcode mentioned in a comment is not expanded.
+    """
+    qmd_path = Path(qmd_path).resolve()
+    if variables is None:
+        variables = load_variables(qmd_path.parent)
+    var_path = Path(var_path) if var_path else qmd_path.parent / "_variables.yml"
+    if qmd_path in _stack:
+        chain = " -> ".join(p.name for p in (*_stack, qmd_path))
+        raise InputError(_stack[-1], f"includes itself in a loop ({chain}).", "Remove the circular include.")
+    # keep the comment's line breaks so error line numbers stay right
+    text = COMMENT_RE.sub(lambda m: "\n" * m.group().count("\n"), qmd_path.read_text(encoding="utf-8"))
+
+    def where(match):
+        return f"{qmd_path} line {text.count(chr(10), 0, match.start()) + 1}"
+
+    def replace(match):
+        name, arg = match.group(1), match.group(2).strip().strip("'\"")
+        if name == "var":
+            return _var_text(arg, variables, where(match), var_path)
+        if name == "include":
+            target = (qmd_path.parent / arg).resolve()
+            if not target.is_file():
+                raise InputError(
+                    where(match),
+                    f"{{{{< include {arg} >}}}}: the file {target} does not exist.",
+                    "Create it (or run the step that writes it) or correct the path; "
+                    "paths are relative to the including file.",
+                )
+            return expand_source(target, variables, var_path, (*_stack, qmd_path))
+        if name == "pagebreak":
+            return PAGEBREAK
+        raise InputError(
+            where(match),
+            f"the shortcode {{{{< {name} >}}}} is not in the supported Quarto subset.",
+            "Use var, include or pagebreak (see report/QUARTO_SUBSET.md).",
+        )
+
+    return SHORTCODE_RE.sub(replace, text)
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def find_cjk_font(font_dirs=None, system=True):
+    """(family, font file) of the first usable CJK font, searched by typst's own font discovery.
+
+    `font_dirs` defaults to the usual Noto CJK install folders; `system=False` looks only there.
+    Raises InputError with install hints when none is found.
+    """
+    import typst
+
+    dirs = [str(d) for d in (CJK_FONT_DIRS if font_dirs is None else font_dirs) if Path(d).is_dir()]
+    fonts = typst.Fonts(include_system_fonts=system, include_embedded_fonts=False, font_paths=dirs)
+    found = {}
+    for info in fonts.fonts():
+        found.setdefault(info.family, info.path)
+    for family in CJK_FAMILIES:
+        if family in found:
+            return family, (Path(found[family]) if found[family] else None)
+    raise InputError(
+        "fonts",
+        "no Chinese (CJK) font was found for the PDF (looked for " + ", ".join(CJK_FAMILIES[:4]) + ", ...).",
+        "Install one: Debian/Ubuntu `sudo apt-get install fonts-noto-cjk`; "
+        "Fedora `google-noto-serif-cjk-fonts`; "
+        "macOS has Songti SC (or `brew install --cask font-noto-serif-cjk-sc`); Windows has SimSun.",
+    )
+
+
+# ---------------------------------------------------------------- engines
+
+
+def _pandoc_path():
+    try:
+        import pypandoc
+    except ImportError:
+        raise InputError(
+            "pandoc",
+            "the fallback renderer needs pandoc 3 from the PyPI package pypandoc-binary.",
+            "pip install pypandoc-binary (or install Quarto).",
+        ) from None
+    return pypandoc.get_pandoc_path()
+
+
+def _quarto_config(project_dir):
+    path = Path(project_dir) / "_quarto.yml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _typst_includes(config, project_dir):
+    """Text of format.typst.include-in-header entries (paths or {text:}/{file:} items)."""
+    fmt = (config.get("format") or {}).get("typst") or {}
+    parts = []
+    for entry in _as_list(fmt.get("include-in-header")):
+        if isinstance(entry, dict):
+            if "text" in entry:
+                parts.append(entry["text"])
+                continue
+            entry = entry.get("file")
+        path = Path(project_dir) / str(entry)
+        if not path.is_file():
+            raise InputError(
+                Path(project_dir) / "_quarto.yml",
+                f"include-in-header names {path}, which does not exist.",
+                "Correct the path.",
+            )
+        parts.append(path.read_text(encoding="utf-8"))
+    return parts
+
+
+def _run_pandoc(args, text, cwd, source, env=None):
+    proc = subprocess.run(
+        [_pandoc_path(), *args],
+        input=text,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+    if proc.returncode != 0:
+        found = FILTER_ERROR_RE.search(proc.stderr)
+        problem = found.group(1) + "." if found else "pandoc failed: " + proc.stderr.strip()[-1500:]
+        raise InputError(source, problem, "Fix the chapter source (see report/QUARTO_SUBSET.md).")
+    return proc
+
+
+def _render_fallback(qmd_path, formats, out_dir, lang, log):
+    try:
+        import typst
+    except ImportError:
+        raise InputError(
+            "typst",
+            "the fallback renderer needs the PyPI package typst for the PDF.",
+            "pip install typst (or install Quarto).",
+        ) from None
+
+    project_dir = qmd_path.parent
+    log(f"render: expanding includes and variables in {qmd_path.name}")
+    text = expand_source(qmd_path)
+    leftover = re.search(r"\{\{<|\?var", text)
+    if leftover:
+        raise InputError(
+            qmd_path,
+            f"an unexpanded shortcode remains near: {text[leftover.start():leftover.start() + 60]!r}",
+            "Check the shortcode syntax ({{< name args >}}).",
+        )
+    config = _quarto_config(project_dir)
+    typst_fmt = (config.get("format") or {}).get("typst") or {}
+    html_fmt = (config.get("format") or {}).get("html") or {}
+    zh = lang.lower().startswith("zh")
+    docdir = qmd_path.parent.resolve()
+    outputs = {}
+    with tempfile.TemporaryDirectory(prefix="govsurvey-render-") as tmp:
+        tmp = Path(tmp)
+        lua = tmp / "crossref.lua"
+        lua.write_text(CROSSREF_LUA, encoding="utf-8")
+        common = [
+            "--from",
+            "markdown",
+            "--standalone",
+            "--lua-filter",
+            str(lua),
+            "--metadata",
+            f"lang={lang}",
+            "--resource-path",
+            str(project_dir),
+        ]
+        if "html" in formats:
+            out = out_dir / f"{qmd_path.stem}.html"
+            args = [*common, "--to", "html5", "--embed-resources", "--mathml", "--output", str(out)]
+            for css in _as_list(html_fmt.get("css")):
+                args += ["--css", str(project_dir / css)]
+            log(f"render: html via pandoc (fallback) -> {out}")
+            _run_pandoc(args, text, project_dir, qmd_path)
+            outputs["html"] = out
+        if "pdf" in formats:
+            font_paths, fonts = [], [LATIN_SERIF]
+            if zh or CJK_RE.search(text):
+                family, path = find_cjk_font()
+                log(f"render: CJK font {family} ({path})")
+                fonts.append(family)
+                if path:
+                    font_paths.append(str(path.parent))
+            font_list = ", ".join(f'"{f}"' for f in fonts)
+            header = [
+                f"#set text(font: ({font_list},))",
+                "// captions carry their own 'Figure N:' prefix from the crossref filter",
+                "#set figure(numbering: none)",
+                *_typst_includes(config, project_dir),
+            ]
+            (tmp / "header.typ").write_text("\n".join(header) + "\n", encoding="utf-8")
+            typ = tmp / f"{qmd_path.stem}.typ"
+            anchor = Path(docdir.anchor)
+            # page options from _quarto.yml's typst format, as pandoc template metadata
+            meta = {"papersize": typst_fmt.get("papersize", "a4")}
+            meta.update({k: typst_fmt[k] for k in ("fontsize", "margin") if k in typst_fmt})
+            if zh:
+                meta["region"] = "CN"
+            (tmp / "meta.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
+            args = [
+                *common,
+                "--to",
+                "typst",
+                "--include-in-header",
+                str(tmp / "header.typ"),
+                "--metadata-file",
+                str(tmp / "meta.yaml"),
+                "--output",
+                str(typ),
+            ]
+            # typst resolves absolute image paths against its root: the filesystem anchor
+            env = {"GOVSURVEY_DOCDIR": "/" + docdir.relative_to(anchor).as_posix()}
+            _run_pandoc(args, text, project_dir, qmd_path, env)
+            out = out_dir / f"{qmd_path.stem}.pdf"
+            log(f"render: pdf via pandoc + typst (fallback) -> {out}")
+            stamp = os.environ.get("SOURCE_DATE_EPOCH")
+            try:
+                typst.compile(
+                    str(typ),
+                    output=str(out),
+                    root=str(anchor),
+                    font_paths=font_paths,
+                    **({"timestamp": int(stamp)} if stamp else {}),
+                )
+            except Exception as exc:  # typst.TypstError: keep the .typ so the problem can be found
+                kept = out_dir / f"{qmd_path.stem}.fallback.typ"
+                shutil.copy(typ, kept)
+                raise InputError(
+                    kept,
+                    f"typst could not compile the chapter: {exc}",
+                    "Look at the kept .typ file; raw typst blocks in the chapter are the usual cause.",
+                ) from None
+            outputs["pdf"] = out
+    return outputs
+
+
+def _render_quarto(qmd_path, formats, out_dir, lang, log):
+    project_dir = qmd_path.parent
+    outputs = {}
+    for fmt in formats:
+        to = "typst" if fmt == "pdf" else "html"  # Quarto's typst format writes the PDF
+        cmd = ["quarto", "render", qmd_path.name, "--to", to, "-M", f"lang:{lang}"]
+        if fmt == "pdf" and (
+            lang.lower().startswith("zh") or CJK_RE.search(qmd_path.read_text(encoding="utf-8"))
+        ):
+            try:
+                family, path = find_cjk_font()
+                cmd += ["-M", f"mainfont:{family}"] + (["-M", f"font-paths:{path.parent}"] if path else [])
+            except InputError as exc:
+                log(f"render: warning: {exc}")
+        log(f"render: {fmt} via {' '.join(cmd)}")
+        proc = subprocess.run(cmd, cwd=project_dir, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise InputError(
+                qmd_path,
+                "quarto render failed:\n" + proc.stderr.strip()[-3000:],
+                "Fix the problem quarto reports above.",
+            )
+        built = project_dir / f"{qmd_path.stem}.{fmt}"
+        if not built.exists():
+            raise InputError(
+                qmd_path,
+                f"quarto reported success but {built} is missing.",
+                "Check output-dir in _quarto.yml.",
+            )
+        out = out_dir / built.name
+        if out.resolve() != built.resolve():
+            shutil.move(str(built), str(out))
+        outputs[fmt] = out
+    return outputs
+
+
+def render_chapter(
+    project_dir, qmd="chapter.qmd", formats=FORMATS, engine="auto", out_dir=None, lang="en", log=print
+):
+    """Render `project_dir/qmd` to the given formats ("html", "pdf").
+
+    engine: "auto" (quarto when on PATH, else the fallback), "quarto" or "fallback".
+    `lang` ("en" or "zh") overrides the front matter's lang. Outputs go to `out_dir` (default: the
+    project folder). Returns {format: Path, ..., "engine": "quarto" | "fallback"}.
+    """
+    project_dir = Path(project_dir)
+    qmd_path = (project_dir / qmd).resolve()
+    if not qmd_path.is_file():
+        raise InputError(qmd_path, "the chapter source does not exist.", "Check report paths in config.yaml.")
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise InputError(
+            "report formats",
+            f"unknown format(s) {bad or formats}; supported: {', '.join(FORMATS)}.",
+            "Use html and/or pdf.",
+        )
+    if engine == "auto":
+        engine = "quarto" if shutil.which("quarto") else "fallback"
+    elif engine == "quarto" and not shutil.which("quarto"):
+        raise InputError(
+            "report engine",
+            "engine 'quarto' was asked for, but quarto is not on PATH.",
+            "Install Quarto (https://quarto.org) or use engine: auto / fallback.",
+        )
+    elif engine not in ("quarto", "fallback"):
+        raise InputError("report engine", f"unknown engine {engine!r}.", "Use auto, quarto or fallback.")
+    out_dir = Path(out_dir) if out_dir else qmd_path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = out_dir.resolve()
+    log(f"render: {qmd_path} -> {', '.join(formats)} with {engine} (lang {lang})")
+    render = _render_quarto if engine == "quarto" else _render_fallback
+    outputs = render(qmd_path, formats, out_dir, lang, log)
+    outputs["engine"] = engine
+    return outputs

@@ -1,0 +1,271 @@
+"""Report renderer: the pandoc + Typst fallback on a small fixture project, errors, and Quarto."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from govsurvey.errors import InputError
+from govsurvey.render import expand_source, find_cjk_font, render_chapter
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "data" / "render"
+REPORT = ROOT / "report"
+LEFTOVERS = ("{{<", "?var", "@fig-", "@tbl-", "@sec-", "NaN", "None")
+
+
+def _write_png(path):
+    """A small bar chart, so the figure is a real image (and the screenshot shows something)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 2.5))
+    ax.bar(["IN", "OB", "MS", "PM"], [3.2, 3.8, 2.9, 3.5])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=60)
+    plt.close(fig)
+
+
+def make_project(dest):
+    """Fixture sources + the real report/_quarto.yml and report/styles, so those are tested too."""
+    shutil.copytree(FIXTURE, dest)
+    shutil.copy(REPORT / "_quarto.yml", dest / "_quarto.yml")
+    shutil.copytree(REPORT / "styles", dest / "styles")
+    _write_png(dest / "figures" / "bar.png")
+    return dest
+
+
+def pdf_text(path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not on PATH: cannot read the PDF's text")
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return _flat(out.stdout)
+
+
+def _flat(text):
+    """Collapse no-break spaces and runs of whitespace, so phrases can be searched for."""
+    return re.sub(r"\s+", " ", text.replace("\xa0", " "))
+
+
+def _html_text(html):
+    """Visible text of the HTML (tags and the embedded image data dropped)."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return _flat(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("render") / "project")
+    lines = []
+    en = render_chapter(project, engine="fallback", lang="en", log=lines.append)
+    zh = render_chapter(project, qmd="chapter_zh.qmd", engine="fallback", lang="zh", log=lines.append)
+    return {"project": project, "en": en, "zh": zh, "log": lines}
+
+
+def test_fallback_writes_both_formats(rendered):
+    for key in ("en", "zh"):
+        out = rendered[key]
+        assert out["engine"] == "fallback"
+        assert out["html"].suffix == ".html" and out["pdf"].suffix == ".pdf"
+        assert out["html"].stat().st_size > 0
+        assert out["pdf"].read_bytes()[:5] == b"%PDF-"
+    assert all(line.startswith("render: ") for line in rendered["log"])
+
+
+def test_html_has_values_includes_numbering_and_embedded_image(rendered):
+    html = rendered["en"]["html"].read_text(encoding="utf-8")
+    text = _html_text(html)
+    # var values, a nested include (two levels) and the shortcode inside a comment gone
+    for phrase in (
+        "The survey in L Street kept 377 of 412 records",
+        "CFI = .951",
+        "an included file in Binzhou",
+        "a file included by the included file",
+    ):
+        assert phrase in text
+    for bad in LEFTOVERS:
+        assert bad not in text, bad
+    assert "{{<" not in html
+    # numbering in document order, captions prefixed, references linked with the same text
+    assert "Table 1 : Model fit of the fixture" in text
+    assert "Table 2 : Standardized paths" in text
+    assert "Figure 1 : Answers by construct in the fixture" in text
+    refs = dict(re.findall(r'<a href="#((?:fig|tbl|sec)-[\w-]+)"[^>]*>([^<]+)</a>', html))
+    assert {k: _flat(v) for k, v in refs.items()} == {
+        "tbl-fit": "1",  # the last [-@tbl-fit] overwrote "Table 1": prefix suppressed
+        "fig-bar": "Figure 1",
+        "sec-results": "Section 2",
+        "sec-fit": "Section 1.1",
+        "tbl-paths": "Table 2",
+    }
+    assert '<a href="#tbl-fit" class="quarto-xref">Table\xa01</a>' in html
+    # captions: above tables, below figures (source order in the HTML)
+    assert re.search(r"<table[^>]*>\s*<caption>", html)
+    assert re.search(r"<img [^>]*>\s*<figcaption", html)
+    # self-contained: the image is a data URI and the stylesheet is inlined
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
+    assert "figures/bar.png" not in html
+    assert "border-top: 2px solid" in html
+    assert re.search(r'<html [^>]*lang="en"', html)
+
+
+def test_pdf_text_matches(rendered):
+    text = pdf_text(rendered["en"]["pdf"])
+    for phrase in (
+        "The survey in L Street kept 377 of 412 records",
+        "CFI = .951",
+        "an included file in Binzhou",
+        "a file included by the included file",
+        "Table 1: Model fit of the fixture",
+        "Figure 1: Answers by construct in the fixture",
+        "Table 2: Standardized paths",
+        "Section 2 reports the paths",
+        "As Figure 1 and Table 2 show",
+        "1.1 Fit indices",
+        "2 Results",
+    ):
+        assert phrase in text, phrase
+    for bad in LEFTOVERS:
+        assert bad not in text, bad
+    assert _pdf_image_count(rendered["en"]["pdf"]) == 1
+
+
+def _pdf_image_count(path):
+    if not shutil.which("pdfimages"):
+        pytest.skip("pdfimages (poppler-utils) not on PATH: cannot count the PDF's images")
+    out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines()[2:] if line.split()[2] == "image")
+
+
+def test_image_outside_the_project_folder(tmp_path):
+    """Figures often live in ../results/figures: both outputs must still carry them."""
+    project = make_project(tmp_path / "report")
+    _write_png(tmp_path / "results" / "up.png")
+    (project / "up.qmd").write_text(
+        "![From results](../results/up.png){#fig-up}\n\nSee @fig-up.\n", encoding="utf-8"
+    )
+    out = render_chapter(project, qmd="up.qmd", engine="fallback", log=lambda m: None)
+    assert "data:image/png;base64," in out["html"].read_text(encoding="utf-8")
+    assert _pdf_image_count(out["pdf"]) == 1
+    assert "See Figure 1." in pdf_text(out["pdf"])
+
+
+def test_chinese_outputs(rendered):
+    html = rendered["zh"]["html"].read_text(encoding="utf-8")
+    assert re.search(r'<html [^>]*lang="zh"', html)
+    htext = _html_text(html)
+    assert "本章调查了L街道的居民，保留 377 份问卷。" in htext
+    assert "第 2 节" in htext and "表 1 ：模型拟合指标" in htext
+    text = pdf_text(rendered["zh"]["pdf"])
+    for phrase in (
+        "党建引领社区治理",
+        "街道的居民",
+        "377",
+        "表 1：模型拟合指标",
+        "图 1：各维度的作答分布",
+        "第 2 节",
+        "如 图 1 所示",
+        "an included file in Binzhou",
+    ):
+        assert phrase in text.replace(" ：", "："), phrase
+    for bad in LEFTOVERS:
+        assert bad not in text, bad
+    fonts = subprocess.run(["pdffonts", str(rendered["zh"]["pdf"])], capture_output=True, text=True).stdout
+    assert "CJK" in fonts
+
+
+def test_unknown_var_names_key_and_file(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "bad.qmd").write_text("---\ntitle: x\n---\n\nFit: {{< var fit.cfii >}}.\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        render_chapter(project, qmd="bad.qmd", engine="fallback", log=lambda m: None)
+    msg = str(err.value)
+    assert "fit.cfii" in msg and "_variables.yml" in msg and "bad.qmd line 5" in msg
+    assert "fit.cfi" in msg  # the close match is suggested
+    assert not (project / "bad.html").exists()
+
+
+def test_var_group_and_null_are_errors(tmp_path):
+    (tmp_path / "_variables.yml").write_text("fit:\n  cfi: .95\n  tli: null\n", encoding="utf-8")
+    (tmp_path / "a.qmd").write_text("{{< var fit >}}", encoding="utf-8")
+    with pytest.raises(InputError, match="group of keys"):
+        expand_source(tmp_path / "a.qmd")
+    (tmp_path / "a.qmd").write_text("{{< var fit.tli >}}", encoding="utf-8")
+    with pytest.raises(InputError, match="no printable value"):
+        expand_source(tmp_path / "a.qmd")
+
+
+def test_missing_include_names_file(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "bad.qmd").write_text(
+        "Intro.\n\n{{< include generated/missing_table.md >}}\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        render_chapter(project, qmd="bad.qmd", engine="fallback", log=lambda m: None)
+    assert "generated/missing_table.md" in str(err.value) and "bad.qmd line 3" in str(err.value)
+
+
+def test_include_loop_and_unknown_shortcode(tmp_path):
+    (tmp_path / "a.qmd").write_text("{{< include b.md >}}", encoding="utf-8")
+    (tmp_path / "b.md").write_text("{{< include a.qmd >}}", encoding="utf-8")
+    with pytest.raises(InputError, match="loop"):
+        expand_source(tmp_path / "a.qmd")
+    (tmp_path / "c.qmd").write_text("{{< meta title >}}", encoding="utf-8")
+    with pytest.raises(InputError, match="meta"):
+        expand_source(tmp_path / "c.qmd")
+
+
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ("See @fig-nothere.", "@fig-nothere"),
+        ("See @tbl-gone.", "@tbl-gone"),
+        ("As @smith2020 said.", "@smith2020"),
+        ("![a](figures/none.png){#fig-a}\n\n@fig-a", "figures/none.png"),
+        ("# A {#sec-a}\n\n# B {#sec-a}\n\n@sec-a", "#sec-a is used twice"),
+    ],
+)
+def test_bad_reference_is_input_error(tmp_path, body, needle):
+    project = make_project(tmp_path / "p")
+    (project / "bad.qmd").write_text(body + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        render_chapter(project, qmd="bad.qmd", formats=("html",), engine="fallback", log=lambda m: None)
+    assert needle in str(err.value)
+
+
+def test_no_cjk_font_gives_install_hint(tmp_path):
+    with pytest.raises(InputError) as err:
+        find_cjk_font(font_dirs=[tmp_path], system=False)
+    assert "fonts-noto-cjk" in str(err.value)
+
+
+def test_bad_engine_and_format(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(InputError, match="quarto is not on PATH"):
+        render_chapter(project, engine="quarto", log=lambda m: None)
+    with pytest.raises(InputError, match="unknown format"):
+        render_chapter(project, formats=("docx",), engine="fallback", log=lambda m: None)
+
+
+def test_auto_engine_picks_fallback_without_quarto(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    out = render_chapter(project, formats=("html",), out_dir=tmp_path / "out", log=lambda m: None)
+    assert out["engine"] == "fallback" and out["html"] == (tmp_path / "out" / "chapter.html").resolve()
+
+
+def test_quarto_engine(tmp_path):
+    if not shutil.which("quarto"):
+        pytest.skip("quarto not on PATH")
+    project = make_project(tmp_path / "p")
+    out = render_chapter(project, engine="quarto", out_dir=tmp_path / "out", log=lambda m: None)
+    assert out["engine"] == "quarto"
+    html = out["html"].read_text(encoding="utf-8")
+    assert "L Street" in html and "data:image/png;base64," in html and "{{<" not in html
+    text = pdf_text(out["pdf"])
+    assert "L Street kept 377 of 412" in text and "Table 1" in text and "Figure 1" in text

@@ -1,0 +1,140 @@
+"""End to end: the workflow on another street's export, configured by config alone."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT
+from govsurvey.formatting import apa_number, apa_p
+from govsurvey.instrument import load_instrument
+from govsurvey.simulate import write_synthetic_export
+
+pytestmark = pytest.mark.slow
+
+M_STREET = {
+    "name": {"zh": "M街道", "en": "M Street"},
+    "city": {"zh": "某市", "en": "Some City"},
+    "synthetic": True,
+    "communities": [{"zh": "东风社区", "en": "Dongfeng Community"}, {"zh": "向阳社区", "en": "Xiangyang Community"}],
+    "fieldwork": {"start": "2026-10-01", "end": "2026-10-20"},
+}
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._skip = tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip = False
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(path):
+    parser = _Text()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("m_street_run")
+    instrument_path = ROOT / "data" / "instruments" / "party_building_governance.yaml"
+    export = write_synthetic_export(
+        load_instrument(instrument_path), work / "data" / "raw" / "m_street", n=320, seed=11, street=M_STREET
+    )
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["study"]["instrument"] = str(instrument_path)
+    config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
+    config["streets"] = {"m_street": {**M_STREET, "raw_export": str(Path(export).relative_to(work))}}
+    config["report"] = {"street": "m_street", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
+    config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
+    (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(work),
+        "--configfile", str(work / "config.yaml"),
+        "--cores", "2",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
+    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    return work, command
+
+
+def test_outputs_exist_for_the_new_street(run):
+    work, _ = run
+    for name in ["ingest/responses.parquet", "clean/ledger.csv", "sem/params.csv", "figures/path_diagram.svg"]:
+        assert (work / "results" / "m_street" / name).exists(), name
+    assert not (work / "results" / "l_street").exists()
+
+
+def test_ledger_accounts_for_every_raw_record(run):
+    work, _ = run
+    ledger = pd.read_csv(work / "results/m_street/clean/ledger.csv")
+    summary = json.loads((work / "results/m_street/clean/screening.json").read_text())
+    raw = pd.read_excel(next((work / "data/raw/m_street").glob("*.xlsx")), dtype=str)
+    assert len(ledger) == len(raw) == summary["n_raw"]
+    assert summary["n_kept"] == ledger["kept"].sum() > 0
+    assert (ledger.loc[~ledger["kept"], "primary_reason"].notna()).all()
+
+
+def test_report_numbers_equal_results(run):
+    work, _ = run
+    results = work / "results" / "m_street"
+    text = html_text(work / "results/report/chapter.html")
+    summary = json.loads((results / "clean/screening.json").read_text())
+    fit = json.loads((results / "sem/fit.json").read_text())
+    params = pd.read_csv(results / "sem/params.csv")
+    assert f"held {summary['n_raw']} records" in text
+    assert f"leaving {summary['n_kept']} (" in text
+    assert f"χ²({fit['df']}) = {fit['chisq']:.2f}" in text
+    assert f"CFI = {apa_number(fit['cfi'], 3)}" in text
+    assert f"RMSEA = {apa_number(fit['rmsea'], 3)}" in text
+    paths = params[(params["op"] == "~") & params["lhs"].isin(["PL", "PW", "RI", "GS"])]
+    assert len(paths) == 9
+    for row in paths.itertuples():
+        assert f"{row.rhs} → {row.lhs}" in text
+        assert f"β = {apa_number(row.std_all)}, p {apa_p(row.pvalue) if apa_p(row.pvalue).startswith('<') else '= ' + apa_p(row.pvalue)}" in text
+    assert "M Street" in text and "Synthetic data" in text
+
+
+def test_no_unresolved_markup(run):
+    work, _ = run
+    text = html_text(work / "results/report/chapter.html")
+    for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None"]:
+        assert bad not in text, bad
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_pdf_carries_the_same_numbers(run):
+    work, _ = run
+    pdf = work / "results/report/chapter.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    summary = json.loads((work / "results/m_street/clean/screening.json").read_text())
+    fit = json.loads((work / "results/m_street/sem/fit.json").read_text())
+    flat = re.sub(r"\s+", " ", text)
+    assert str(summary["n_raw"]) in flat and f"{fit['chisq']:.2f}" in flat
+    assert "{{<" not in flat and "NaN" not in flat
+
+
+def test_rerun_is_a_no_op(run):
+    work, command = run
+    result = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
