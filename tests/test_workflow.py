@@ -107,7 +107,7 @@ def test_report_numbers_equal_results(run):
     assert f"CFI = {apa_number(fit['cfi'], 3)}" in text
     assert f"RMSEA = {apa_number(fit['rmsea'], 3)}" in text
     paths = params[(params["op"] == "~") & params["lhs"].isin(["PL", "PW", "RI", "GS"])]
-    assert len(paths) == 9
+    assert len(paths) == 10
     for row in paths.itertuples():
         assert f"{row.rhs} → {row.lhs}" in text
         assert f"β = {apa_number(row.std_all)}, p {apa_p(row.pvalue) if apa_p(row.pvalue).startswith('<') else '= ' + apa_p(row.pvalue)}" in text

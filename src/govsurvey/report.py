@@ -3,6 +3,7 @@
 Nothing here types a number: every figure comes from the results files of one street.
 """
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +43,25 @@ class StreetResults:
     path_png: Path
 
 
+_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—]*$")
+
+
 def markdown_table(frame, caption, label):
-    """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`)."""
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join(":---" if i == 0 else "---:" for i in range(frame.shape[1])) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body, "", f": {caption} {{#{label}}}", ""])
+    """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`).
+
+    Numbers align right, text left. Pandoc sizes wrapped columns by the dashes under the
+    header, so each column gets dashes in proportion to its longest cell.
+    """
+    cells = frame.astype(str)
+    rule = []
+    for column in cells.columns:
+        width = max(len(column), *(len(v) for v in cells[column]), 10)
+        dashes = "-" * min(width, 60)
+        numeric = all(_NUMERIC.match(v) for v in cells[column])
+        rule.append(dashes[:-1] + ":" if numeric else ":" + dashes[1:])
+    header = "| " + " | ".join(cells.columns) + " |"
+    body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join([header, "|" + "|".join(rule) + "|", *body, "", f": {caption} {{#{label}}}", ""])
 
 
 def _fit_table(fit, caption, label):
@@ -69,11 +83,9 @@ def structural_paths(params, instrument):
 
 
 def _path_table(paths, instrument):
-    name = {code: c.name["en"] for code, c in instrument.constructs.items()}
     frame = pd.DataFrame(
         {
             "Path": [f"{r.rhs} → {r.lhs}" for r in paths.itertuples()],
-            "From": [name[r.rhs] for r in paths.itertuples()],
             "B": [apa_number(v, 3, leading_zero=True) for v in paths["est"]],
             "SE": [apa_number(v, 3, leading_zero=True) for v in paths["se"]],
             "β": [apa_number(v, 2) + significance_stars(p) for v, p in zip(paths["std_all"], paths["pvalue"])],
@@ -121,12 +133,15 @@ def _reliability_table(reliability, instrument):
     return markdown_table(frame, "Internal consistency of the eight constructs", "tbl-reliability")
 
 
-def _instrument_table(instrument):
-    rows = []
-    for item in instrument.items.values():
-        rows.append((item.code + (" (R)" if item.reverse else ""), item.construct, item.en))
+def _instrument_table(instrument, roles, caption, label):
+    """Items of the constructs with the given roles (split so that each table fits a page)."""
+    rows = [
+        (item.code + (" (R)" if item.reverse else ""), item.construct, item.en)
+        for item in instrument.items.values()
+        if instrument.constructs[item.construct].role in roles
+    ]
     frame = pd.DataFrame(rows, columns=["Item", "Construct", "Wording (English rendering)"])
-    return markdown_table(frame, "Questionnaire items ((R) = reverse-keyed, recoded max + min − x)", "tbl-items")
+    return markdown_table(frame, f"{caption} ((R) = reverse-keyed, recoded max + min − x)", label)
 
 
 def _discussion(paths, instrument, alpha):
@@ -156,6 +171,10 @@ def _discussion(paths, instrument, alpha):
         lines[-1] += " ".join(sentences)
         lines.append("")
     return "\n".join(lines)
+
+
+def _count_phrase(count, singular, plural):
+    return f"no {plural}" if count == 0 else f"{count} {singular if count == 1 else plural}"
 
 
 def _p_phrase(p):
@@ -221,7 +240,7 @@ def build_variables(results, instrument, config, street_id):
         "reliability": {
             "alpha_min": apa_number(reliability["alpha"].min(), 3),
             "alpha_max": apa_number(reliability["alpha"].max(), 3),
-            "n_below_70": int((reliability["alpha"] < 0.70).sum()),
+            "below_70": _count_phrase(int((reliability["alpha"] < 0.70).sum()), "construct", "constructs"),
         },
         "cfa": fit_values(cfa),
         "sem": fit_values(fit),
@@ -259,7 +278,10 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
     street = config["streets"][street_id]
     files = {
         "synthetic_notice.md": _synthetic_notice(street),
-        "table_items.md": _instrument_table(instrument),
+        "table_items_causes.md": _instrument_table(instrument, ("cause",), "Items of the four causes", "tbl-items-causes"),
+        "table_items_problems.md": _instrument_table(
+            instrument, ("problem", "outcome"), "Items of the three problems and the outcome", "tbl-items-problems"
+        ),
         "table_screening.md": _screening_table(read_json(results.screening)),
         "table_reliability.md": _reliability_table(pd.read_csv(results.reliability), instrument),
         "table_cfa_fit.md": _fit_table(read_json(results.cfa_fit), "Fit of the measurement model (CFA)", "tbl-cfa-fit"),

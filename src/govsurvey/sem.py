@@ -215,6 +215,10 @@ class SemFit:
     latent_cov: pd.DataFrame = field(repr=False)
     seconds: float = 0.0
 
+    def r2_table(self):
+        """R² as a table (variable, r2), in lavaan's order."""
+        return pd.DataFrame({"variable": list(self.r2), "r2": list(self.r2.values())})
+
 
 class _Structure:
     """Where each semopy parameter sits in the model matrices, and functions of the free
@@ -437,8 +441,8 @@ def _prepare_data(data, observed, log, source):
                          "recode the answers to numbers before fitting the model.")
     complete = frame.dropna()
     if len(complete) < len(frame):
-        log.info("SEM: %d of %d rows have missing answers and are left out (listwise, as "
-                 "lavaan's default)", len(frame) - len(complete), len(frame))
+        log(f"SEM: {len(frame) - len(complete)} of {len(frame)} rows have missing answers and are "
+            "left out (listwise, as lavaan's default)")
     if len(complete) <= len(observed):
         raise InputError(source, f"only {len(complete)} complete rows for {len(observed)} "
                          "observed variables.", "collect more responses or use fewer items.")
@@ -448,7 +452,7 @@ def _prepare_data(data, observed, log, source):
 def fit_sem(model_text, data, log=None, source="model"):
     """Fit a lavaan-syntax model to `data` by ML, as lavaan's `sem(model, data)` would.
 
-    `log` is a logging.Logger (default: this module's). Raises InputError for a model or data
+    `log` is a callable taking one line of progress text (default: this module's logger). Raises InputError for a model or data
     that cannot be fitted; an inadmissible solution is returned with its problems listed in
     `admissibility`, not raised. Returns a SemFit.
     """
@@ -457,7 +461,7 @@ def fit_sem(model_text, data, log=None, source="model"):
 
 
 def _fit_sem(model_text, data, log, source):
-    log = log or logging.getLogger(__name__)
+    log = log or logging.getLogger(__name__).info
     started = time.perf_counter()
     parsed = parse_model(model_text, source)
     try:
@@ -538,11 +542,11 @@ def _fit_sem(model_text, data, log, source):
     problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
                                    float(np.mean(np.diag(S))))
     seconds = time.perf_counter() - started
-    log.info("SEM: N=%d, %d free parameters, chisq=%.3f df=%d, %s by %s in %.2f s",
-             n, len(x), fit["chisq"], fit["df"],
-             "converged" if converged else "NOT converged", how, seconds)
+    state = "converged" if converged else "NOT converged"
+    log(f"SEM: N={n}, {len(x)} free parameters, chisq={fit['chisq']:.3f} df={fit['df']}, "
+        f"{state} by {how} in {seconds:.2f} s")
     for p in problems:
-        log.warning("SEM admissibility: %s", p["message"])
+        log(f"SEM admissibility: {p['message']}")
     return SemFit(model=model, parsed=parsed, params=table, fit=fit, r2=r2,
                   admissibility=problems, n=n, converged=converged, vcov=vcov,
                   sample_cov=sample_cov, implied_cov=implied_cov, latent_cov=latent_cov,
