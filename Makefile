@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 report: $(STAMP)  ## re-render the chapter from existing results
-	$(BIN)/snakemake --cores 1 report
+	$(BIN)/snakemake --cores 1 --forcerun report report
 
 clean:
 	rm -rf results .snakemake
