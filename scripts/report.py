@@ -18,6 +18,7 @@ build_dir = build_chapter_sources(
     snakemake.params.street,
     source_dir=snakemake.params.source,
     build_dir=out_dir / "build",
+    language=snakemake.params.language,
 )
 render_chapter(
     build_dir,

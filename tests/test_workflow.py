@@ -138,3 +138,76 @@ def test_rerun_is_a_no_op(run):
     result = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def run_zh(run, tmp_path_factory):
+    """The same results, rendered in Chinese (figures and chapter follow report.language)."""
+    work, command = run
+    work_zh = tmp_path_factory.mktemp("m_street_zh")
+    # .snakemake goes along: its metadata lets snakemake see that the language (a param) changed.
+    shutil.copytree(work, work_zh, dirs_exist_ok=True)
+    config = yaml.safe_load((work_zh / "config.yaml").read_text(encoding="utf-8"))
+    config["report"]["language"] = "zh"
+    (work_zh / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [str(work_zh) if part == str(work) else part for part in command]
+    command = [str(work_zh / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work_zh
+
+
+def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
+    text = html_text(run_zh / "results/report/chapter.html")
+    summary = json.loads((run_zh / "results/m_street/clean/screening.json").read_text())
+    fit = json.loads((run_zh / "results/m_street/sem/fit.json").read_text())
+    assert "研究设计与数据" in text and "M街道" in text and "模拟数据" in text
+    assert f"原始导出文件共 {summary['n_raw']} 份问卷" in text
+    assert f"χ²({fit['df']}) = {fit['chisq']:.2f}" in text
+    assert "党建活动与解决居民实际问题紧密结合" in text  # item wording in Chinese
+    for bad in ["{{<", "?var", "@tbl-", "@fig-", "NaN", "None", "Research design"]:
+        assert bad not in text, bad
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_chinese_pdf_has_chinese_text(run_zh):
+    pdf = run_zh / "results/report/chapter.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "研究设计与数据" in text and "{{<" not in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_pdf_page_is_blank(run, run_zh, language, tmp_path):
+    from PIL import Image, ImageStat
+
+    work = run[0] if language == "en" else run_zh
+    subprocess.run(["pdftoppm", "-r", "20", "-png", str(work / "results/report/chapter.pdf"), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) >= 5
+    for page in pages:
+        darkest = ImageStat.Stat(Image.open(page).convert("L")).extrema[0][0]
+        assert darkest < 128, f"{page.name} of the {language} PDF is blank"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_html_opens_in_chromium_without_console_errors(run, run_zh, language, tmp_path):
+    work = run[0] if language == "en" else run_zh
+    page = work / "results/report/chapter.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    flags += ["--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path}", "--enable-logging=stderr"]
+    result = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "<h1" in result.stdout  # the page was parsed and rendered
+    console = [line for line in result.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == []
+
+
+def test_chinese_figures_follow_the_language(run_zh):
+    for name in ["likert.svg", "path_diagram.svg"]:
+        svg = (run_zh / "results/m_street/figures" / name).read_text(encoding="utf-8")
+        assert "党" in svg, name  # construct names in Chinese (kept as text comments in the SVG)

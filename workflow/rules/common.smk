@@ -31,6 +31,7 @@ def street_results(street):
     return {
         "ingest_report": f"{base}/ingest/ingest_report.json",
         "screening": f"{base}/clean/screening.json",
+        "kept": f"{base}/clean/responses.parquet",
         "reliability": f"{base}/measure/reliability.csv",
         "descriptives": f"{base}/measure/descriptives.csv",
         "cfa_fit": f"{base}/measure/cfa_fit.json",

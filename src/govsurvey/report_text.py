@@ -1,0 +1,152 @@
+"""Every word the generated parts of the chapter use, in English and Chinese.
+
+The chapter's prose lives in report/chapter.qmd (en) and report/chapter.zh.qmd (zh); what the
+pipeline generates (table headers, captions, discussion sentences) takes its words from here.
+"""
+
+TEXT = {
+    "en": {
+        "roles": {"cause": "cause", "problem": "problem", "outcome": "outcome"},
+        "reasons": {
+            "duplicate": "Duplicate submission",
+            "attention_check": "Failed the attention check",
+            "speeder": "Completed too fast",
+            "straightlining": "Straight-lining",
+            "incomplete": "Missing item answers (listwise deletion)",
+        },
+        "reason_fallback": "Excluded: {key}",
+        "synthetic": (
+            "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
+            "documented population model (src/govsurvey/simulate.py); they are not a real survey of "
+            "{street}. The numbers show how the pipeline works, not facts about the street.\n"
+        ),
+        "none": "none",
+        "count_phrase": lambda n, one, many: f"no {many}" if n == 0 else f"{n} {one if n == 1 else many}",
+        "construct_word": ("construct", "constructs"),
+        # tables
+        "items_caption": "{group} ((R) = reverse-keyed, recoded max + min − x)",
+        "items_groups": {"cause": "Items of the four causes", "problem": "Items of the three problems and the outcome"},
+        "items_columns": ["Item", "Construct", "Wording"],
+        "screening_caption": "Screening of the raw records (each exclusion counted once, by its first reason)",
+        "screening_columns": ["Step", "n"],
+        "screening_raw": "Raw records",
+        "screening_kept": "Analysed",
+        "demographics_caption": "Sample profile (n = {n})",
+        "demographics_columns": ["Characteristic", "Category", "n", "%"],
+        "demographics_missing": "Not answered",
+        "descriptives_caption": "Descriptive statistics of the items and construct scores (reverse-keyed items recoded)",
+        "descriptives_columns": ["Variable", "n", "M", "SD", "Skewness", "Kurtosis"],
+        "reliability_caption": "Internal consistency of the constructs",
+        "reliability_columns": ["Construct", "Role", "Items", "Cronbach's α"],
+        "fit_columns": ["Index", "Value", "Hu & Bentler (1999)", "Lenient convention"],
+        "cfa_fit_caption": "Fit of the measurement model (CFA)",
+        "sem_fit_caption": "Fit of the structural model",
+        "paths_caption": "Structural paths (ML; β is the standardized estimate, std.all)",
+        "paths_columns": ["Path", "B", "SE", "β", "p"],
+        "r2_caption": "Variance explained (R²) of the endogenous constructs",
+        "r2_columns": ["Construct", "R²"],
+        "indirect_caption": "Indirect and total effects defined in the model file (delta-method standard errors)",
+        "indirect_columns": ["Effect", "Estimate", "SE", "95% CI", "p"],
+        "params_caption": "All model parameters (lavaan notation)",
+        "params_columns": ["lhs", "op", "rhs", "Label", "Estimate", "SE", "z", "p", "std.all"],
+        "provenance_caption": "Provenance of the raw data",
+        "provenance_columns": ["Item", "Value"],
+        "provenance_rows": {
+            "file": "File",
+            "sha256": "SHA-256",
+            "format": "Format",
+            "reader": "Reader",
+            "encoding": "Encoding",
+            "rows": "Rows read",
+            "columns": "Columns read",
+            "personal": "Personal-data columns dropped",
+        },
+        "versions_caption": "Software used",
+        "versions_columns": ["Software", "Version"],
+        "lenient_chisq_df": "< 3 (< 5 acceptable)",
+        # discussion
+        "discussion_target": "**{name} ({code}).** ",
+        "sig_sentence": (
+            "{cause} ({cause_code}) has a {size}, significant {sign} effect (β = {beta}, p {p}): residents who "
+            "rate {cause_code} higher report {direction} {code}."
+        ),
+        "ns_sentence": (
+            "The path from {cause} ({cause_code}) is not significant (β = {beta}, p {p}); these data give "
+            "no support to it as a cause of weak {code}."
+        ),
+        "size": {"strong": "strong", "moderate": "moderate", "weak": "weak"},
+        "sign": {True: "positive", False: "negative"},
+        "direction": {True: "higher", False: "lower"},
+        "admissible": "no inadmissible estimates were found",
+    },
+    "zh": {
+        "roles": {"cause": "成因", "problem": "问题", "outcome": "结果"},
+        "reasons": {
+            "duplicate": "重复提交",
+            "attention_check": "未通过注意力检测题",
+            "speeder": "作答时间过短",
+            "straightlining": "连续相同作答（直线作答）",
+            "incomplete": "题项有缺失（列删除）",
+        },
+        "reason_fallback": "剔除：{key}",
+        "synthetic": (
+            "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/simulate.py）随机生成，"
+            "并非对{street}的真实调查。文中数字用于展示分析流程，不代表该街道的实际情况。\n"
+        ),
+        "none": "无",
+        "count_phrase": lambda n, one, many: "没有构念" if n == 0 else f"{n}个构念",
+        "construct_word": ("构念", "构念"),
+        "items_caption": "{group}（(R) 为反向题，按 最大值 + 最小值 − x 重新计分）",
+        "items_groups": {"cause": "四个成因的测量题项", "problem": "三个问题及治理成效的测量题项"},
+        "items_columns": ["题项", "构念", "表述"],
+        "screening_caption": "原始问卷的筛查（每份剔除问卷按其首要原因计一次）",
+        "screening_columns": ["步骤", "份数"],
+        "screening_raw": "原始问卷",
+        "screening_kept": "有效问卷",
+        "demographics_caption": "样本基本情况（n = {n}）",
+        "demographics_columns": ["特征", "类别", "人数", "%"],
+        "demographics_missing": "未作答",
+        "descriptives_caption": "题项与构念得分的描述性统计（反向题已重新计分）",
+        "descriptives_columns": ["变量", "n", "均值", "标准差", "偏度", "峰度"],
+        "reliability_caption": "各构念的内部一致性",
+        "reliability_columns": ["构念", "角色", "题项数", "Cronbach's α"],
+        "fit_columns": ["指标", "数值", "Hu & Bentler (1999)", "宽松标准"],
+        "cfa_fit_caption": "测量模型（验证性因子分析）的拟合",
+        "sem_fit_caption": "结构模型的拟合",
+        "paths_caption": "结构路径（极大似然估计；β 为标准化系数 std.all）",
+        "paths_columns": ["路径", "B", "SE", "β", "p"],
+        "r2_caption": "内生构念被解释的方差（R²）",
+        "r2_columns": ["构念", "R²"],
+        "indirect_caption": "模型文件中定义的间接效应与总效应（delta 法标准误）",
+        "indirect_columns": ["效应", "估计值", "SE", "95% CI", "p"],
+        "params_caption": "全部模型参数（lavaan 记法）",
+        "params_columns": ["lhs", "op", "rhs", "标签", "估计值", "SE", "z", "p", "std.all"],
+        "provenance_caption": "原始数据来源",
+        "provenance_columns": ["项目", "内容"],
+        "provenance_rows": {
+            "file": "文件",
+            "sha256": "SHA-256",
+            "format": "格式",
+            "reader": "读取方式",
+            "encoding": "编码",
+            "rows": "读取行数",
+            "columns": "读取列数",
+            "personal": "删除的个人信息列",
+        },
+        "versions_caption": "所用软件",
+        "versions_columns": ["软件", "版本"],
+        "lenient_chisq_df": "< 3（< 5 可接受）",
+        "discussion_target": "**{name}（{code}）。** ",
+        "sig_sentence": (
+            "{cause}（{cause_code}）对 {code} 有{size}的显著{sign}影响（β = {beta}，p {p}）："
+            "对 {cause_code} 评价越高的居民，{code} 的得分越{direction}。"
+        ),
+        "ns_sentence": (
+            "{cause}（{cause_code}）的路径不显著（β = {beta}，p {p}），数据不支持它是 {code} 薄弱的成因。"
+        ),
+        "size": {"strong": "较强", "moderate": "中等", "weak": "较弱"},
+        "sign": {True: "正向", False: "负向"},
+        "direction": {True: "高", False: "低"},
+        "admissible": "未发现不可接受的估计值",
+    },
+}
