@@ -14,11 +14,13 @@ import pytest
 import semopy
 
 from govsurvey.errors import InputError
+from govsurvey.fit_indices import FIT_THRESHOLDS, fit_table
 from govsurvey.sem import (PARAM_COLUMNS, check_admissibility, evaluate_expression, fit_sem,
-                           parse_model)
+                           modification_indices, parse_model)
 
 REF = Path(__file__).parent / "reference"
-CASES = ["politdem", "holzinger", "governance", "heywood", "fixedx"]
+# survey / survey_cfa: the cleaned synthetic L Street survey with the study's model / its CFA
+CASES = ["politdem", "holzinger", "governance", "heywood", "fixedx", "survey", "survey_cfa"]
 TOL = 1e-3
 
 
@@ -120,6 +122,64 @@ def test_governance_model_definitions_match_lavaan():
         np.testing.assert_allclose(ours[col], ref.loc[ours.index, rcol], atol=TOL)
 
 
+def test_survey_model_definitions_match_lavaan():
+    fit, _, ref = fitted("survey")
+    ours = fit.params[fit.params["op"] == ":="].set_index("lhs")
+    ref = ref[ref["op"] == ":="].set_index("lhs")
+    assert list(ours.index) == list(ref.index) and len(ours) == 8
+    for col, rcol in [("est", "est"), ("se", "se"), ("std_all", "std.all"),
+                      ("std_all_se", "std.all.se")]:
+        np.testing.assert_allclose(ours[col], ref.loc[ours.index, rcol], atol=TOL)
+
+
+MI_CASES = ["holzinger", "politdem", "survey"]  # CFAs; fixtures by make_measurement_reference.R
+
+
+@pytest.mark.parametrize("name", MI_CASES)
+def test_modification_indices_match_lavaan(name):
+    info = json.loads((REF / f"measurement_{name}.json").read_text())
+    fit = fit_sem(info["model"], pd.read_csv(REF / info["data"]))
+    ours = keyed(modification_indices(fit))
+    ref = keyed(pd.read_csv(REF / f"modindices_{name}.csv"))
+    assert sorted(ours.index) == sorted(ref.index)  # the same candidate parameters
+    ref = ref.loc[ours.index]
+    for col, rcol in [("mi", "mi"), ("epc", "epc"), ("sepc_all", "sepc.all")]:
+        np.testing.assert_allclose(ours[col], ref[rcol], atol=TOL, rtol=0, err_msg=col)
+    assert ours["mi"].is_monotonic_decreasing
+    top = modification_indices(fit, top=10)
+    assert len(top) == 10 and top["mi"].min() == pytest.approx(ours["mi"].iloc[9])
+
+
+def test_modification_index_predicts_the_chisq_drop():
+    # Freeing the largest MI's parameter lowers chi-square by about the MI (score test).
+    fit, _, _ = fitted("holzinger")
+    best = modification_indices(fit, top=1).iloc[0]
+    assert (best["lhs"], best["op"], best["rhs"]) == ("visual", "=~", "x9")
+    freed = fit_sem(fit.parsed.semopy_text.replace("visual =~ x1 + x2 + x3",
+                                                   "visual =~ x1 + x2 + x3 + x9"),
+                    load_case("holzinger")[1])
+    drop = fit.fit["chisq"] - freed.fit["chisq"]
+    assert drop == pytest.approx(best["mi"], rel=0.25)
+    est = freed.params.query("lhs == 'visual' and rhs == 'x9'")["est"].iloc[0]
+    assert est == pytest.approx(best["epc"], rel=0.25)
+
+
+def test_fit_table_judges_each_index_against_both_conventions():
+    fit, _, _ = fitted("holzinger")  # CFI .931, RMSEA .092, SRMR .065: mixed verdicts
+    table = fit_table(fit.fit).set_index("index")
+    assert table.loc["cfi", "value"] == pytest.approx(fit.fit["cfi"])
+    assert table.loc["cfi", ["verdict_strict", "verdict_lenient"]].tolist() == ["not met", "met"]
+    assert table.loc["rmsea", ["verdict_strict", "verdict_lenient"]].tolist() == ["not met",
+                                                                                  "not met"]
+    assert table.loc["srmr", ["verdict_strict", "verdict_lenient"]].tolist() == ["met", "met"]
+    assert table.loc["chisq_df", "threshold_strict"] == ""  # Hu & Bentler give none
+    assert table.loc["chisq_df", "threshold_lenient"] == "< 3.00"
+    assert table.loc["chisq", "verdict_lenient"] == ""
+    assert set(FIT_THRESHOLDS) <= set(table.index)
+    assert (table.loc[table["threshold_strict"] != "", "source_strict"]
+            == "Hu & Bentler (1999)").all()
+
+
 def test_equal_labels_are_equality_constraints():
     fit, info, _ = fitted("politdem")
     p = fit.params
@@ -150,7 +210,7 @@ def test_heywood_case_is_estimated_as_lavaan_and_flagged():
     kinds = {(p["kind"], p["where"]) for p in fit.admissibility}
     assert ("negative_variance", "a1 ~~ a1") in kinds
     assert ("std_loading_above_one", "F1 =~ a1") in kinds
-    for name in ("politdem", "holzinger", "governance", "fixedx"):
+    for name in ("politdem", "holzinger", "governance", "fixedx", "survey", "survey_cfa"):
         assert fitted(name)[0].admissibility == []
 
 

@@ -8,6 +8,7 @@ parameters. Formulas follow lavaan's lav_fit_* functions (no mean structure, one
 import math
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 
 
@@ -150,3 +151,52 @@ def fit_indices(S, Sigma, n, npar, fixed_x=()):
         "gfi": g,
         "agfi": agfi,
     }
+
+
+# Cut-offs each index is judged against. "strict": Hu & Bentler (1999), who give combination
+# rules for CFI/TLI, RMSEA and SRMR only. "lenient": the convention common in Chinese theses
+# and papers (e.g. Wu Minglong 2010, 《结构方程模型——AMOS的操作与应用》): chi2/df < 3, GFI, AGFI,
+# NFI, IFI, CFI, TLI >= .90, RMSEA < .08, SRMR < .08. (op, value); None: no cut-off there.
+FIT_THRESHOLDS = {
+    "chisq_df": (None, ("<", 3.0)),
+    "cfi": ((">=", 0.95), (">=", 0.90)),
+    "tli": ((">=", 0.95), (">=", 0.90)),
+    "rmsea": (("<=", 0.06), ("<", 0.08)),
+    "srmr": (("<=", 0.08), ("<", 0.08)),
+    "gfi": (None, (">=", 0.90)),
+    "agfi": (None, (">=", 0.90)),
+    "nfi": (None, (">=", 0.90)),
+    "ifi": (None, (">=", 0.90)),
+}
+FIT_TABLE_INDICES = ["chisq", "df", "pvalue", "chisq_df", "cfi", "tli", "rmsea",
+                     "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "srmr", "gfi", "agfi",
+                     "nfi", "ifi", "aic", "bic"]
+THRESHOLD_SOURCES = {"strict": "Hu & Bentler (1999)",
+                     "lenient": "convention common in Chinese papers (e.g. Wu 2010)"}
+
+
+def _judge(value, rule):
+    if rule is None or value is None or not math.isfinite(value):
+        return "", ""
+    op, cut = rule
+    met = {"<": value < cut, "<=": value <= cut, ">=": value >= cut}[op]
+    text = {"<": "<", "<=": "≤", ">=": "≥"}[op]
+    return f"{text} {cut:.2f}", "met" if met else "not met"
+
+
+def fit_table(fit):
+    """One row per fit index: index, value, threshold_strict, verdict_strict,
+    threshold_lenient, verdict_lenient ("met", "not met", or "" where that convention sets no
+    cut-off), source_strict, source_lenient. `fit` is a dict from fit_indices()."""
+    rows = []
+    for name in FIT_TABLE_INDICES:
+        value = fit.get(name)
+        value = float(value) if value is not None else math.nan
+        strict, lenient = FIT_THRESHOLDS.get(name, (None, None))
+        ts, vs = _judge(value, strict)
+        tl, vl = _judge(value, lenient)
+        rows.append({"index": name, "value": value, "threshold_strict": ts, "verdict_strict": vs,
+                     "threshold_lenient": tl, "verdict_lenient": vl,
+                     "source_strict": THRESHOLD_SOURCES["strict"] if ts else "",
+                     "source_lenient": THRESHOLD_SOURCES["lenient"] if tl else ""})
+    return pd.DataFrame(rows)

@@ -84,9 +84,11 @@ simulate_heywood <- function(n = 300, seed = 7) {
              b1 = f2 + e(), b2 = 0.8 * f2 + e(), b3 = 0.7 * f2 + e())
 }
 
-write_case <- function(name, model, data) {
-  data_file <- paste0(name, "_data.csv")
-  write.csv(data, file.path(out_dir, data_file), row.names = FALSE)
+write_case <- function(name, model, data, data_file = NULL) {
+  if (is.null(data_file)) {  # otherwise the data come from that fixture, written elsewhere
+    data_file <- paste0(name, "_data.csv")
+    write.csv(data, file.path(out_dir, data_file), row.names = FALSE)
+  }
   fit <- sem(model, data = data)  # lavaan defaults: ML, likelihood = "normal", std.lv = FALSE
   pe <- parameterEstimates(fit, standardized = TRUE)
   ss <- standardizedSolution(fit, type = "std.all")
@@ -122,3 +124,9 @@ write_case("governance", governance_model, simulate_governance())
 write_case("heywood", heywood_model, simulate_heywood())
 # Observed predictors: lavaan's fixed.x = TRUE changes df, baseline and logl (not GFI: ours is NA).
 write_case("fixedx", "dem60 =~ y1 + y2 + y3 + y4\n  dem60 ~ x1 + x2", PoliticalDemocracy)
+# The cleaned synthetic L Street survey (survey_data.csv, written from the pipeline's
+# scored.parquet: see make_measurement_reference.R), with the study's model and its CFA.
+survey <- read.csv(file.path(out_dir, "survey_data.csv"))
+write_case("survey", governance_model, survey, "survey_data.csv")
+write_case("survey_cfa", paste(grep("=~", strsplit(governance_model, "\n")[[1]], value = TRUE),
+                               collapse = "\n"), survey, "survey_data.csv")

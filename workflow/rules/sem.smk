@@ -6,6 +6,7 @@ rule sem:
         params="results/{street}/sem/params.csv",
         params_parquet="results/{street}/sem/params.parquet",
         fit="results/{street}/sem/fit.json",
+        fit_table="results/{street}/sem/fit_table.csv",
         r2="results/{street}/sem/r2.csv",
         admissibility="results/{street}/sem/admissibility.json",
     log:
