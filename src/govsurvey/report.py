@@ -18,15 +18,18 @@ from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.io import read_json
 from govsurvey.report_text import TEXT
 
-# Fit indices shown in the chapter, with Hu & Bentler's (1999) cut-offs and the lenient
-# conventions common in Chinese theses (e.g. 吴明隆《结构方程模型》), labelled as such.
-FIT_ROWS = [
-    ("chisq_df", "χ²/df", "—", None),
-    ("cfi", "CFI", "≥ .95", "≥ .90"),
-    ("tli", "TLI", "≥ .95", "≥ .90"),
-    ("rmsea", "RMSEA", "≤ .06", "≤ .08"),
-    ("srmr", "SRMR", "≤ .08", "≤ .08"),
-]
+# Fit indices shown in the fit tables, in this order (thresholds come from the fit-table file).
+FIT_INDICES = {
+    "chisq_df": "χ²/df",
+    "cfi": "CFI",
+    "tli": "TLI",
+    "rmsea": "RMSEA [90% CI]",
+    "srmr": "SRMR",
+    "gfi": "GFI",
+    "agfi": "AGFI",
+    "nfi": "NFI",
+    "ifi": "IFI",
+}
 SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "pypandoc-binary", "typst"]
 
 
@@ -40,8 +43,19 @@ class StreetResults:
     reliability: Path
     descriptives: Path
     cfa_fit: Path
+    cfa_fit_table: Path
+    cfa_admissibility: Path
+    loadings: Path
+    item_analysis: Path
+    fornell_larcker: Path
+    htmt: Path
+    bartlett: Path
+    harman: Path
+    efa_loadings: Path
+    modindices: Path
     sem_params: Path
     sem_fit: Path
+    sem_fit_table: Path
     r2: Path
     admissibility: Path
     likert_png: Path
@@ -79,6 +93,11 @@ def structural_paths(params, instrument):
 def _p_phrase(p):
     text = apa_p(p)
     return text if text.startswith("<") else f"= {text}"
+
+
+def _apa_threshold(text):
+    """'≥ 0.95' -> '≥ .95' (APA: no leading zero where a value cannot exceed 1)."""
+    return re.sub(r"(?<!\d)0\.", ".", text)
 
 
 def _md_escape(text):
@@ -158,26 +177,102 @@ class ChapterTables:
         return markdown_table(frame, t["descriptives_caption"], "tbl-descriptives")
 
     def reliability(self, reliability):
+        """Reliability and convergent validity of each construct."""
         t = self.t
         frame = pd.DataFrame(
             {
                 t["reliability_columns"][0]: [f"{c} — {self.construct_name(c)}" for c in reliability["construct"]],
-                t["reliability_columns"][1]: [t["roles"][r] for r in reliability["role"]],
-                t["reliability_columns"][2]: reliability["n_items"].to_numpy(),
-                t["reliability_columns"][3]: [apa_number(v, 3) for v in reliability["alpha"]],
+                t["reliability_columns"][1]: reliability["n_items"].to_numpy(),
+                t["reliability_columns"][2]: [
+                    f"{apa_number(a, 3)} [{apa_number(lo, 3)}, {apa_number(hi, 3)}]"
+                    for a, lo, hi in zip(reliability["alpha"], reliability["alpha_ci_lower"], reliability["alpha_ci_upper"])
+                ],
+                t["reliability_columns"][3]: [apa_number(v, 3) for v in reliability["omega"]],
+                t["reliability_columns"][4]: [apa_number(v, 3) for v in reliability["cr"]],
+                t["reliability_columns"][5]: [apa_number(v, 3) for v in reliability["ave"]],
+                t["reliability_columns"][6]: [apa_number(v, 3) for v in reliability["min_loading"]],
             }
         )
         return markdown_table(frame, t["reliability_caption"], "tbl-reliability")
 
-    def fit(self, fit, caption, label):
+    def item_analysis(self, loadings, items):
+        """Per item: standardized loading, corrected item-total r and alpha if deleted."""
         t = self.t
-        rows = [("χ² (df)", f"{fit['chisq']:.2f} ({fit['df']})", "—", "—"), ("p", apa_p(fit["pvalue"]), "—", "—")]
-        for key, name, strict, lenient in FIT_ROWS:
-            value = f"{fit[key]:.2f}" if key == "chisq_df" else apa_number(fit[key], 3)
-            if key == "rmsea":
-                value += f" [{apa_number(fit['rmsea_ci_lower'], 3)}, {apa_number(fit['rmsea_ci_upper'], 3)}]"
-            rows.append((name, value, strict, lenient or t["lenient_chisq_df"]))
-        return markdown_table(pd.DataFrame(rows, columns=t["fit_columns"]), caption, label)
+        merged = loadings.merge(items, on=["construct", "item"])
+        frame = pd.DataFrame(
+            {
+                t["item_analysis_columns"][0]: merged["item"],
+                t["item_analysis_columns"][1]: [apa_number(v, 3) for v in merged["std_all"]],
+                t["item_analysis_columns"][2]: [apa_number(v, 3) for v in merged["r2"]],
+                t["item_analysis_columns"][3]: [apa_number(v, 3) for v in merged["r_drop"]],
+                t["item_analysis_columns"][4]: [apa_number(v, 3) for v in merged["alpha_if_deleted"]],
+            }
+        )
+        return markdown_table(frame, t["item_analysis_caption"], "tbl-item-analysis")
+
+    def fornell_larcker(self, table):
+        t = self.t
+        codes = list(table["construct"])
+        rows = []
+        for i, r in enumerate(table.itertuples(index=False)):
+            cells = [apa_number(getattr(r, c), 3) for c in codes[: i + 1]]
+            cells[-1] = f"**{cells[-1]}**"
+            rows.append([r.construct, *cells, *[""] * (len(codes) - i - 1)])
+        frame = pd.DataFrame(rows, columns=["", *codes])
+        return markdown_table(frame, t["fornell_larcker_caption"], "tbl-fornell-larcker")
+
+    def htmt(self, htmt):
+        t = self.t
+        codes = list(dict.fromkeys([*htmt["construct_a"], *htmt["construct_b"]]))
+        value = {(a, b): v for a, b, v in zip(htmt["construct_a"], htmt["construct_b"], htmt["htmt2"])}
+        value.update({(b, a): v for (a, b), v in list(value.items())})
+        rows = [[a, *[apa_number(value[(a, b)], 3) if j < i else "" for j, b in enumerate(codes[:-1])]]
+                for i, a in enumerate(codes) if i > 0]
+        frame = pd.DataFrame(rows, columns=["", *codes[:-1]])
+        return markdown_table(frame, t["htmt_caption"], "tbl-htmt")
+
+    def efa(self, efa):
+        t = self.t
+        factors = [c for c in efa.columns if re.fullmatch(r"F\d+", c)]
+        frame = pd.DataFrame({t["efa_columns"][0]: efa["item"]})
+        for f in factors:
+            frame[f] = [apa_number(v, 2) if abs(v) >= 0.30 else "" for v in efa[f]]
+        frame[t["efa_columns"][1]] = [apa_number(v, 2) for v in efa["communality"]]
+        return markdown_table(frame, t["efa_caption"], "tbl-efa")
+
+    def modindices(self, mi):
+        t = self.t
+        frame = pd.DataFrame(
+            {
+                t["mi_columns"][0]: [f"{r.lhs} {_md_escape(r.op)} {r.rhs}" for r in mi.itertuples()],
+                t["mi_columns"][1]: [f"{v:.2f}" for v in mi["mi"]],
+                t["mi_columns"][2]: [_num(v) for v in mi["epc"]],
+                t["mi_columns"][3]: [apa_number(v, 3) for v in mi["sepc_all"]],
+            }
+        )
+        return markdown_table(frame, t["mi_caption"], "tbl-modindices")
+
+    def fit(self, fit_table, caption, label):
+        """Fit indices beside the strict (Hu & Bentler) and lenient thresholds, with verdicts."""
+        t = self.t
+        values = dict(zip(fit_table["index"], fit_table["value"]))
+        rows = [("χ² (df)", f"{values['chisq']:.2f} ({values['df']:.0f})", "", ""), ("p", apa_p(values["pvalue"]), "", "")]
+        for r in fit_table.itertuples():
+            if r.index not in FIT_INDICES:
+                continue
+            value = f"{r.value:.2f}" if r.index == "chisq_df" else apa_number(r.value, 3)
+            if r.index == "rmsea":
+                value += f" [{apa_number(values['rmsea_ci_lower'], 3)}, {apa_number(values['rmsea_ci_upper'], 3)}]"
+            rows.append((FIT_INDICES[r.index], value, self._threshold(r.threshold_strict, r.verdict_strict),
+                         self._threshold(r.threshold_lenient, r.verdict_lenient)))
+        frame = pd.DataFrame(rows, columns=t["fit_columns"]).replace("", "—")
+        return markdown_table(frame, caption, label)
+
+    def _threshold(self, threshold, verdict):
+        if not isinstance(threshold, str):
+            return ""
+        mark = {"met": "✓", "not met": "✗"}.get(verdict, "")
+        return f"{_apa_threshold(threshold)} {mark}".strip()
 
     def paths(self, paths):
         t = self.t
@@ -296,8 +391,12 @@ def build_variables(results, instrument, config, street_id, language):
     reliability = pd.read_csv(results.reliability)
     paths = structural_paths(pd.read_csv(results.sem_params), instrument)
     r2 = pd.read_csv(results.r2)
-    admissibility = read_json(results.admissibility)
+    problems = read_json(results.cfa_admissibility) + read_json(results.admissibility)
     ingest = read_json(results.ingest_report)
+    bartlett = read_json(results.bartlett)
+    harman = read_json(results.harman)
+    htmt = pd.read_csv(results.htmt)
+    fornell = pd.read_csv(results.fornell_larcker)
     fieldwork = street["fieldwork"]
 
     def fit_values(f):
@@ -359,9 +458,21 @@ def build_variables(results, instrument, config, street_id, language):
             f"{r.rhs}_{r.lhs}": {"beta": apa_number(r.std_all), "p": apa_p(r.pvalue)} for r in paths.itertuples()
         },
         "r2": {code: apa_number(r2_by[code], 2) for code in instrument.constructs if code in r2_by},
+        "validity": {
+            "kmo": apa_number(bartlett["kmo_overall"], 3),
+            "bartlett_chisq": f"{bartlett['chisq']:.2f}",
+            "bartlett_df": bartlett["df"],
+            "bartlett_p": apa_p(bartlett["pvalue"]),
+            "harman_pct": f"{100 * harman['first_component_share']:.1f}",
+            "harman_verdict": t["harman_verdict"][bool(harman["below_50_percent"])],
+            "htmt_max": apa_number(htmt["htmt2"].max(), 3),
+            "fl_pass": t["count_phrase"](int(fornell["sqrt_ave_exceeds_correlations"].sum()), *t["construct_word"]),
+            "ave_min": apa_number(reliability["ave"].min(), 3),
+            "cr_min": apa_number(reliability["cr"].min(), 3),
+        },
         "admissibility": {
-            "n_problems": len(admissibility),
-            "text": t["admissible"] if not admissibility else "; ".join(p["message"] for p in admissibility),
+            "n_problems": len(problems),
+            "text": t["admissible"] if not problems else "; ".join(p["message"] for p in problems),
         },
     }
 
@@ -400,8 +511,13 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
         "table_demographics.md": tables.demographics(pd.read_parquet(results.kept)),
         "table_descriptives.md": tables.descriptives(pd.read_csv(results.descriptives)),
         "table_reliability.md": tables.reliability(pd.read_csv(results.reliability)),
-        "table_cfa_fit.md": tables.fit(read_json(results.cfa_fit), t["cfa_fit_caption"], "tbl-cfa-fit"),
-        "table_sem_fit.md": tables.fit(read_json(results.sem_fit), t["sem_fit_caption"], "tbl-sem-fit"),
+        "table_item_analysis.md": tables.item_analysis(pd.read_csv(results.loadings), pd.read_csv(results.item_analysis)),
+        "table_fornell_larcker.md": tables.fornell_larcker(pd.read_csv(results.fornell_larcker)),
+        "table_htmt.md": tables.htmt(pd.read_csv(results.htmt)),
+        "table_cfa_fit.md": tables.fit(pd.read_csv(results.cfa_fit_table), t["cfa_fit_caption"], "tbl-cfa-fit"),
+        "table_sem_fit.md": tables.fit(pd.read_csv(results.sem_fit_table), t["sem_fit_caption"], "tbl-sem-fit"),
+        "table_efa.md": tables.efa(pd.read_csv(results.efa_loadings)),
+        "table_modindices.md": tables.modindices(pd.read_csv(results.modindices)),
         "table_paths.md": tables.paths(paths),
         "table_r2.md": tables.r2(pd.read_csv(results.r2)),
         "table_indirect.md": tables.indirect(params),

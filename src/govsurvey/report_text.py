@@ -36,8 +36,23 @@ TEXT = {
         "demographics_missing": "Not answered",
         "descriptives_caption": "Descriptive statistics of the items and construct scores (reverse-keyed items recoded)",
         "descriptives_columns": ["Variable", "n", "M", "SD", "Skewness", "Kurtosis"],
-        "reliability_caption": "Internal consistency of the constructs",
-        "reliability_columns": ["Construct", "Role", "Items", "Cronbach's α"],
+        "reliability_caption": (
+            "Reliability and convergent validity (α with Feldt's 95% CI; ω as semTools compRelSEM; "
+            "CR and AVE after Fornell & Larcker, 1981; λmin the smallest standardized loading)"
+        ),
+        "reliability_columns": ["Construct", "Items", "α [95% CI]", "ω", "CR", "AVE", "λmin"],
+        "item_analysis_caption": "Item analysis (standardized CFA loading, R², corrected item–total r, α if the item is deleted)",
+        "item_analysis_columns": ["Item", "λ", "R²", "r (item–total)", "α if deleted"],
+        "fornell_larcker_caption": "Fornell–Larcker criterion (√AVE in bold on the diagonal, latent correlations below)",
+        "htmt_caption": "Heterotrait–monotrait ratios (HTMT2, geometric means, as semTools 0.5-6 htmt(); threshold .85)",
+        "efa_caption": "Exploratory factor analysis (ML, promax; loadings below .30 omitted; h² communality)",
+        "efa_columns": ["Item", "h²"],
+        "mi_caption": "The ten largest modification indices of the measurement model",
+        "mi_columns": ["Parameter", "MI", "EPC", "SEPC (std.all)"],
+        "harman_verdict": {
+            True: "below 50%, so a single factor does not dominate",
+            False: "above 50%, a sign of common-method variance",
+        },
         "fit_columns": ["Index", "Value", "Hu & Bentler (1999)", "Lenient convention"],
         "cfa_fit_caption": "Fit of the measurement model (CFA)",
         "sem_fit_caption": "Fit of the structural model",
@@ -108,8 +123,20 @@ TEXT = {
         "demographics_missing": "未作答",
         "descriptives_caption": "题项与构念得分的描述性统计（反向题已重新计分）",
         "descriptives_columns": ["变量", "n", "均值", "标准差", "偏度", "峰度"],
-        "reliability_caption": "各构念的内部一致性",
-        "reliability_columns": ["构念", "角色", "题项数", "Cronbach's α"],
+        "reliability_caption": (
+            "信度与收敛效度（α 及 Feldt 法 95% CI；ω 同 semTools compRelSEM；CR 与 AVE 依 Fornell & Larcker, 1981；"
+            "λmin 为最小标准化载荷）"
+        ),
+        "reliability_columns": ["构念", "题项数", "α [95% CI]", "ω", "CR", "AVE", "λmin"],
+        "item_analysis_caption": "题项分析（验证性因子分析标准化载荷、R²、校正的题项—总分相关、删除该题后的 α）",
+        "item_analysis_columns": ["题项", "λ", "R²", "题总相关 r", "删除后 α"],
+        "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为 √AVE，下三角为潜变量相关）",
+        "htmt_caption": "异质—单质比率（HTMT2，几何平均，同 semTools 0.5-6 htmt()；临界值 .85）",
+        "efa_caption": "探索性因子分析（极大似然提取，promax 斜交旋转；省略小于 .30 的载荷；h² 为共同度）",
+        "efa_columns": ["题项", "h²"],
+        "mi_caption": "测量模型中最大的十个修正指数",
+        "mi_columns": ["参数", "MI", "EPC", "SEPC (std.all)"],
+        "harman_verdict": {True: "低于 50%，单一因子并不占主导", False: "高于 50%，提示存在共同方法偏差"},
         "fit_columns": ["指标", "数值", "Hu & Bentler (1999)", "宽松标准"],
         "cfa_fit_caption": "测量模型（验证性因子分析）的拟合",
         "sem_fit_caption": "结构模型的拟合",
