@@ -1,4 +1,5 @@
-# Rule clean: screening rules -> ledger (one row per raw record), kept and scored samples.
+# Rule clean: screening rules -> ledger (one row per raw record), summary, item missingness,
+# kept and scored samples.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -7,15 +8,19 @@ import pandas as pd
 
 from govsurvey.instrument import load_instrument
 from govsurvey.io import write_json, write_table
-from govsurvey.screening import kept_sample, score, screen, summarize
+from govsurvey.screening import kept_sample, missingness_table, score, screen, summarize
 
 instrument = load_instrument(snakemake.input.instrument)
 responses = pd.read_parquet(snakemake.input.responses)
-ledger = screen(responses, instrument, snakemake.params.screening)
-summary = summarize(ledger)
+screening = screen(responses, instrument, snakemake.params.screening, source=snakemake.input.responses)
+summary = summarize(screening)
 print(f"clean: kept {summary['n_kept']} of {summary['n_raw']}; excluded {summary['excluded_by_primary_reason']}")
-kept = kept_sample(responses, ledger, instrument, snakemake.input.responses)
-write_table(ledger, snakemake.output.ledger, snakemake.output.ledger_csv)
+for rule, status in summary["rules"].items():
+    if status["enabled"] and not status["applied"]:
+        print(f"clean: rule {rule} not applied: {status['note']}")
+write_table(screening.ledger, snakemake.output.ledger, snakemake.output.ledger_csv)
 write_json(summary, snakemake.output.summary)
+write_table(missingness_table(responses, screening.ledger, instrument), snakemake.output.missingness)
+kept = kept_sample(responses, screening.ledger, instrument, snakemake.input.responses)
 write_table(kept, snakemake.output.kept)
 write_table(score(kept, instrument), snakemake.output.scored)

@@ -81,13 +81,25 @@ def test_every_planted_defect_is_in_the_data(instrument, survey):
     passing = (liners[check.code] == check.expected).mean()
     assert 0.3 <= passing <= 0.7  # about half also fail the check, yet are recorded as liners
 
-    dups = survey.defects[survey.defects["defect"] == "duplicate"]
-    assert dups["copies"].notna().all()
-    copied = ["ip", "name", "phone", *[d.code for d in instrument.demographics], *rows]
-    for dup, original in zip(dups["respondent_id"], dups["copies"]):
+    dups = survey.defects[survey.defects["defect"].isin(sim.DUPLICATE_KINDS)]
+    assert dups["copies"].notna().all() and set(dups["defect"]) == set(sim.DUPLICATE_KINDS)
+    copied = ["name", "phone", *[d.code for d in instrument.demographics], *rows]
+    for dup, original, kind in zip(dups["respondent_id"], dups["copies"], dups["defect"]):
         pd.testing.assert_series_equal(frame.loc[dup, copied], frame.loc[original, copied], check_names=False)
         gap = frame.loc[dup, "submitted_at"] - frame.loc[original, "submitted_at"]
         assert pd.Timedelta(minutes=2) <= gap <= pd.Timedelta(minutes=30)
+        assert (frame.loc[dup, "ip"] == frame.loc[original, "ip"]) == (kind == "duplicate")
+
+    careless = frame.loc[by_kind["random_responder"]]
+    assert (careless[check.code] == check.expected).all() and (careless["duration"] >= sim.DURATION_FLOOR).all()
+    assert careless[items].notna().all().all() and (careless[items].nunique(axis=1) > 2).all()
+
+    broke = frame.loc[by_kind["breakoff"], rows]
+    for _, answered in broke.iterrows():
+        blank = answered.isna().to_numpy()
+        first = blank.argmax()
+        assert blank[first:].all() and not blank[:first].any()  # answered up to a point, then nothing
+        assert sim.BREAKOFF_SHARE[0] <= first / len(rows) <= sim.BREAKOFF_SHARE[1] + 0.02
 
     failed = frame.loc[by_kind["attention_fail"]]
     assert (failed[check.code] != check.expected).all()
@@ -102,7 +114,8 @@ def test_every_planted_defect_is_in_the_data(instrument, survey):
     assert (clean[check.code] == check.expected).all()
     assert clean[items].notna().all().all()
     assert (clean[rows].nunique(axis=1) > 1).all()
-    assert not clean.duplicated(["ip", *rows]).any()
+    assert not clean.duplicated(rows).any()
+    assert (clean[items].nunique(axis=1) > 1).all()
 
 
 def test_clean_survey_has_no_defects(instrument):

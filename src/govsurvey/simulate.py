@@ -36,11 +36,15 @@ a 14-day fieldwork window from FIELDWORK_START, in the daytime. Names and phones
 and mostly left empty; IPs are random addresses with a Shandong place tag.
 
 Planted defects (DEFECT_RATES, about 8% of records; one planted kind per affected record):
-speeder (30-90 s, uniform random answers), straight_liner (one value in every matrix row, the
-attention check included; about half choose the check's expected value and so pass it),
-duplicate (an extra record copying a clean respondent's answers, demographics, personal data
-and IP, submitted 2-30 minutes later, with its own 序号), attention_fail (the check answered
-with another value, otherwise normal), item_nonresponse (1-3 attitude items left blank, `(空)`).
+speeder (30-90 s, uniform random answers, the check included), straight_liner (one value in
+every matrix row, the attention check included; about half choose the check's expected value and
+so pass it), random_responder (normal duration, answers the check correctly, uniform random
+attitude answers: careless but not fast), duplicate (an extra record copying a clean
+respondent's answers, demographics, personal data and IP, submitted 2-30 minutes later, with
+its own 序号), duplicate_device (the same, but sent from another device: a fresh IP and source),
+attention_fail (the check answered with another value, otherwise normal), item_nonresponse (1-3
+attitude items left blank, `(空)`), breakoff (stops answering partway: every matrix row from a
+point between 20% and 45% of the way through is blank, the check too if it comes later).
 The truth table has one row per (respondent_id = 序号, defect).
 """
 
@@ -109,12 +113,17 @@ CONSTRUCT_SHIFT = {
 }  # fmt: skip
 
 DEFECT_RATES = {
-    "speeder": 0.025,
-    "straight_liner": 0.015,
-    "duplicate": 0.015,
-    "attention_fail": 0.015,
+    "speeder": 0.020,
+    "straight_liner": 0.010,
+    "random_responder": 0.010,
+    "duplicate": 0.010,
+    "duplicate_device": 0.005,
+    "attention_fail": 0.010,
     "item_nonresponse": 0.010,
+    "breakoff": 0.005,
 }
+DUPLICATE_KINDS = ("duplicate", "duplicate_device")  # extra records copying a clean respondent
+BREAKOFF_SHARE = (0.20, 0.45)  # share of matrix rows answered before a breakoff
 SPEEDER_SECONDS = (30, 90)
 DURATION_MEDIAN, DURATION_SIGMA, DURATION_FLOOR = 360.0, 0.35, 150
 FIELDWORK_START = pd.Timestamp("2026-09-03 08:00:00")
@@ -352,7 +361,8 @@ def simulate_survey(instrument, n, seed, street=None, defect_rates=None, model=P
     _check_instrument(instrument, model)
     rng = np.random.default_rng(seed)
     counts = _defect_counts(n, DEFECT_RATES if defect_rates is None else defect_rates)
-    n_dup = counts.pop("duplicate", 0)
+    n_copies = {kind: counts.pop(kind, 0) for kind in DUPLICATE_KINDS}
+    n_dup = sum(n_copies.values())
     if not instrument.attention_checks:
         counts.pop("attention_fail", None)  # nothing to fail
     n_base = n - n_dup
@@ -384,6 +394,10 @@ def simulate_survey(instrument, n, seed, street=None, defect_rates=None, model=P
         duration[who] = rng.integers(SPEEDER_SECONDS[0], SPEEDER_SECONDS[1] + 1, size=len(who))
         for code in matrix_codes:
             answers[code][who] = rng.choice(points, size=len(who))
+    if "random_responder" in planted:
+        who = planted["random_responder"]
+        for code in instrument.items:
+            answers[code][who] = rng.choice(points, size=len(who))
     if "straight_liner" in planted:
         who = planted["straight_liner"]
         expected = instrument.attention_checks[0].expected if check_codes else points[len(points) // 2]
@@ -403,6 +417,13 @@ def simulate_survey(instrument, n, seed, street=None, defect_rates=None, model=P
             for code in rng.choice(item_codes, size=rng.integers(1, 4), replace=False):
                 missing[code][person] = True
 
+    breakoff_checks = {code: np.zeros(n_base, bool) for code in check_codes}
+    if "breakoff" in planted:
+        low, high = (int(round(share * len(matrix_codes))) for share in BREAKOFF_SHARE)
+        for person in planted["breakoff"]:
+            for code in matrix_codes[rng.integers(low, high + 1) :]:
+                (missing if code in missing else breakoff_checks)[code][person] = True
+
     base = {
         "submitted_at": _draw_times(rng, n_base),
         "duration": duration,
@@ -416,14 +437,19 @@ def simulate_survey(instrument, n, seed, street=None, defect_rates=None, model=P
         base[code][missing[code]] = pd.NA
     for code in check_codes:
         base[code] = pd.array(answers[code], dtype="Int64")
+        base[code][breakoff_checks[code]] = pd.NA
     personal = [q["code"] for q in instrument.personal_questions]
     for code in personal:
         base[code] = _draw_phones(rng, n_base) if code == "phone" else _draw_names(rng, n_base)
     frame = pd.DataFrame(base)
     frame["_row"] = np.arange(n_base)
 
-    # Duplicates: same answers, personal data and IP; a fresh duration; minutes later.
+    # Duplicates: same answers and personal data; a fresh duration; minutes later. A duplicate
+    # from another device has its own IP and source.
     dups = frame.iloc[originals].copy()
+    device = np.arange(n_dup) >= n_copies["duplicate"]
+    dups.loc[dups.index[device], "ip"] = _draw_ips(rng, int(device.sum()))
+    dups.loc[dups.index[device], "source"] = np.where(rng.random(int(device.sum())) < 0.5, "微信", "手机提交")
     dups["submitted_at"] = dups["submitted_at"] + pd.to_timedelta(rng.integers(120, 1801, size=n_dup), unit="s")
     dups["duration"] = np.maximum(
         DURATION_FLOOR, np.round(DURATION_MEDIAN * np.exp(DURATION_SIGMA * rng.standard_normal(n_dup)))
@@ -437,7 +463,8 @@ def simulate_survey(instrument, n, seed, street=None, defect_rates=None, model=P
     id_of_row = pd.Series(frame["respondent_id"].to_numpy(), index=frame["_row"].to_numpy())
 
     truth = [pd.DataFrame({"row": rows, "defect": kind, "copies": pd.NA}) for kind, rows in planted.items()]
-    truth.append(pd.DataFrame({"row": n_base + np.arange(n_dup), "defect": "duplicate", "copies": originals}))
+    copy_kind = np.where(device, "duplicate_device", "duplicate")
+    truth.append(pd.DataFrame({"row": n_base + np.arange(n_dup), "defect": copy_kind, "copies": originals}))
     defects = pd.concat(truth, ignore_index=True)
     defects.insert(0, "respondent_id", id_of_row.loc[defects.pop("row").to_numpy(dtype=int)].to_numpy())
     copied = defects["copies"].notna()

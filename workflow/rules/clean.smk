@@ -6,6 +6,7 @@ rule clean:
         ledger="results/{street}/clean/ledger.parquet",
         ledger_csv="results/{street}/clean/ledger.csv",
         summary="results/{street}/clean/screening.json",
+        missingness="results/{street}/clean/missingness.csv",
         kept="results/{street}/clean/responses.parquet",
         scored="results/{street}/clean/scored.parquet",
     log:
@@ -19,3 +20,20 @@ rule clean:
         screening=config["screening"],
     script:
         "../../scripts/clean.py"
+
+
+rule screening_flow:
+    input:
+        summary=rules.clean.output.summary,
+    output:
+        png="results/{street}/figures/screening_flow.png",
+        svg="results/{street}/figures/screening_flow.svg",
+    log:
+        "results/{street}/logs/screening_flow.log",
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    params:
+        language=config["report"]["language"],
+    script:
+        "../../scripts/screening_flow.py"

@@ -1,0 +1,160 @@
+"""CONSORT-style flow diagram of the screening: raw records -> screened -> analysed.
+
+Drawn from the screening summary (screening.json), so the figure shows exactly the numbers the
+ledger adds up to. Same conventions as figures.py: a bare matplotlib Figure, PNG at 300 dpi
+plus SVG, fixed metadata and SVG ids, so the same summary gives byte-identical files.
+"""
+
+import textwrap
+
+import matplotlib
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from govsurvey.errors import InputError
+from govsurvey.figures import TEXT_WIDTH_IN, _new_figure, _save, _style
+from govsurvey.screening import REASON_LABELS, REASONS
+
+TEXT = {
+    "en": {
+        "raw": "Records in the export",
+        "screened": "Screened records",
+        "analysed": "Analysed",
+        "excluded": "Excluded",
+        "not_applied": "Not applied: {rules}.",
+        "off": "Switched off in config: {rules}.",
+        "line": "{label}: {n}",
+        "flagged": " (flagged {n})",
+        "note": "Each excluded record is counted once, under the first rule that fired (in the order listed).",
+    },
+    "zh": {
+        "raw": "导出文件中的问卷",
+        "screened": "筛查后的问卷",
+        "analysed": "纳入分析",
+        "excluded": "剔除",
+        "not_applied": "未能执行：{rules}。",
+        "off": "配置中未启用：{rules}。",
+        "line": "{label}：{n}",
+        "flagged": "（共标记 {n}）",
+        "note": "每份剔除的问卷只按最先触发的规则（按所列顺序）计数一次。",
+    },
+}
+# Chinese for the notes screening.screen gives when a rule cannot be applied.
+NOTES_ZH = {
+    "the export has no respondent identifier": "导出文件中没有答题者标识",
+    "the export has no IP column": "导出文件中没有IP列",
+    "the export has no submission times": "导出文件中没有提交时间",
+    "the export has no completion times": "导出文件中没有作答时长",
+    "the instrument has no attention check": "问卷没有注意力检测题",
+    "too few records for a covariance matrix of the items": "问卷份数太少，无法计算题项协方差矩阵",
+    "needs two or more constructs": "需要两个及以上构念",
+}
+FONT = 6.5  # pt, as figures.FONT_SIZE
+LINE = FONT * 1.45 / 72  # line height, inches
+MAIN_W, SIDE_X, PAD = 1.9, 2.45, 0.07
+MAIN_H = 2 * LINE + 2 * PAD
+EDGE, FILL = "#333333", "#f2f2f2"
+
+
+def _count(language, n):
+    return f"n = {n}"
+
+
+def _side_lines(summary, language, keys):
+    """One line per applied rule: its label and primary count, with all its flags when more."""
+    text = TEXT[language]
+    lines = []
+    for key in keys:
+        if not summary["rules"][key]["applied"]:
+            continue
+        label = REASON_LABELS[key][language]
+        primary, flagged = summary["excluded_by_primary_reason"][key], summary["flagged_by_rule"][key]
+        extra = text["flagged"].format(n=flagged) if flagged != primary else ""
+        lines.append(text["line"].format(label=label, n=primary) + extra)
+    return lines
+
+
+def _box(fig, x, y_top, width, lines, bold_first=True, fill=FILL):
+    """A box whose top-left corner is (x, y_top) inches; returns its height."""
+    height = len(lines) * LINE + 2 * PAD
+    fig.add_artist(
+        FancyBboxPatch((x, y_top - height), width, height, boxstyle="square,pad=0", transform=fig.dpi_scale_trans,
+                       facecolor=fill, edgecolor=EDGE, linewidth=0.6)
+    )  # fmt: skip
+    for i, line in enumerate(lines):
+        fig.text(x + PAD, y_top - PAD - (i + 0.78) * LINE, line, transform=fig.dpi_scale_trans, fontsize=FONT,
+                 fontweight="bold" if (i == 0 and bold_first) else "normal")  # fmt: skip
+    return height
+
+
+def _arrow(fig, start, end):
+    fig.add_artist(
+        FancyArrowPatch(start, end, transform=fig.dpi_scale_trans, arrowstyle="-|>", mutation_scale=7,
+                        color=EDGE, linewidth=0.7, shrinkA=0, shrinkB=0)
+    )  # fmt: skip
+
+
+def _flow_figure(summary, language):
+    text = TEXT[language]
+    order = [k for k in summary.get("order", REASONS) if k != "incomplete"]
+    excluded_lines = _side_lines(summary, language, order)
+    n_screening = summary["n_raw"] - summary["n_screened"]
+    side1 = [f"{text['excluded']} ({_count(language, n_screening)})", *excluded_lines]
+    listwise = summary["rules"]["incomplete"]["enabled"]
+    side2 = [f"{text['excluded']} ({_count(language, summary['excluded_by_primary_reason']['incomplete'])})",
+             REASON_LABELS["incomplete"][language]]  # fmt: skip
+    rules = summary["rules"]
+    off = [REASON_LABELS[k][language] for k in rules if not rules[k]["enabled"]]
+    notes = NOTES_ZH if language == "zh" else {}
+    skipped = [
+        f"{REASON_LABELS[k][language]} ({notes.get(rules[k]['note'], rules[k]['note'])})"
+        for k in rules
+        if rules[k]["enabled"] and not rules[k]["applied"]
+    ]
+    footer = [text["note"]]
+    footer += [text["not_applied"].format(rules="; ".join(skipped))] if skipped else []
+    footer += [text["off"].format(rules="; ".join(off))] if off else []
+    width = 125 if language == "en" else 62  # characters per line at the footer's size
+    footer = [part for line in footer for part in textwrap.wrap(line, width)]
+
+    side1_h = len(side1) * LINE + 2 * PAD
+    side2_h = len(side2) * LINE + 2 * PAD
+    gap1 = max(0.35, side1_h + 0.2)
+    gap2 = max(0.35, side2_h + 0.2) if listwise else 0
+    height = 0.15 + MAIN_H * (3 if listwise else 2) + gap1 + gap2 + 0.15 + len(footer) * LINE + 0.1
+    fig = _new_figure(TEXT_WIDTH_IN, height)
+    centre = 0.1 + MAIN_W / 2
+    y = height - 0.15
+    main = [
+        [text["raw"], _count(language, summary["n_raw"])],
+        [text["screened"], _count(language, summary["n_screened"])],
+    ]
+    if listwise:
+        main.append([text["analysed"], _count(language, summary["n_kept"])])
+    else:
+        main[1][0] = text["analysed"]
+    sides = [(side1, gap1)] + ([(side2, gap2)] if listwise else [])
+    for i, lines in enumerate(main):
+        _box(fig, 0.1, y, MAIN_W, lines, fill="white")
+        y -= MAIN_H
+        if i < len(sides):
+            side, gap = sides[i]
+            _arrow(fig, (centre, y), (centre, y - gap))
+            mid = y - gap / 2
+            side_h = len(side) * LINE + 2 * PAD
+            _box(fig, SIDE_X, mid + side_h / 2, TEXT_WIDTH_IN - SIDE_X - 0.1, side)
+            _arrow(fig, (centre, mid), (SIDE_X, mid))
+            y -= gap
+    y -= 0.15
+    for i, line in enumerate(footer):
+        fig.text(0.1, y - (i + 0.78) * LINE, line, transform=fig.dpi_scale_trans, fontsize=FONT - 1, color="#444444")
+    return fig
+
+
+def flow_diagram(summary, language, png_path, svg_path):
+    """Draw the screening flow from a screening summary (govsurvey.screening.summarize)."""
+    if language not in TEXT:
+        raise InputError("flow diagram", f"language '{language}' is not supported.", "use 'en' or 'zh'.")
+    with matplotlib.rc_context(_style(language)):
+        fig = _flow_figure(summary, language)
+        _save(fig, png_path, svg_path)
+    return fig
