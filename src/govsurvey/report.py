@@ -17,6 +17,7 @@ import yaml
 from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.io import read_json
 from govsurvey.report_text import TEXT
+from govsurvey.screening import REASON_LABELS
 
 # Fit indices shown in the fit tables, in this order (thresholds come from the fit-table file).
 FIT_INDICES = {
@@ -39,6 +40,8 @@ class StreetResults:
 
     ingest_report: Path
     screening: Path
+    missingness: Path
+    flow_png: Path
     kept: Path
     reliability: Path
     descriptives: Path
@@ -133,13 +136,27 @@ class ChapterTables:
         return markdown_table(pd.DataFrame(rows, columns=t["items_columns"]), caption, label)
 
     def screening(self, summary):
+        """Raw records, each switched-on rule's exclusions (by primary reason), analysed."""
         t = self.t
         rows = [(t["screening_raw"], summary["n_raw"])]
         for key, count in summary["excluded_by_primary_reason"].items():
-            rows.append((t["reasons"].get(key, t["reason_fallback"].format(key=key)), count))
+            if summary["rules"].get(key, {}).get("enabled", True):
+                rows.append((REASON_LABELS[key][self.lang], count))
         rows.append((t["screening_kept"], summary["n_kept"]))
         frame = pd.DataFrame(rows, columns=t["screening_columns"])
         return markdown_table(frame, t["screening_caption"], "tbl-screening")
+
+    def missingness(self, missing):
+        t = self.t
+        frame = pd.DataFrame(
+            {
+                t["missingness_columns"][0]: missing["item"],
+                t["missingness_columns"][1]: missing["n"],
+                t["missingness_columns"][2]: missing["n_missing"],
+                t["missingness_columns"][3]: [f"{v:.1f}" for v in missing["pct_missing"]],
+            }
+        )
+        return markdown_table(frame, t["missingness_caption"], "tbl-missingness")
 
     def demographics(self, kept):
         t = self.t
@@ -397,6 +414,7 @@ def build_variables(results, instrument, config, street_id, language):
     harman = read_json(results.harman)
     htmt = pd.read_csv(results.htmt)
     fornell = pd.read_csv(results.fornell_larcker)
+    missing = pd.read_csv(results.missingness)
     fieldwork = street["fieldwork"]
 
     def fit_values(f):
@@ -447,6 +465,11 @@ def build_variables(results, instrument, config, street_id, language):
             "pct_kept": f"{100 * screening['n_kept'] / screening['n_raw']:.1f}",
             **{f"excluded_{k}": v for k, v in screening["excluded_by_primary_reason"].items()},
         },
+        "missing": {
+            "n_screened": screening["n_screened"],
+            "n_items": t["count_phrase"](int((missing["n_missing"] > 0).sum()), *t["item_word"]),
+            "max_pct": f"{missing['pct_missing'].max():.1f}",
+        },
         "reliability": {
             "alpha_min": apa_number(reliability["alpha"].min(), 3),
             "alpha_max": apa_number(reliability["alpha"].max(), 3),
@@ -494,6 +517,7 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
     (build_dir / "figures").mkdir(exist_ok=True)
     shutil.copy(results.likert_png, build_dir / "figures" / "likert.png")
     shutil.copy(results.path_png, build_dir / "figures" / "path_diagram.png")
+    shutil.copy(results.flow_png, build_dir / "figures" / "screening_flow.png")
 
     variables = build_variables(results, instrument, config, street_id, language)
     (build_dir / "_variables.yml").write_text(yaml.safe_dump(variables, allow_unicode=True, sort_keys=False), "utf-8")
@@ -508,6 +532,7 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
         "table_items_causes.md": tables.items(("cause",), "cause", "tbl-items-causes"),
         "table_items_problems.md": tables.items(("problem", "outcome"), "problem", "tbl-items-problems"),
         "table_screening.md": tables.screening(read_json(results.screening)),
+        "table_missingness.md": tables.missingness(pd.read_csv(results.missingness)),
         "table_demographics.md": tables.demographics(pd.read_parquet(results.kept)),
         "table_descriptives.md": tables.descriptives(pd.read_csv(results.descriptives)),
         "table_reliability.md": tables.reliability(pd.read_csv(results.reliability)),

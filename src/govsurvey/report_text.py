@@ -7,14 +7,6 @@ pipeline generates (table headers, captions, discussion sentences) takes its wor
 TEXT = {
     "en": {
         "roles": {"cause": "cause", "problem": "problem", "outcome": "outcome"},
-        "reasons": {
-            "duplicate": "Duplicate submission",
-            "attention_check": "Failed the attention check",
-            "speeder": "Completed too fast",
-            "straightlining": "Straight-lining",
-            "incomplete": "Missing item answers (listwise deletion)",
-        },
-        "reason_fallback": "Excluded: {key}",
         "synthetic": (
             "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
             "documented population model (src/govsurvey/simulate.py); they are not a real survey of "
@@ -23,6 +15,9 @@ TEXT = {
         "none": "none",
         "count_phrase": lambda n, one, many: f"no {many}" if n == 0 else f"{n} {one if n == 1 else many}",
         "construct_word": ("construct", "constructs"),
+        "item_word": ("item", "items"),
+        "missingness_caption": "Item non-response among the records that passed every other rule (before listwise deletion)",
+        "missingness_columns": ["Item", "n", "Missing", "%"],
         # tables
         "items_caption": "{group} ((R) = reverse-keyed, recoded max + min − x)",
         "items_groups": {"cause": "Items of the four causes", "problem": "Items of the three problems and the outcome"},
@@ -96,21 +91,16 @@ TEXT = {
     },
     "zh": {
         "roles": {"cause": "成因", "problem": "问题", "outcome": "结果"},
-        "reasons": {
-            "duplicate": "重复提交",
-            "attention_check": "未通过注意力检测题",
-            "speeder": "作答时间过短",
-            "straightlining": "连续相同作答（直线作答）",
-            "incomplete": "题项有缺失（列删除）",
-        },
-        "reason_fallback": "剔除：{key}",
         "synthetic": (
             "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/simulate.py）随机生成，"
             "并非对{street}的真实调查。文中数字用于展示分析流程，不代表该街道的实际情况。\n"
         ),
         "none": "无",
-        "count_phrase": lambda n, one, many: "没有构念" if n == 0 else f"{n}个构念",
+        "count_phrase": lambda n, one, many: f"没有{many}" if n == 0 else f"{n}个{one}",
         "construct_word": ("构念", "构念"),
+        "item_word": ("题项", "题项"),
+        "missingness_caption": "通过其他各项规则的问卷中各题项的缺失情况（列删除之前）",
+        "missingness_columns": ["题项", "n", "缺失", "%"],
         "items_caption": "{group}（(R) 为反向题，按 最大值 + 最小值 − x 重新计分）",
         "items_groups": {"cause": "四个成因的测量题项", "problem": "三个问题及治理成效的测量题项"},
         "items_columns": ["题项", "构念", "表述"],
