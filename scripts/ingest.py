@@ -1,18 +1,22 @@
-# Rule ingest: raw export -> tidy table keyed by item codes; personal data dropped.
+# Rule ingest: raw export (any supported format) -> tidy table keyed by item codes, plus the
+# ingest report (provenance, dropped personal columns, missing answers). Personal data stops here.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-from govsurvey.ingest import ingest_wenjuanxing, load_salt
+from govsurvey.errors import reported_errors
+from govsurvey.ingest import ingest_export
 from govsurvey.instrument import load_instrument
 from govsurvey.io import write_json, write_table
+from govsurvey.privacy import load_salt
 
-instrument = load_instrument(snakemake.input.instrument)
-responses, report = ingest_wenjuanxing(
-    snakemake.input.export,
-    instrument,
-    snakemake.params.street,
-    salt=load_salt(snakemake.params.salt_file),
-)
-write_table(responses, snakemake.output.responses)
-write_json(report, snakemake.output.report)
+with reported_errors():
+    responses, report = ingest_export(
+        snakemake.input.export,
+        load_instrument(snakemake.input.instrument),
+        snakemake.params.street,
+        salt=load_salt(snakemake.params.salt_file),
+        settings=snakemake.params.settings,
+    )
+    write_table(responses, snakemake.output.responses)
+    write_json(report, snakemake.output.report)

@@ -1,5 +1,8 @@
 """Errors meant for people: they name the file, the place in it and the fix."""
 
+import sys
+from contextlib import contextmanager
+
 
 class InputError(Exception):
     """Bad input that the user can fix. The message is shown as is, without a traceback."""
@@ -12,3 +15,22 @@ class InputError(Exception):
         if fix:
             text += f" Fix: {fix}"
         super().__init__(text)
+
+
+@contextmanager
+def reported_errors():
+    """Inside a workflow script: show an InputError as its one-line message, no traceback; exit 1.
+
+    Scripts send stdout/stderr to the rule's log, so the message goes there and to the terminal.
+
+        with reported_errors():
+            ...the script's work...
+    """
+    try:
+        yield
+    except InputError as error:
+        message = f"ERROR: {error}"
+        print(message, file=sys.stderr, flush=True)
+        if sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
+            print(message, file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from None

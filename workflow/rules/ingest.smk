@@ -1,3 +1,4 @@
+# Raw export (Wenjuanxing, Tencent, Qualtrics, SPSS or mapped csv/xlsx) -> tidy responses.
 rule ingest:
     input:
         export=raw_export,
@@ -15,5 +16,6 @@ rule ingest:
     params:
         street=street_config,
         salt_file=config["ingest"]["salt_file"],
+        settings=config["ingest"],
     script:
         "../../scripts/ingest.py"

@@ -1,0 +1,161 @@
+"""Personal data stops at ingest: recognised by value, hashed or dropped, never in results/."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import ROOT
+from govsurvey.exports import write_export
+from govsurvey.ingest import ingest_export
+from govsurvey.io import write_json, write_table
+from govsurvey.privacy import hash_identifier, personal_kinds, scan_column
+from govsurvey.simulate import DEFAULT_STREET, simulate_responses
+
+
+def quiet(*_):
+    pass
+
+
+@pytest.mark.parametrize(
+    "text, kinds",
+    [
+        ("13812345678", ["phone"]),
+        ("电话：+86 139-1234-5678", ["phone"]),
+        ("120.221.3.4(山东-滨州)", ["ipv4"]),
+        ("2408:8207:2c34::1a2b", ["ipv6"]),
+        ("11010519491231002X", ["id_card"]),
+        ("zhang.san+survey@example.com", ["email"]),
+        ("2026/09/03 12:00:00", []),  # times, durations, codes and record numbers are not personal
+        ("12:00:00", []),
+        ("312秒", []),
+        ("4", []),
+        ("110105194912310021", []),  # 18 digits with a wrong check digit: not an ID number
+        ("1.2.3", []),
+        ("同意", []),
+    ],
+)
+def test_personal_values_are_recognised(text, kinds):
+    assert personal_kinds(text) == kinds
+
+
+def test_scan_counts_each_kind():
+    assert scan_column(["a@b.cn", "", "13812345678", "13812345678", "ok"]) == {"email": 1, "phone": 2}
+
+
+PLANTED_NAMES = [f"隐私测试姓名{i:03d}" for i in range(400)]
+
+
+def planted_export(path, instrument, n, seed, street=DEFAULT_STREET):
+    """A Wenjuanxing export carrying every kind of personal data; returns (path, planted values)."""
+    simulated = simulate_responses(instrument, n, seed, street)
+    simulated["name"] = [PLANTED_NAMES[i] if i % 3 == 0 else None for i in range(n)]
+    write_export(simulated, instrument, path, "wenjuanxing_text_xlsx", street)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    headers = [c.value for c in sheet[1]]
+    extra = {
+        "用户ID": [f"wx_user_{i:06d}_{seed}" for i in range(n)],
+        "联系邮箱": [f"resident{i:04d}@mail{seed}.example.cn" for i in range(n)],
+        "身份证号码": [_id_number(i) for i in range(n)],
+        "备注": [f"请回电{13700000000 + 7919 * i}" if i % 4 == 0 else "(空)" for i in range(n)],
+    }
+    for offset, (header, values) in enumerate(extra.items(), start=len(headers) + 1):
+        sheet.cell(row=1, column=offset, value=header)
+        for row, value in enumerate(values, start=2):
+            sheet.cell(row=row, column=offset, value=value)
+    ip_column = headers.index("来自IP") + 1
+    ipv6 = [f"2408:8207:{seed:x}:{i:x}::1" for i in range(0, n, 5)]
+    for k, i in enumerate(range(0, n, 5)):
+        sheet.cell(row=i + 2, column=ip_column, value=f"{ipv6[k]}(山东-滨州)")
+    book.save(path)
+    planted = [v for v in simulated["phone"].dropna()] + [ip.split("(")[0] for ip in simulated["ip"]] + ipv6
+    planted += [v for v in simulated["name"].dropna()] + [v for vs in extra.values() for v in vs if v != "(空)"]
+    return path, planted
+
+
+def _id_number(i):
+    body = f"37160219{80 + i % 20:02d}0{1 + i % 9}{10 + i % 18:02d}{i % 1000:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+
+def _leaks(folder, planted):
+    """Planted values found in any file under folder: raw bytes, Parquet cells, PDF text."""
+    found = []
+    needles = [(v, str(v).encode("utf-8")) for v in planted]
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        blobs = [path.read_bytes()]
+        if path.suffix == ".parquet":  # compressed pages: look at the cells too
+            blobs.append(pq.read_table(path).to_pandas().to_csv().encode("utf-8"))
+        if path.suffix == ".pdf" and shutil.which("pdftotext"):
+            blobs.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True).stdout)
+        found += [f"{path.name}: {value}" for value, needle in needles if any(needle in blob for blob in blobs)]
+    return found
+
+
+def test_the_leak_detector_sees_into_parquet_and_plain_files(tmp_path):
+    import pandas as pd
+
+    planted = ["13812345678", "resident0001@mail.example.cn"]
+    write_table(pd.DataFrame({"x": planted * 50}), tmp_path / "t.parquet")
+    (tmp_path / "r.json").write_text('{"a": "13812345678"}', encoding="utf-8")
+    assert _leaks(tmp_path, planted) == [
+        "r.json: 13812345678",
+        "t.parquet: 13812345678",
+        "t.parquet: resident0001@mail.example.cn",
+    ]
+
+
+def test_ingest_drops_or_hashes_every_planted_value(tmp_path, instrument):
+    path, planted = planted_export(tmp_path / "raw.xlsx", instrument, 60, seed=4)
+    assert all(id_kind == ["id_card"] for id_kind in map(personal_kinds, [_id_number(i) for i in range(60)]))
+    table, report = ingest_export(path, instrument, DEFAULT_STREET, "salt", log=quiet)
+    out = tmp_path / "results"
+    write_table(table, out / "responses.parquet", out / "responses.csv")
+    write_json(report, out / "ingest_report.json")
+    assert _leaks(out, planted) == []
+    reasons = {d["column"]: d["reason"] for d in report["columns_dropped_personal"]}
+    assert reasons["联系邮箱"] == "values look like e-mail addresses (60 of 60)"
+    assert reasons["身份证号码"] == "values look like Chinese ID-card numbers (60 of 60)"
+    assert reasons["备注"] == "values look like phone numbers (15 of 60)"
+    assert reasons["用户ID"] == "respondent identifier: kept only as the salted hash respondent_hash"
+    assert reasons["来自IP"] == "IP address: kept only as the salted hash ip_hash"
+    assert table["respondent_hash"].tolist() == [hash_identifier(f"wx_user_{i:06d}_4", "salt") for i in range(60)]
+    assert table["record"].tolist() == list(range(1, 61))  # 序号 is kept: the ledger needs it
+
+
+@pytest.mark.slow
+def test_no_planted_value_reaches_results(tmp_path, instrument):
+    work = tmp_path
+    street = {**DEFAULT_STREET, "name": {"zh": "P街道", "en": "P Street"}, "synthetic": True}
+    street.pop("id")
+    raw, planted = planted_export(
+        work / "data" / "raw" / "p_street" / "export.xlsx", instrument, 240, seed=8, street=street
+    )
+    salt_file = work / "secret" / "salt"
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["study"]["instrument"] = str(ROOT / "data" / "instruments" / "party_building_governance.yaml")
+    config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
+    config["streets"] = {"p_street": {**street, "raw_export": str(raw.relative_to(work))}}
+    config["report"] = {"street": "p_street", "language": "en", "formats": ["html"], "engine": "fallback"}
+    config["ingest"] = {"salt_file": str(salt_file)}
+    (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(work),
+        "--configfile", str(work / "config.yaml"),
+        "--cores", "2",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
+    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    assert (work / "results" / "report" / "chapter.html").exists()
+    assert len(planted) > 1000
+    assert _leaks(work / "results", planted + [salt_file.read_text().strip()]) == []
