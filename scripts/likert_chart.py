@@ -5,13 +5,15 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 import pandas as pd
 
+from govsurvey.errors import reported_errors
 from govsurvey.figures import likert_chart
 from govsurvey.instrument import load_instrument
 
-likert_chart(
-    pd.read_parquet(snakemake.input.responses),
-    load_instrument(snakemake.input.instrument),
-    snakemake.params.language,
-    snakemake.output.png,
-    snakemake.output.svg,
-)
+with reported_errors():
+    likert_chart(
+        pd.read_parquet(snakemake.input.responses),
+        load_instrument(snakemake.input.instrument),
+        snakemake.params.language,
+        snakemake.output.png,
+        snakemake.output.svg,
+    )

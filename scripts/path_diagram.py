@@ -5,14 +5,16 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 import pandas as pd
 
+from govsurvey.errors import reported_errors
 from govsurvey.figures import path_diagram
 from govsurvey.instrument import load_instrument
 
-path_diagram(
-    pd.read_csv(snakemake.input.params),
-    load_instrument(snakemake.input.instrument),
-    snakemake.params.language,
-    snakemake.output.png,
-    snakemake.output.svg,
-    alpha=snakemake.params.alpha,
-)
+with reported_errors():
+    path_diagram(
+        pd.read_csv(snakemake.input.params),
+        load_instrument(snakemake.input.instrument),
+        snakemake.params.language,
+        snakemake.output.png,
+        snakemake.output.svg,
+        alpha=snakemake.params.alpha,
+    )

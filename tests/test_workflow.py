@@ -88,7 +88,7 @@ def test_ledger_accounts_for_every_raw_record(run):
     work, _ = run
     ledger = pd.read_csv(work / "results/m_street/clean/ledger.csv")
     summary = json.loads((work / "results/m_street/clean/screening.json").read_text())
-    raw = pd.read_excel(next((work / "data/raw/m_street").glob("*.xlsx")), dtype=str)
+    raw = pd.read_excel(next((work / "data/raw/m_street").glob("*.xlsx")), dtype=str, engine="openpyxl")
     assert len(ledger) == len(raw) == summary["n_raw"]
     assert summary["n_kept"] == ledger["kept"].sum() > 0
     assert (ledger.loc[~ledger["kept"], "primary_reason"].notna()).all()

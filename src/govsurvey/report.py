@@ -349,20 +349,28 @@ class ChapterTables:
         return markdown_table(frame, t["params_caption"], "tbl-all-params")
 
     def provenance(self, ingest):
+        """Where the data came from and what ingest did to them (ingest_report.json)."""
         t = self.t
         names = t["provenance_rows"]
-        personal = ", ".join(d["column"] for d in ingest["columns_dropped_personal"]) or t["none"]
+        personal = "; ".join(f"{d['column']} ({d['reason']})" for d in ingest["columns_dropped_personal"])
+        missing = ", ".join(f"{reason} {n}" for reason, n in ingest["missing_by_reason"].items())
         rows = [
-            (names["file"], f"`{ingest['file']}`"),
+            (names["file"], f"`{ingest['file']}` ({ingest['bytes']:,} bytes)"),
             (names["sha256"], f"`{ingest['sha256']}`"),
-            (names["format"], ingest["format"]),
-            (names["reader"], ingest["reader"]),
-            (names["encoding"], ingest["encoding"]),
-            (names["rows"], ingest["rows"]),
-            (names["columns"], ingest["columns"]),
-            (names["personal"], personal),
+            (names["format"], f"{ingest['format_title']} — {ingest['format_chosen']}"),
+            (names["reader"], f"{ingest['reader']}; {ingest['encoding']}"),
+            (names["rows"], f"{ingest['rows']} × {ingest['columns']}; {ingest['record_from']}"),
+            (names["personal"], personal or t["none"]),
+            (names["hashed"], ", ".join(ingest["identifiers_hashed"]) or t["none"]),
+            (names["missing"], missing or t["none"]),
         ]
-        return markdown_table(pd.DataFrame(rows, columns=t["provenance_columns"]), t["provenance_caption"], "tbl-provenance")
+        unmatched = [c["column"] for c in ingest["columns_unmatched"]]
+        if unmatched:
+            rows.append((names["unmatched"], ", ".join(unmatched)))
+        if ingest["out_of_scale_as_missing"]:
+            rows.append((names["out_of_scale"], str(ingest["out_of_scale_as_missing"])))
+        frame = pd.DataFrame(rows, columns=t["provenance_columns"])
+        return markdown_table(frame, t["provenance_caption"], "tbl-provenance")
 
     def versions(self):
         t = self.t
