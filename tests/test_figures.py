@@ -373,3 +373,29 @@ def test_unknown_language_is_an_input_error(instrument, tmp_path):
         figures.likert_chart(
             simulate_responses(instrument), instrument, "fr", tmp_path / "a.png", tmp_path / "a.svg"
         )
+
+
+def _effects(shift=0.0):
+    return pd.DataFrame(
+        {
+            "lhs": ["ind_OB_PL_GS", "ind_PM_PW_GS", "total_PL_GS"],
+            "est": [0.13 + shift, 0.07, 0.51],
+            "ci_lower_perc": [0.07, -0.01, 0.40],
+            "ci_upper_perc": [0.21, 0.12, 0.63],
+            "ci_lower_bc": [0.08, 0.00, 0.40],
+            "ci_upper_bc": [0.22, 0.13, 0.62],
+        }
+    )
+
+
+def test_forest_plot_shows_every_effect_and_is_deterministic(tmp_path):
+    from govsurvey.figures import forest_plot
+
+    forest_plot(_effects(), "en", tmp_path / "a.png", tmp_path / "a.svg")
+    forest_plot(_effects(), "en", tmp_path / "b.png", tmp_path / "b.svg")
+    forest_plot(_effects(0.05), "en", tmp_path / "c.png", tmp_path / "c.svg")
+    svg = (tmp_path / "a.svg").read_text()
+    for label in ["OB → PL → GS", "PM → PW → GS", "Total PL → GS", "Percentile CI", "Bias-corrected CI"]:
+        assert label in svg
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+    assert (tmp_path / "a.svg").read_bytes() != (tmp_path / "c.svg").read_bytes()

@@ -22,6 +22,7 @@ class Construct:
     role: str  # cause | problem | outcome
     name: dict  # {"zh": ..., "en": ...}
     items: tuple
+    implication: dict | None = None  # the optimisation path proposed when the evidence supports it
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def load_instrument(path):
             item = Item(raw["code"], code, raw["zh"], raw["en"], raw.get("reverse", False))
             items[item.code] = item
             construct_items.append(item)
-        constructs[code] = Construct(code, spec["role"], spec["name"], tuple(construct_items))
+        constructs[code] = Construct(code, spec["role"], spec["name"], tuple(construct_items), spec.get("implication"))
     checks = tuple(AttentionCheck(**c) for c in data["attention_checks"])
     for check in checks:
         if check.expected not in labels:

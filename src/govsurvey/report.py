@@ -11,9 +11,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
+from govsurvey.figures import effect_label
 from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.io import read_json
 from govsurvey.report_text import TEXT
@@ -59,6 +61,9 @@ class StreetResults:
     sem_params: Path
     sem_fit: Path
     sem_fit_table: Path
+    bootstrap: Path
+    bootstrap_summary: Path
+    forest_png: Path
     r2: Path
     admissibility: Path
     likert_png: Path
@@ -291,8 +296,11 @@ class ChapterTables:
         mark = {"met": "✓", "not met": "✗"}.get(verdict, "")
         return f"{_apa_threshold(threshold)} {mark}".strip()
 
-    def paths(self, paths):
+    def paths(self, paths, bootstrap):
+        """Structural paths; β with its percentile bootstrap CI."""
         t = self.t
+        boot = bootstrap[bootstrap["ci_of"] == "std_all"].set_index(["lhs", "rhs"])
+        ci = [boot.loc[(r.lhs, r.rhs)] for r in paths.itertuples()]
         frame = pd.DataFrame(
             {
                 t["paths_columns"][0]: [f"{r.rhs} → {r.lhs}" for r in paths.itertuples()],
@@ -302,6 +310,7 @@ class ChapterTables:
                     apa_number(v, 2) + significance_stars(p) for v, p in zip(paths["std_all"], paths["pvalue"])
                 ],
                 t["paths_columns"][4]: [apa_p(v) for v in paths["pvalue"]],
+                t["paths_columns"][5]: [f"[{apa_number(c.ci_lower_perc)}, {apa_number(c.ci_upper_perc)}]" for c in ci],
             }
         )
         return markdown_table(frame, t["paths_caption"], "tbl-paths")
@@ -312,21 +321,26 @@ class ChapterTables:
         rows = [(f"{c} — {self.construct_name(c)}", apa_number(v, 3)) for c, v in zip(latent["variable"], latent["r2"])]
         return markdown_table(pd.DataFrame(rows, columns=t["r2_columns"]), t["r2_caption"], "tbl-r2")
 
-    def indirect(self, params):
+    def indirect(self, bootstrap, summary):
+        """Defined effects: estimate, delta-free bootstrap SE, percentile and BC CIs."""
         t = self.t
-        defined = params[params["op"] == ":="]
+        defined = bootstrap[bootstrap["op"] == ":="]
         frame = pd.DataFrame(
             {
-                t["indirect_columns"][0]: [f"{_md_escape(n)} = {_md_escape(e)}" for n, e in zip(defined["lhs"], defined["rhs"])],
+                t["indirect_columns"][0]: [effect_label(n, self.lang) for n in defined["lhs"]],
                 t["indirect_columns"][1]: [_num(v) for v in defined["est"]],
-                t["indirect_columns"][2]: [_num(v) for v in defined["se"]],
-                t["indirect_columns"][3]: [
-                    f"[{_num(lo)}, {_num(hi)}]" for lo, hi in zip(defined["ci_lower"], defined["ci_upper"])
+                t["indirect_columns"][2]: [apa_number(v, 3) for v in defined["std_all"]],
+                t["indirect_columns"][3]: [_num(v) for v in defined["boot_se"]],
+                t["indirect_columns"][4]: [
+                    f"[{_num(lo)}, {_num(hi)}]" for lo, hi in zip(defined["ci_lower_perc"], defined["ci_upper_perc"])
                 ],
-                t["indirect_columns"][4]: [apa_p(v) for v in defined["pvalue"]],
+                t["indirect_columns"][5]: [
+                    f"[{_num(lo)}, {_num(hi)}]" for lo, hi in zip(defined["ci_lower_bc"], defined["ci_upper_bc"])
+                ],
             }
         )
-        return markdown_table(frame, t["indirect_caption"], "tbl-indirect")
+        caption = t["indirect_caption"].format(draws=summary["draws"], admissible=summary["admissible"])
+        return markdown_table(frame, caption, "tbl-indirect")
 
     def all_parameters(self, params):
         """Every free and fixed parameter (the defined ones have their own table)."""
@@ -405,7 +419,63 @@ class ChapterTables:
                     sentence = t["ns_sentence"].format(**values)
                 sentences.append(sentence)
             blocks.append(t["discussion_target"].format(name=construct.name[self.lang], code=code) + " ".join(sentences))
-        return "\n\n".join(blocks) + "\n"
+        return "\n\n".join(blocks) + "\n\n" + self.optimisation(paths, alpha)
+
+    def optimisation(self, paths, alpha):
+        """The optimisation paths the evidence supports, strongest total effect on the outcome first."""
+        t = self.t
+        ranked, outcome = supported_causes(paths, self.instrument, alpha)
+        lines = [t["optimisation_intro"].format(outcome=outcome), ""]
+        for code, total, supported in ranked:
+            construct = self.instrument.constructs[code]
+            values = {"name": construct.name[self.lang], "code": code, "total": apa_number(total), "outcome": outcome}
+            if supported:
+                implication = (construct.implication or {}).get(self.lang, "")
+                lines.append(t["optimisation_supported"].format(implication=implication, **values))
+            else:
+                lines.append(t["optimisation_unsupported"].format(**values))
+        return "\n".join(lines) + "\n"
+
+
+def _bootstrap_values(results, t):
+    summary = read_json(results.bootstrap_summary)
+    effects = pd.read_csv(results.bootstrap)
+    defined = effects[effects["op"] == ":="]
+    excludes_zero = (defined["ci_lower_perc"] > 0) | (defined["ci_upper_perc"] < 0)
+    return {
+        "draws": summary["draws"],
+        "admissible": summary["admissible"],
+        "not_converged": summary["not_converged"],
+        "inadmissible": summary["inadmissible"],
+        "level": f"{100 * summary['level']:.0f}",
+        "seed": summary["seed"],
+        "n_effects": len(defined),
+        "n_supported": t["count_phrase"](int(excludes_zero.sum()), *t["effect_word"]),
+    }
+
+
+def total_effects(paths, constructs):
+    """Total standardized effects among constructs from the std.all paths: (I - B)^-1 - I."""
+    index = {code: k for k, code in enumerate(constructs)}
+    beta = np.zeros((len(constructs), len(constructs)))
+    for r in paths.itertuples():
+        beta[index[r.lhs], index[r.rhs]] = r.std_all
+    total = np.linalg.inv(np.eye(len(constructs)) - beta) - np.eye(len(constructs))
+    return pd.DataFrame(total, index=constructs, columns=constructs)  # row: effect on; column: of
+
+
+def supported_causes(paths, instrument, alpha):
+    """Causes with a chain of significant paths to the outcome, strongest total effect first."""
+    constructs = list(instrument.constructs)
+    outcome = next(c for c, con in instrument.constructs.items() if con.role == "outcome")
+    significant = paths[paths["pvalue"] < alpha]
+    reach = {outcome}
+    for _ in constructs:  # grow the set of constructs with a significant chain to the outcome
+        reach |= set(significant.loc[significant["lhs"].isin(reach), "rhs"])
+    total = total_effects(paths, constructs).loc[outcome]
+    causes = [c for c, con in instrument.constructs.items() if con.role == "cause"]
+    ranked = sorted(causes, key=lambda c: -abs(total[c]))
+    return [(c, total[c], c in reach) for c in ranked], outcome
 
 
 def build_variables(results, instrument, config, street_id, language):
@@ -501,6 +571,7 @@ def build_variables(results, instrument, config, street_id, language):
             "ave_min": apa_number(reliability["ave"].min(), 3),
             "cr_min": apa_number(reliability["cr"].min(), 3),
         },
+        "bootstrap": _bootstrap_values(results, t),
         "admissibility": {
             "n_problems": len(problems),
             "text": t["admissible"] if not problems else "; ".join(p["message"] for p in problems),
@@ -526,17 +597,20 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
     shutil.copy(results.likert_png, build_dir / "figures" / "likert.png")
     shutil.copy(results.path_png, build_dir / "figures" / "path_diagram.png")
     shutil.copy(results.flow_png, build_dir / "figures" / "screening_flow.png")
+    shutil.copy(results.forest_png, build_dir / "figures" / "forest.png")
 
     variables = build_variables(results, instrument, config, street_id, language)
     (build_dir / "_variables.yml").write_text(yaml.safe_dump(variables, allow_unicode=True, sort_keys=False), "utf-8")
 
     tables = ChapterTables(instrument, config, street_id, language)
     params = pd.read_csv(results.sem_params)
+    bootstrap = pd.read_csv(results.bootstrap)
     paths = structural_paths(params, instrument)
     t = tables.t
     street = config["streets"][street_id]
     files = {
         "synthetic_notice.md": t["synthetic"].format(street=street["name"][language]) if street["synthetic"] else "",
+        "limitation_synthetic.md": t["synthetic_limitation"] if street["synthetic"] else "",
         "table_items_causes.md": tables.items(("cause",), "cause", "tbl-items-causes"),
         "table_items_problems.md": tables.items(("problem", "outcome"), "problem", "tbl-items-problems"),
         "table_screening.md": tables.screening(read_json(results.screening)),
@@ -551,9 +625,9 @@ def build_chapter_sources(results, instrument, config, street_id, source_dir, bu
         "table_sem_fit.md": tables.fit(pd.read_csv(results.sem_fit_table), t["sem_fit_caption"], "tbl-sem-fit"),
         "table_efa.md": tables.efa(pd.read_csv(results.efa_loadings)),
         "table_modindices.md": tables.modindices(pd.read_csv(results.modindices)),
-        "table_paths.md": tables.paths(paths),
+        "table_paths.md": tables.paths(paths, bootstrap),
         "table_r2.md": tables.r2(pd.read_csv(results.r2)),
-        "table_indirect.md": tables.indirect(params),
+        "table_indirect.md": tables.indirect(bootstrap, read_json(results.bootstrap_summary)),
         "table_all_params.md": tables.all_parameters(params),
         "table_provenance.md": tables.provenance(read_json(results.ingest_report)),
         "table_versions.md": tables.versions(),

@@ -12,6 +12,10 @@ TEXT = {
             "documented population model (src/govsurvey/simulate.py); they are not a real survey of "
             "{street}. The numbers show how the pipeline works, not facts about the street.\n"
         ),
+        "synthetic_limitation": (
+            "Above all, the data are synthetic: they were simulated from a population model whose paths were "
+            "set by the authors of the pipeline, so the results confirm that model, not the situation in the street.\n"
+        ),
         "none": "none",
         "count_phrase": lambda n, one, many: f"no {many}" if n == 0 else f"{n} {one if n == 1 else many}",
         "construct_word": ("construct", "constructs"),
@@ -52,11 +56,15 @@ TEXT = {
         "cfa_fit_caption": "Fit of the measurement model (CFA)",
         "sem_fit_caption": "Fit of the structural model",
         "paths_caption": "Structural paths (ML; β is the standardized estimate, std.all)",
-        "paths_columns": ["Path", "B", "SE", "β", "p"],
+        "paths_columns": ["Path", "B", "SE", "β", "p", "β 95% CI (bootstrap)"],
         "r2_caption": "Variance explained (R²) of the endogenous constructs",
         "r2_columns": ["Construct", "R²"],
-        "indirect_caption": "Indirect and total effects defined in the model file (delta-method standard errors)",
-        "indirect_columns": ["Effect", "Estimate", "SE", "95% CI", "p"],
+        "indirect_caption": (
+            "Indirect and total effects defined in the model file: estimate, standardized estimate, "
+            "bootstrap SE, percentile and bias-corrected (BC) CIs ({admissible} admissible of {draws} draws)"
+        ),
+        "indirect_columns": ["Effect", "Estimate", "β", "Boot SE", "Percentile CI", "BC CI"],
+        "effect_word": ("effect", "effects"),
         "params_caption": "All model parameters (lavaan notation)",
         "params_columns": ["lhs", "op", "rhs", "Label", "Estimate", "SE", "z", "p", "std.all"],
         "provenance_caption": "Provenance of the raw data",
@@ -90,6 +98,16 @@ TEXT = {
         "sign": {True: "positive", False: "negative"},
         "direction": {True: "higher", False: "lower"},
         "admissible": "no inadmissible estimates were found",
+        "optimisation_intro": (
+            "**Optimisation paths.** Ranked by their total standardized effect on {outcome} (direct and "
+            "through the problems), the causes with a chain of significant paths to {outcome} point to "
+            "these priorities:"
+        ),
+        "optimisation_supported": "1. {name} ({code}; total effect on {outcome} {total}): {implication}.",
+        "optimisation_unsupported": (
+            "1. {name} ({code}; total effect {total}): no chain of significant paths reaches {outcome}, so the "
+            "evidence does not single it out."
+        ),
     },
     "zh": {
         "roles": {"cause": "成因", "problem": "问题", "outcome": "结果"},
@@ -97,6 +115,7 @@ TEXT = {
             "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/simulate.py）随机生成，"
             "并非对{street}的真实调查。文中数字用于展示分析流程，不代表该街道的实际情况。\n"
         ),
+        "synthetic_limitation": "最重要的是，本章数据为模拟数据：它们由流程作者设定路径的总体模型生成，结果只能印证该模型，不能说明街道的实际情况。\n",
         "none": "无",
         "count_phrase": lambda n, one, many: f"没有{many}" if n == 0 else f"{n}个{one}",
         "construct_word": ("构念", "构念"),
@@ -133,11 +152,15 @@ TEXT = {
         "cfa_fit_caption": "测量模型（验证性因子分析）的拟合",
         "sem_fit_caption": "结构模型的拟合",
         "paths_caption": "结构路径（极大似然估计；β 为标准化系数 std.all）",
-        "paths_columns": ["路径", "B", "SE", "β", "p"],
+        "paths_columns": ["路径", "B", "SE", "β", "p", "β 的 95% CI（Bootstrap）"],
         "r2_caption": "内生构念被解释的方差（R²）",
         "r2_columns": ["构念", "R²"],
-        "indirect_caption": "模型文件中定义的间接效应与总效应（delta 法标准误）",
-        "indirect_columns": ["效应", "估计值", "SE", "95% CI", "p"],
+        "indirect_caption": (
+            "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Bootstrap 标准误、百分位与偏差校正（BC）"
+            "置信区间（{draws} 次抽样中 {admissible} 次可接受）"
+        ),
+        "indirect_columns": ["效应", "估计值", "β", "Boot SE", "百分位 CI", "BC CI"],
+        "effect_word": ("效应", "效应"),
         "params_caption": "全部模型参数（lavaan 记法）",
         "params_columns": ["lhs", "op", "rhs", "标签", "估计值", "SE", "z", "p", "std.all"],
         "provenance_caption": "原始数据来源",
@@ -169,5 +192,11 @@ TEXT = {
         "sign": {True: "正向", False: "负向"},
         "direction": {True: "高", False: "低"},
         "admissible": "未发现不可接受的估计值",
+        "optimisation_intro": (
+            "**优化路径。** 按对 {outcome} 的标准化总效应（直接效应与经由各问题的间接效应之和）排序，"
+            "存在显著路径链通向 {outcome} 的成因提示了以下优化方向："
+        ),
+        "optimisation_supported": "1. {name}（{code}；对 {outcome} 的总效应 {total}）：{implication}。",
+        "optimisation_unsupported": "1. {name}（{code}；总效应 {total}）：没有显著路径链通向 {outcome}，证据不支持将其列为重点。",
     },
 }

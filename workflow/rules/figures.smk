@@ -33,3 +33,21 @@ rule path_diagram:
         alpha=config["analysis"]["alpha"],
     script:
         "../../scripts/path_diagram.py"
+
+
+rule forest_plot:
+    input:
+        effects=rules.bootstrap_gather.output.indirect,
+    output:
+        png="results/{street}/figures/forest.png",
+        svg="results/{street}/figures/forest.svg",
+    log:
+        "results/{street}/logs/forest_plot.log",
+    params:
+        language=config["report"]["language"],
+        level=config["analysis"]["bootstrap"]["level"],
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    script:
+        "../../scripts/forest_plot.py"

@@ -1,0 +1,19 @@
+# Rule forest_plot: defined (indirect and total) effects with percentile and BC bootstrap CIs.
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+
+import pandas as pd
+
+from govsurvey.errors import reported_errors
+from govsurvey.figures import forest_plot
+
+with reported_errors():
+    effects = pd.read_csv(snakemake.input.effects)
+    forest_plot(
+        effects[effects["op"] == ":="],
+        snakemake.params.language,
+        snakemake.output.png,
+        snakemake.output.svg,
+        level=snakemake.params.level,
+    )
