@@ -12,6 +12,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/sem.smk"
+include: "workflow/rules/bootstrap.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

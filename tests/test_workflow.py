@@ -63,6 +63,7 @@ def run(tmp_path_factory):
     config["streets"] = {"m_street": {**M_STREET, "raw_export": str(Path(export).relative_to(work))}}
     config["report"] = {"street": "m_street", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
+    config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis
     (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     command = [
         str(Path(sys.executable).parent / "snakemake"),

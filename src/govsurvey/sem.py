@@ -8,7 +8,8 @@ module adds what semopy lacks or gets wrong, each computed as lavaan 0.6 does fo
   so Heywood cases show (negative variance) instead of hiding at the bound;
 - one parameter table shaped like lavaan's parameterEstimates + standardizedSolution;
 - std.all and its delta-method SE, `:=` defined parameters with delta-method SEs;
-- R-squared, fit indices (see fit_indices.py) and a list of admissibility problems.
+- R-squared, fit indices (see fit_indices.py) and a list of admissibility problems;
+- modification indices of the measurement part (modification_indices).
 """
 
 import ast
@@ -618,3 +619,86 @@ def check_admissibility(params, latent_cov, implied_cov, converged=True, identif
         add("implied_cov_not_pd", "implied covariance", float(eig.min()),
             "the model-implied covariance matrix is not positive definite.")
     return problems
+
+
+# --------------------------------------------------------------------------- modification indices
+
+def modification_indices(fit, top=None):
+    """lavaan's modindices() for the parameters a measurement model leaves out: cross-loadings
+    (factor =~ item) and residual covariances of the observed variables (item ~~ item).
+
+    Score test of each single omitted parameter at the ML estimate, with lavaan's expected
+    information: per observation, score s = -1/2 dF/dtheta and information
+    I = 1/2 tr(V G_i V G_j); mi = N s^2 / (I_jj - I_jf I_ff^-1 I_fj), epc = s / (that
+    denominator); sepc.all standardizes epc as std.all does (loadings by sd(factor)/sd(item),
+    residual covariances by the residual standard deviations). Returns a DataFrame lhs, op,
+    rhs, mi, epc, sepc_all, sorted by mi (largest first); `top` keeps the first rows.
+    Structural candidates (~ among latents) are not computed.
+    """
+    with threadpool_limits(1):
+        return _modification_indices(fit, top)
+
+
+def _modification_indices(fit, top):
+    model = fit.model
+    struct = _Structure(model, fit.parsed)
+    x = np.array(model.param_vals, dtype=float)
+    sigma, phi = struct.matrices(x)
+    _, (m, c) = model.calc_sigma()
+    G_free = np.array(model.calc_sigma_grad(m, c))
+    S = model.mx_cov
+    V = np.linalg.inv(sigma)
+    obs, inner = struct.obs, struct.inner
+    lam, theta = model.mx_lambda, model.mx_theta
+    have = {(r["lhs"], r["op"], r["rhs"]) for r in struct.rows if r["free"] is not None}
+    have |= {(b, op, a) for a, op, b in have if op == "~~"}
+    latent = [v for v in inner if v in struct.latent]
+    lam_phi = lam @ phi
+    candidates, G_new = [], []
+    for f in latent:  # cross-loadings
+        j = inner.index(f)
+        for i, item in enumerate(obs):
+            if (f, "=~", item) not in have and lam[i, j] == 0:
+                M = np.zeros_like(sigma)
+                M[i, :] = lam_phi[:, j]
+                candidates.append((f, "=~", item, "loading", i, j))
+                G_new.append(M + M.T)
+    order = {v: k for k, v in enumerate(struct.obs_ordered)}
+    for a in range(len(obs)):  # residual covariances of the observed variables
+        for b in range(a + 1, len(obs)):
+            if (obs[a], "~~", obs[b]) in have or theta[a, b] != 0:
+                continue
+            lhs, rhs = sorted((a, b), key=lambda k: order[obs[k]])
+            M = np.zeros_like(sigma)
+            M[a, b] = M[b, a] = 1.0
+            candidates.append((obs[lhs], "~~", obs[rhs], "residual", lhs, rhs))
+            G_new.append(M)
+    if not candidates:
+        return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_all"])
+    G = np.concatenate([G_free, np.array(G_new)])
+    k = len(G_free)
+    A = (V @ G).reshape(len(G), -1)
+    At = (G @ V).reshape(len(G), -1)
+    info = 0.5 * (A @ At.T)
+    score = -0.5 * (G.reshape(len(G), -1) @ (V - V @ S @ V).ravel())
+    I_ff_inv = np.linalg.pinv(info[:k, :k])
+    I_nf = info[k:, :k]
+    denom = np.diag(info[k:, k:]) - np.einsum("ij,jk,ik->i", I_nf, I_ff_inv, I_nf)
+    denom = np.where(denom < np.sqrt(np.finfo(float).eps), np.nan, denom)  # as lavaan
+    s = score[k:]
+    mi = fit.n * s**2 / denom
+    epc = s / denom
+    with np.errstate(invalid="ignore"):  # a negative variance: NaN, flagged elsewhere
+        sd_obs, sd_inner = np.sqrt(np.diag(sigma)), np.sqrt(np.diag(phi))
+    sepc = []
+    for (_, _, _, kind, a, b), e in zip(candidates, epc):
+        if kind == "loading":
+            sepc.append(e * sd_inner[b] / sd_obs[a])
+        else:
+            sepc.append(e / np.sqrt(abs(theta[a, a]) * abs(theta[b, b])))
+    out = pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
+                        "rhs": [c[2] for c in candidates], "mi": mi, "epc": epc,
+                        "sepc_all": sepc})
+    out = out.sort_values("mi", ascending=False, kind="stable", na_position="last")
+    out = out.reset_index(drop=True)
+    return out.head(top) if top else out

@@ -43,11 +43,11 @@ rule forest_plot:
         svg="results/{street}/figures/forest.svg",
     log:
         "results/{street}/logs/forest_plot.log",
-    params:
-        language=config["report"]["language"],
-        level=config["analysis"]["bootstrap"]["level"],
     conda:
         "../../envs/figures.yaml"
     threads: 1
+    params:
+        language=config["report"]["language"],
+        level=config["analysis"]["bootstrap"]["level"],
     script:
         "../../scripts/forest_plot.py"
