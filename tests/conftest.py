@@ -1,6 +1,9 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from govsurvey.instrument import load_instrument
 
@@ -12,3 +15,31 @@ INSTRUMENT_PATH = ROOT / "data" / "instruments" / "party_building_governance.yam
 @pytest.fixture(scope="session")
 def instrument():
     return load_instrument(INSTRUMENT_PATH)
+
+
+def workflow_config(work, street_id, street, raw_export, **report):
+    """The shipped config, pointed at one street's export in `work` (a small bootstrap)."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["study"]["instrument"] = str(INSTRUMENT_PATH)
+    config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
+    config["streets"] = {street_id: {**street, "raw_export": str(Path(raw_export).relative_to(work))}}
+    config["report"] = {"street": street_id, "language": "en", "formats": ["html", "pdf"], "engine": "fallback", **report}
+    config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
+    config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis
+    return config
+
+
+def run_workflow(work, config, *extra):
+    """Write config.yaml into `work` and run the whole workflow there; returns the command."""
+    (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [
+        str(Path(sys.executable).parent / "snakemake"),
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--directory", str(work),
+        "--configfile", str(work / "config.yaml"),
+        "--cores", "2",
+    ]  # fmt: skip
+    result = subprocess.run([*command, *extra], capture_output=True, text=True, timeout=900)
+    logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
+    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    return command

@@ -2,15 +2,13 @@
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
-from conftest import ROOT
+from conftest import run_workflow, workflow_config
 from govsurvey.exports import write_export
 from govsurvey.ingest import ingest_export
 from govsurvey.io import write_json, write_table
@@ -139,24 +137,9 @@ def test_no_planted_value_reaches_results(tmp_path, instrument):
         work / "data" / "raw" / "p_street" / "export.xlsx", instrument, 240, seed=8, street=street
     )
     salt_file = work / "secret" / "salt"
-    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    config["study"]["instrument"] = str(ROOT / "data" / "instruments" / "party_building_governance.yaml")
-    config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
-    config["streets"] = {"p_street": {**street, "raw_export": str(raw.relative_to(work))}}
-    config["report"] = {"street": "p_street", "language": "en", "formats": ["html"], "engine": "fallback"}
-    config["ingest"] = {"salt_file": str(salt_file)}
+    config = workflow_config(work, "p_street", street, raw, formats=["html"])
     config["analysis"]["bootstrap"] = {"draws": 100, "shards": 1, "level": 0.95}  # privacy needs the files, not B
-    (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [
-        str(Path(sys.executable).parent / "snakemake"),
-        "--snakefile", str(ROOT / "Snakefile"),
-        "--directory", str(work),
-        "--configfile", str(work / "config.yaml"),
-        "--cores", "2",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
-    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    run_workflow(work, config)
     assert (work / "results" / "report" / "chapter.html").exists()
     assert len(planted) > 1000
     assert _leaks(work / "results", planted + [salt_file.read_text().strip()]) == []

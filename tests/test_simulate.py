@@ -243,7 +243,7 @@ def test_xlsx_round_trips_with_the_expected_headers(instrument, survey, tmp_path
     }[style]
     assert header[14] == spot and header[6] == "1、您的性别：" and header[-1].startswith("14、")
 
-    read = pd.read_excel(path, dtype=str, keep_default_na=False)
+    read = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
     frame = survey.responses
     assert len(read) == len(frame)
     assert read["序号"].astype(int).tolist() == frame["respondent_id"].tolist()

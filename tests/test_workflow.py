@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, run_workflow, workflow_config
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.instrument import load_instrument
 from govsurvey.simulate import write_synthetic_export
@@ -57,24 +56,7 @@ def run(tmp_path_factory):
     export = write_synthetic_export(
         load_instrument(instrument_path), work / "data" / "raw" / "m_street", n=320, seed=11, street=M_STREET
     )
-    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    config["study"]["instrument"] = str(instrument_path)
-    config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
-    config["streets"] = {"m_street": {**M_STREET, "raw_export": str(Path(export).relative_to(work))}}
-    config["report"] = {"street": "m_street", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
-    config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
-    config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis
-    (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [
-        str(Path(sys.executable).parent / "snakemake"),
-        "--snakefile", str(ROOT / "Snakefile"),
-        "--directory", str(work),
-        "--configfile", str(work / "config.yaml"),
-        "--cores", "2",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
-    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    command = run_workflow(work, workflow_config(work, "m_street", M_STREET, export))
     return work, command
 
 

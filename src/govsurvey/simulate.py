@@ -60,6 +60,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from govsurvey.errors import InputError
+from govsurvey.readers import column_letter
 
 CAUSES = ("IN", "OB", "MS", "PM")
 ENDOGENOUS = ("PL", "PW", "RI", "GS")  # in causal order: each depends only on earlier ones
@@ -569,15 +570,6 @@ def write_wenjuanxing_xlsx(frame, instrument, path, street=None, matrix_header_s
     return path
 
 
-def _column_letter(j):
-    letters = ""
-    j += 1
-    while j:
-        j, rest = divmod(j - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 _XLSX_PARTS = {
     "[Content_Types].xml": (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -644,7 +636,7 @@ def _write_xlsx(path, first_header, header_codes, ids, codes, strings):
     """A minimal valid workbook: column A inline numbers, the rest shared-string cells."""
     from xml.sax.saxutils import escape
 
-    letters = [_column_letter(j) for j in range(codes.shape[1] + 1)]
+    letters = [column_letter(j) for j in range(codes.shape[1] + 1)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as book:
         for name, xml in _XLSX_PARTS.items():
             book.writestr(_zip_entry(name), xml)
