@@ -113,7 +113,8 @@ def test_pdf_carries_the_same_numbers(run):
     fit = json.loads((work / "results/m_street/sem/fit.json").read_text())
     flat = re.sub(r"\s+", " ", text)
     assert str(summary["n_raw"]) in flat and f"{fit['chisq']:.2f}" in flat
-    assert "{{<" not in flat and "NaN" not in flat
+    for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None"]:
+        assert bad not in flat, bad
 
 
 def test_rerun_is_a_no_op(run):
@@ -194,3 +195,19 @@ def test_chinese_figures_follow_the_language(run_zh):
     for name in ["likert.svg", "path_diagram.svg"]:
         svg = (run_zh / "results/m_street/figures" / name).read_text(encoding="utf-8")
         assert "党" in svg, name  # construct names in Chinese (kept as text comments in the SVG)
+
+
+def test_an_inadmissible_solution_is_shown_in_the_chapter(run, tmp_path):
+    """A problem in admissibility.json reaches the chapter's text (here planted into a copy)."""
+    work, command = run
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    problem = {"kind": "negative_variance", "where": "GS ~~ GS", "value": -0.24,
+               "message": "Heywood case: the variance of GS is negative (-0.240)"}  # fmt: skip
+    (copy / "results/m_street/sem/admissibility.json").write_text(json.dumps([problem]), encoding="utf-8")
+    command = [str(copy) if part == str(work) else part for part in command]
+    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = html_text(copy / "results/report/chapter.html")
+    assert "Admissibility: Heywood case: the variance of GS is negative (-0.240)." in text
