@@ -83,7 +83,7 @@ def markdown_table(frame, caption, label):
     rule = []
     for column in cells.columns:
         width = max(len(column), *(len(v) for v in cells[column]), 10)
-        dashes = "-" * min(width, 60)
+        dashes = "-" * min(width, 80)
         numeric = all(_NUMERIC.match(v) for v in cells[column])
         rule.append(dashes[:-1] + ":" if numeric else ":" + dashes[1:])
     header = "| " + " | ".join(cells.columns) + " |"
