@@ -266,7 +266,7 @@ class ChapterTables:
         t = self.t
         frame = pd.DataFrame(
             {
-                t["mi_columns"][0]: [f"{r.lhs} {_md_escape(r.op)} {r.rhs}" for r in mi.itertuples()],
+                t["mi_columns"][0]: [f"{r.lhs} `{r.op}` {r.rhs}" for r in mi.itertuples()],
                 t["mi_columns"][1]: [f"{v:.2f}" for v in mi["mi"]],
                 t["mi_columns"][2]: [_num(v) for v in mi["epc"]],
                 t["mi_columns"][3]: [apa_number(v, 3) for v in mi["sepc_all"]],
@@ -370,7 +370,8 @@ class ChapterTables:
         missing = ", ".join(f"{reason} {n}" for reason, n in ingest["missing_by_reason"].items())
         rows = [
             (names["file"], f"`{ingest['file']}` ({ingest['bytes']:,} bytes)"),
-            (names["sha256"], f"`{ingest['sha256']}`"),
+            # In blocks of eight, like a key fingerprint, so that it wraps inside the column.
+            (names["sha256"], " ".join(f"`{ingest['sha256'][i:i + 8]}`" for i in range(0, 64, 8))),
             (names["format"], f"{ingest['format_title']} — {ingest['format_chosen']}"),
             (names["reader"], f"{ingest['reader']}; {ingest['encoding']}"),
             (names["rows"], f"{ingest['rows']} × {ingest['columns']}; {ingest['record_from']}"),
