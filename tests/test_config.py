@@ -73,3 +73,15 @@ def test_default_instrument(instrument):
     assert instrument.reverse_items == ["IN4", "OB4", "MS4", "PL4", "PW4", "RI4"]
     assert {c.role for c in instrument.constructs.values()} == {"cause", "problem", "outcome"}
     assert instrument.attention_checks[0].expected == 4
+
+
+def test_key_order_does_not_matter_but_street_order_does(config):
+    reordered = yaml.safe_load(yaml.safe_dump(config, sort_keys=True))
+    reordered["streets"] = {"m_street": {**config["streets"]["l_street"]}, **reordered["streets"]}
+    config["streets"]["m_street"] = config["streets"]["l_street"]
+    del config["report"]["street"], reordered["report"]["street"]
+    a, b = check_config(config), check_config(reordered)
+    assert a["streets"]["l_street"] == b["streets"]["l_street"]
+    assert repr(a["streets"]["l_street"]) == repr(b["streets"]["l_street"])  # what Snakemake compares
+    assert repr(a["screening"]) == repr(b["screening"])
+    assert (a["report"]["street"], b["report"]["street"]) == ("l_street", "m_street")

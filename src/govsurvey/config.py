@@ -16,4 +16,20 @@ def check_config(config, source="config.yaml"):
             f"report.street is '{report['street']}', which is not a street in 'streets'.",
             f"use one of: {', '.join(streets)}.",
         )
+    # Key order carries no meaning, but Snakemake compares params as written: a reordered
+    # config.yaml must not re-run the workflow. Streets keep their order (the first is the default).
+    for key, value in list(config.items()):
+        if key == "streets":
+            config[key] = {sid: _canonical(street) for sid, street in value.items()}
+        else:
+            config[key] = _canonical(value)
     return config
+
+
+def _canonical(value):
+    """Mappings with their keys sorted, recursively."""
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
