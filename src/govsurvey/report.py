@@ -8,6 +8,7 @@ import importlib.metadata
 import platform
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,13 +83,18 @@ def markdown_table(frame, caption, label):
     cells = frame.astype(str).apply(lambda col: col.str.replace("|", "\\|", regex=False))
     rule = []
     for column in cells.columns:
-        width = max(len(column), *(len(v) for v in cells[column]), 10)
+        width = max(_display_width(column), *(_display_width(v) for v in cells[column]), 10)
         dashes = "-" * min(width, 80)
         numeric = all(_NUMERIC.match(v) for v in cells[column])
         rule.append(dashes[:-1] + ":" if numeric else ":" + dashes[1:])
     header = "| " + " | ".join(cells.columns) + " |"
     body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
     return "\n".join([header, "|" + "|".join(rule) + "|", *body, "", f": {caption} {{#{label}}}", ""])
+
+
+def _display_width(text):
+    """Columns a string takes in print: Chinese characters are twice as wide as Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def structural_paths(params, instrument):
