@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup run test lint report clean
+.PHONY: setup system-packages run test lint report clean
 
 setup: $(STAMP)
 
@@ -16,6 +16,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Debian/Ubuntu packages some features need (README, set-up): CJK fonts for the PDF and
+# Chinese figures, poppler-utils and chromium for the tests that look at the outputs.
+SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y $(SYSTEM_PACKAGES)
 
 run: $(STAMP)  ## the whole workflow on the data named in config.yaml
 	$(BIN)/snakemake --cores 4
