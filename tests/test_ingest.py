@@ -7,7 +7,6 @@ from govsurvey.ingest import (
     hash_identifier,
     header_candidates,
     ingest_export,
-    ingest_wenjuanxing,
     normalize_text,
     parse_duration,
 )
@@ -31,8 +30,8 @@ def quiet(*_):
 
 def test_header_variants_ingest_to_the_same_table(tmp_path, simulated, instrument):
     tables = [
-        ingest_wenjuanxing(
-            export(tmp_path, simulated, instrument, style, f"{style}.xlsx"), instrument, DEFAULT_STREET, "s", quiet
+        ingest_export(
+            export(tmp_path, simulated, instrument, style, f"{style}.xlsx"), instrument, DEFAULT_STREET, "s", log=quiet
         )[0]
         for style in ("numbered", "stem_dash", "sub")
     ]

@@ -689,8 +689,3 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         f"ingest: dropped {len(dropped)} personal-data column(s); kept {frame.shape[1]} columns; missing answers {reasons}"
     )
     return frame, report
-
-
-def ingest_wenjuanxing(path, instrument, street, salt, log=print, settings=None):
-    """The skeleton's entry point; every format now goes through ingest_export."""
-    return ingest_export(path, instrument, street, salt, settings, log)

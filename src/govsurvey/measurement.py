@@ -142,8 +142,3 @@ def measurement_model(model_text):
     lines = [line.split("#", 1)[0].strip() for line in model_text.splitlines()]
     return "\n".join(line for line in lines if re.search(r"=~", line)) + "\n"
 
-
-def construct_scores(scored, instrument):
-    return pd.DataFrame(
-        {code: scored[[i.code for i in c.items]].mean(axis=1) for code, c in instrument.constructs.items()}
-    )
