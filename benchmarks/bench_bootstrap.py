@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from govsurvey.bootstrap import prepare_bootstrap, run_draws
+from govsurvey.sem import fit_sem
+from govsurvey.sem.bootstrap import prepare_bootstrap, run_draws
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def ours(model_text, data, draws, seed):
-    boot = prepare_bootstrap(model_text, data, log=lambda line: None)
+    boot = prepare_bootstrap(fit_sem(model_text, data, log=lambda line: None))
     wall, cpu = time.perf_counter(), time.process_time()
     frame = run_draws(boot, range(draws), seed)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

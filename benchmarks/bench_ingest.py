@@ -19,8 +19,8 @@ INSTRUMENT = ROOT / "data" / "instruments" / "party_building_governance.yaml"
 
 # step -> (set-up, timed code): imports and the instrument load before the clock starts.
 _SETUP_INGEST = (
-    "from govsurvey.ingest import ingest_export; from govsurvey.instrument import load_instrument; "
-    "from govsurvey.simulate import DEFAULT_STREET; instrument = load_instrument(__INSTRUMENT__)"
+    "from govsurvey.ingest import ingest_export; from govsurvey.study.instrument import load_instrument; "
+    "from govsurvey.synthetic.population import DEFAULT_STREET; instrument = load_instrument(__INSTRUMENT__)"
 )
 STEPS = {
     "ingest": (
@@ -81,9 +81,9 @@ def measure(step, path, n):
 
 
 def make_exports(folder, n):
-    from govsurvey.exports import write_export
-    from govsurvey.instrument import load_instrument
-    from govsurvey.simulate import simulate_responses
+    from govsurvey.synthetic.exports import write_export
+    from govsurvey.study.instrument import load_instrument
+    from govsurvey.synthetic.population import simulate_responses
 
     instrument = load_instrument(INSTRUMENT)
     start = time.perf_counter()

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from govsurvey.bootstrap import bootstrap
+from govsurvey.sem.bootstrap import bootstrap
 
 MODEL = """
 X =~ x1 + x2 + x3

@@ -6,7 +6,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 import pandas as pd
 
-from govsurvey.bootstrap import summarise_draws
+from govsurvey.sem.bootstrap import summarise_draws
 from govsurvey.io import write_json, write_table
 
 draws = pd.concat([pd.read_parquet(p) for p in snakemake.input.shards], ignore_index=True)

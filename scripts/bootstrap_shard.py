@@ -1,23 +1,25 @@
 # Rule bootstrap_shard: the draws of one shard (estimates of := parameters and standardized
-# structural paths, with each draw's status).
+# structural paths, with each draw's status), starting from the sem step's fit.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-from pathlib import Path
-
 import pandas as pd
 
-from govsurvey.bootstrap import shard_draws
+from govsurvey.errors import reported_errors
+from govsurvey.sem.bootstrap import shard_draws
+from govsurvey.study.model import read_model
 
-frame = shard_draws(
-    Path(snakemake.input.model).read_text(encoding="utf-8"),
-    pd.read_parquet(snakemake.input.scored),
-    snakemake.params.draws,
-    snakemake.params.shards,
-    int(snakemake.wildcards.shard),
-    snakemake.params.seed,
-    log=print,
-    source=snakemake.input.model,
-)
-frame.to_parquet(snakemake.output.shard, index=False)
+with reported_errors():
+    frame = shard_draws(
+        read_model(snakemake.input.model),
+        pd.read_parquet(snakemake.input.scored),
+        pd.read_parquet(snakemake.input.params),
+        snakemake.params.draws,
+        snakemake.params.shards,
+        int(snakemake.wildcards.shard),
+        snakemake.params.seed,
+        log=print,
+        source=snakemake.input.model,
+    )
+    frame.to_parquet(snakemake.output.shard, index=False)

@@ -7,7 +7,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 import pandas as pd
 
 from govsurvey.errors import reported_errors
-from govsurvey.instrument import load_instrument
+from govsurvey.study.instrument import load_instrument
 from govsurvey.io import write_json, write_table
 from govsurvey.screening import kept_sample, missingness_table, score, screen, summarize
 

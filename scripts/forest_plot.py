@@ -6,7 +6,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 import pandas as pd
 
 from govsurvey.errors import reported_errors
-from govsurvey.figures import forest_plot
+from govsurvey.figures.forest import forest_plot
 
 with reported_errors():
     effects = pd.read_csv(snakemake.input.effects)

@@ -6,9 +6,9 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 from govsurvey.errors import reported_errors
 from govsurvey.ingest import ingest_export
-from govsurvey.instrument import load_instrument
+from govsurvey.study.instrument import load_instrument
 from govsurvey.io import write_json, write_table
-from govsurvey.privacy import load_salt
+from govsurvey.ingest.privacy import load_salt
 
 with reported_errors():
     responses, report = ingest_export(

@@ -6,8 +6,8 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 import pandas as pd
 
 from govsurvey.errors import reported_errors
-from govsurvey.figures import likert_chart
-from govsurvey.instrument import load_instrument
+from govsurvey.figures.likert import likert_chart
+from govsurvey.study.instrument import load_instrument
 
 with reported_errors():
     likert_chart(

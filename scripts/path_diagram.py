@@ -6,8 +6,8 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 import pandas as pd
 
 from govsurvey.errors import reported_errors
-from govsurvey.figures import path_diagram
-from govsurvey.instrument import load_instrument
+from govsurvey.figures.path_diagram import path_diagram
+from govsurvey.study.instrument import load_instrument
 
 with reported_errors():
     path_diagram(

@@ -6,9 +6,9 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 from pathlib import Path
 
 from govsurvey.errors import reported_errors
-from govsurvey.instrument import load_instrument
-from govsurvey.render import render_chapter
-from govsurvey.report import StreetResults, build_chapter_sources
+from govsurvey.study.instrument import load_instrument
+from govsurvey.report.render import render_chapter
+from govsurvey.report.chapter import StreetResults, build_chapter_sources
 
 with reported_errors():
     out_dir = Path(snakemake.output[0]).parent

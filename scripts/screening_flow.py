@@ -4,7 +4,7 @@ import sys
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 from govsurvey.errors import reported_errors
-from govsurvey.flow import flow_diagram
+from govsurvey.figures.flow import flow_diagram
 from govsurvey.io import read_json
 
 with reported_errors():

@@ -3,18 +3,17 @@ import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-from pathlib import Path
-
 import pandas as pd
 
 from govsurvey.errors import reported_errors
-from govsurvey.fit_indices import fit_table
 from govsurvey.io import write_json, write_table
 from govsurvey.sem import fit_sem
+from govsurvey.sem.indices import fit_table
+from govsurvey.study.model import read_model
 
 with reported_errors():
     scored = pd.read_parquet(snakemake.input.scored)
-    fit = fit_sem(Path(snakemake.input.model).read_text(encoding="utf-8"), scored, log=print)
+    fit = fit_sem(read_model(snakemake.input.model), scored, log=print)
     write_table(fit.params, snakemake.output.params, snakemake.output.params_parquet)
     write_json(fit.fit, snakemake.output.fit)
     write_table(fit_table(fit.fit), snakemake.output.fit_table)

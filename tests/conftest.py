@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govsurvey.instrument import load_instrument
+from govsurvey.study.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"

@@ -16,7 +16,7 @@ from pandas.testing import assert_frame_equal
 from scipy import stats
 
 from conftest import ROOT
-from govsurvey.bootstrap import (TABLE_COLUMNS, bc_ci, bootstrap, fit_resample, percentile_ci,
+from govsurvey.sem.bootstrap import (TABLE_COLUMNS, bc_ci, bootstrap, fit_resample, percentile_ci,
                                  prepare_bootstrap, run_draws, shard_draws, shard_range,
                                  summarise_draws)
 from govsurvey.errors import InputError
@@ -37,7 +37,7 @@ def politdem_data():
 
 @pytest.fixture(scope="module")
 def politdem(politdem_data):
-    return prepare_bootstrap(POLITDEM, politdem_data, log=lambda line: None)
+    return prepare_bootstrap(fit_sem(POLITDEM, politdem_data, log=lambda line: None))
 
 
 def plain_statistics(model, data, keys):
@@ -65,13 +65,13 @@ def test_a_draw_equals_the_plain_fit_of_its_resample(case):
     model = {"politdem": POLITDEM, "fixedx": FIXEDX}.get(case) or \
         (ROOT / "data" / "models" / "governance.lavaan").read_text()
     data = pd.read_csv(REF / f"{'politdem' if case == 'fixedx' else case}_data.csv")
-    boot = prepare_bootstrap(model, data, log=lambda line: None)
+    boot = prepare_bootstrap(fit_sem(model, data, log=lambda line: None))
     rng = np.random.default_rng(3)
     for _ in range(2):
         rows = rng.integers(0, len(boot.data), len(boot.data))
         status, ours = fit_resample(boot, rows)
         assert status != "not_converged"
-        resample = pd.DataFrame(boot.data[rows], columns=boot.struct.obs)
+        resample = pd.DataFrame(boot.data[rows], columns=boot.layout.obs)
         plain, se = plain_statistics(model, resample, boot.keys)
         # both are optima to about 1e-5 standard errors
         assert np.all(np.abs(ours - plain) < 1e-4 * se), (ours, plain, se)
@@ -181,13 +181,22 @@ def test_gather_refuses_incomplete_draws(politdem):
         summarise_draws(draws, politdem.fit.params, 12, 0.95, 1, source="shard_0.parquet")
 
 
-def test_model_without_effects_to_bootstrap_is_refused_unless_switched_off(politdem_data):
+def test_model_without_effects_to_bootstrap_is_refused(politdem_data):
+    model = "ind60 =~ x1 + x2 + x3"
+    params = fit_sem(model, politdem_data, log=lambda line: None).params
     with pytest.raises(InputError, match="nothing to bootstrap.*draws: 0"):
-        shard_draws("ind60 =~ x1 + x2 + x3", politdem_data, 10, 2, 0, seed=1)
-    empty = shard_draws("ind60 =~ x1 + x2 + x3", politdem_data, 0, 2, 1, seed=1)
-    table, summary = summarise_draws(empty, pd.DataFrame(columns=TABLE_COLUMNS), 0, 0.95, 1)
-    assert table.empty and list(table.columns) == TABLE_COLUMNS
-    assert summary["draws"] == summary["admissible"] == 0
+        shard_draws(model, politdem_data, params, 10, 2, 0, seed=1)
+
+
+def test_a_shard_starts_from_the_fit_it_is_given(politdem, politdem_data):
+    """The shard restores the sem step's fit from its parameter table (no second fit): the
+    same estimates, the same draws; a table of another sample is refused."""
+    draws = shard_draws(POLITDEM, politdem_data, politdem.fit.params, 6, 2, 1, seed=4)
+    assert_frame_equal(draws.drop(columns="seconds"),
+                       run_draws(politdem, range(3, 6), seed=4).drop(columns="seconds"))
+    other = fit_sem(POLITDEM, politdem_data.iloc[:60], log=lambda line: None).params
+    with pytest.raises(InputError, match="does not hold the ML estimates"):
+        shard_draws(POLITDEM, politdem_data, other, 6, 2, 1, seed=4)
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import yaml
 from conftest import INSTRUMENT_PATH, ROOT
 from govsurvey.config import check_config
 from govsurvey.errors import InputError
-from govsurvey.instrument import load_instrument
+from govsurvey.study.instrument import load_instrument
 
 
 @pytest.fixture

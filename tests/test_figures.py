@@ -3,16 +3,18 @@
 import re
 from pathlib import Path
 
+import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
 
-from govsurvey import figures
 from govsurvey.errors import InputError
+from govsurvey.figures import likert, style
+from govsurvey.figures import path_diagram as diagram
 from govsurvey.formatting import apa_number, apa_p, significance_stars
-from govsurvey.instrument import load_instrument
+from govsurvey.study.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENT = ROOT / "data" / "instruments" / "party_building_governance.yaml"
@@ -92,10 +94,10 @@ def drawn(instrument, tmp_path_factory):
         result["likert", language] = (
             png,
             svg,
-            figures.likert_chart(responses, instrument, language, png, svg),
+            likert.likert_chart(responses, instrument, language, png, svg),
         )
         png, svg = out / f"paths_{language}.png", out / f"paths_{language}.svg"
-        result["paths", language] = (png, svg, figures.path_diagram(params, instrument, language, png, svg))
+        result["paths", language] = (png, svg, diagram.path_diagram(params, instrument, language, png, svg))
     return result
 
 
@@ -147,7 +149,7 @@ def test_likert_percentages_count_valid_answers(instrument):
     responses = simulate_responses(instrument)
     responses["IN1"] = 5.0
     responses["IN2"] = [1.0, 2.0, np.nan] * (len(responses) // 3)
-    table = figures.likert_percentages(responses, instrument)
+    table = likert.likert_percentages(responses, instrument)
     assert list(table.index) == instrument.item_codes
     assert table.loc["IN1", 5] == 100 and table.loc["IN1", 1] == 0
     assert table.loc["IN2", 1] == pytest.approx(50) and table.loc["IN2", 2] == pytest.approx(50)
@@ -158,18 +160,18 @@ def test_likert_percentages_count_valid_answers(instrument):
 def test_likert_percentages_reject_bad_input(instrument):
     responses = simulate_responses(instrument)
     with pytest.raises(InputError, match="GS4"):
-        figures.likert_percentages(responses.drop(columns="GS4"), instrument)
+        likert.likert_percentages(responses.drop(columns="GS4"), instrument)
     responses.loc[0, "OB2"] = 7
     with pytest.raises(InputError, match="OB2.*outside the scale"):
-        figures.likert_percentages(responses, instrument)
+        likert.likert_percentages(responses, instrument)
 
 
 def test_likert_bars_diverge_around_neutral(instrument):
     responses = simulate_responses(instrument, seed=3)
-    with figures.matplotlib.rc_context(figures._style("en")):
-        fig, table = figures._likert_figure(responses, instrument, "en")
+    with matplotlib.rc_context(style.style("en")):
+        fig, table = likert._likert_figure(responses, instrument, "en")
     bars = [p for p in fig.axes[0].patches if p.get_width() > 0]
-    palette = [mcolors.to_hex(c) for c in figures.likert_palette(5)]
+    palette = [mcolors.to_hex(c) for c in likert.likert_palette(5)]
     seen = []
     for bar in bars:
         point = palette.index(mcolors.to_hex(bar.get_facecolor())) + 1
@@ -209,7 +211,7 @@ def test_likert_files_and_labels(instrument, drawn):
 def test_likert_changes_with_the_data(instrument, drawn, tmp_path):
     _, svg, _ = drawn["likert", "en"]
     other = simulate_responses(instrument, seed=99)
-    figures.likert_chart(other, instrument, "en", tmp_path / "o.png", tmp_path / "o.svg")
+    likert.likert_chart(other, instrument, "en", tmp_path / "o.png", tmp_path / "o.svg")
     assert (tmp_path / "o.svg").read_bytes() != Path(svg).read_bytes()
 
 
@@ -266,19 +268,19 @@ def test_palette_is_colour_blind_safe():
         )
 
     assert min_distance(["#d7191c", "#fdae61", "#cccccc", "#a6d96a", "#1a9641"]) < 12  # the check can fail
-    assert min_distance(figures.likert_palette(5)) >= 12
+    assert min_distance(likert.likert_palette(5)) >= 12
 
 
 # ---------------------------------------------------------------- path diagram
 
 
 def test_structural_paths_table(instrument):
-    paths = figures.structural_paths(make_params(instrument), instrument)
+    paths = diagram.structural_paths(make_params(instrument), instrument)
     assert len(paths) == len(PATHS)  # loadings, variances and := rows are not drawn
     assert set(paths["label"]) == LABELS
     dashed = paths.loc[paths["dashed"], ["predictor", "outcome"]].apply(tuple, axis=1)
     assert set(dashed) == {("PL", "PW"), ("PL", "RI")}
-    strict = figures.structural_paths(make_params(instrument), instrument, alpha=0.01)
+    strict = diagram.structural_paths(make_params(instrument), instrument, alpha=0.01)
     assert strict["dashed"].sum() == 5  # p = .03, .012 and .01 no longer pass (p ≥ alpha)
 
 
@@ -300,15 +302,15 @@ def test_path_diagram_follows_its_inputs(instrument, tmp_path):
         for o, pr, b, p in PATHS
     ]
     svg = tmp_path / "p.svg"
-    figures.path_diagram(make_params(instrument, changed), instrument, "en", tmp_path / "p.png", svg)
+    diagram.path_diagram(make_params(instrument, changed), instrument, "en", tmp_path / "p.png", svg)
     strings = svg_strings(svg)
     assert "\u2212.61***" in strings and ".42***" not in strings
     assert "stroke-dasharray" in svg_group(svg, "path-MS-RI")
 
 
 def test_path_layout_columns_and_labels_clear(instrument):
-    with figures.matplotlib.rc_context(figures._style("en")):
-        _, _, layout = figures._diagram_figure(make_params(instrument), instrument, "en", 0.05)
+    with matplotlib.rc_context(style.style("en")):
+        _, _, layout = diagram._diagram_figure(make_params(instrument), instrument, "en", 0.05)
     x, y = layout["x"], layout["y"]
     causes = [c for c, k in instrument.constructs.items() if k.role == "cause"]
     problems = [c for c, k in instrument.constructs.items() if k.role == "problem"]
@@ -318,10 +320,10 @@ def test_path_layout_columns_and_labels_clear(instrument):
     assert len(boxes) == len(PATHS)
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
-            assert not figures._boxes_overlap(a, b)
+            assert not diagram._boxes_overlap(a, b)
         corners = np.array([[a[0], a[1]], [a[0], a[3]], [a[2], a[1]], [a[2], a[3]]])
         for c in x:
-            assert not figures._inside(corners, (x[c], y[c]), *layout["node_size"]).any()
+            assert not diagram._inside(corners, (x[c], y[c]), *layout["node_size"]).any()
     width, height = layout["node_size"]
     for i, a in enumerate(x):  # nodes do not overlap each other
         for b in list(x)[i + 1 :]:
@@ -331,14 +333,14 @@ def test_path_layout_columns_and_labels_clear(instrument):
 def test_path_diagram_rejects_bad_params(instrument, tmp_path):
     params = make_params(instrument)
     with pytest.raises(InputError, match="std_all"):
-        figures.path_diagram(
+        diagram.path_diagram(
             params.drop(columns="std_all"), instrument, "en", tmp_path / "a.png", tmp_path / "a.svg"
         )
     extra = pd.concat([params, pd.DataFrame([{"lhs": "XX", "op": "=~", "rhs": "IN1"}])], ignore_index=True)
     with pytest.raises(InputError, match="XX"):
-        figures.path_diagram(extra, instrument, "en", tmp_path / "a.png", tmp_path / "a.svg")
+        diagram.path_diagram(extra, instrument, "en", tmp_path / "a.png", tmp_path / "a.svg")
     with pytest.raises(InputError, match="no regressions"):
-        figures.path_diagram(
+        diagram.path_diagram(
             params[params["op"] != "~"], instrument, "en", tmp_path / "a.png", tmp_path / "a.svg"
         )
 
@@ -347,10 +349,10 @@ def test_path_diagram_rejects_bad_params(instrument, tmp_path):
 
 
 def test_same_inputs_give_identical_files(instrument, drawn, tmp_path):
-    figures.likert_chart(
+    likert.likert_chart(
         simulate_responses(instrument), instrument, "en", tmp_path / "l.png", tmp_path / "l.svg"
     )
-    figures.path_diagram(make_params(instrument), instrument, "zh", tmp_path / "p.png", tmp_path / "p.svg")
+    diagram.path_diagram(make_params(instrument), instrument, "zh", tmp_path / "p.png", tmp_path / "p.svg")
     for kind, language, name in (("likert", "en", "l"), ("paths", "zh", "p")):
         png, svg, _ = drawn[kind, language]
         assert (tmp_path / f"{name}.svg").read_bytes() == Path(svg).read_bytes()
@@ -359,10 +361,10 @@ def test_same_inputs_give_identical_files(instrument, drawn, tmp_path):
 
 
 def test_missing_cjk_font_names_the_package(instrument, tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "CJK_FAMILIES", ("No Such CJK Font",))
-    monkeypatch.setattr(figures, "CJK_FONT_DIRS", (str(tmp_path),))
+    monkeypatch.setattr(style, "CJK_FAMILIES", ("No Such CJK Font",))
+    monkeypatch.setattr(style, "CJK_FONT_DIRS", (str(tmp_path),))
     with pytest.raises(InputError, match="fonts-noto-cjk"):
-        figures.likert_chart(
+        likert.likert_chart(
             simulate_responses(instrument), instrument, "zh", tmp_path / "a.png", tmp_path / "a.svg"
         )
     assert not (tmp_path / "a.png").exists()
@@ -370,7 +372,7 @@ def test_missing_cjk_font_names_the_package(instrument, tmp_path, monkeypatch):
 
 def test_unknown_language_is_an_input_error(instrument, tmp_path):
     with pytest.raises(InputError, match="'fr'"):
-        figures.likert_chart(
+        likert.likert_chart(
             simulate_responses(instrument), instrument, "fr", tmp_path / "a.png", tmp_path / "a.svg"
         )
 
@@ -389,7 +391,7 @@ def _effects(shift=0.0):
 
 
 def test_forest_plot_shows_every_effect_and_is_deterministic(tmp_path):
-    from govsurvey.figures import forest_plot
+    from govsurvey.figures.forest import forest_plot
 
     forest_plot(_effects(), "en", tmp_path / "a.png", tmp_path / "a.svg")
     forest_plot(_effects(), "en", tmp_path / "b.png", tmp_path / "b.svg")

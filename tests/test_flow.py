@@ -5,8 +5,9 @@ import re
 import pytest
 
 from govsurvey.errors import InputError
-from govsurvey.flow import flow_diagram
-from govsurvey.screening import REASON_LABELS, REASONS
+from govsurvey.figures.flow import flow_diagram
+from govsurvey.screening import REASONS
+from govsurvey.words import WORDS
 
 
 def summary(listwise=True):
@@ -14,7 +15,7 @@ def summary(listwise=True):
     excluded.update(duplicate_ip=5, speeder=10, attention_check=7, mahalanobis=4, incomplete=5 if listwise else 0)
     flagged = {**excluded, "attention_check": 18, "mahalanobis": 16}
     rules = {key: {"enabled": True, "applied": True, "note": ""} for key in REASONS}
-    rules["duplicate_id"] = {"enabled": True, "applied": False, "note": "the export has no respondent identifier"}
+    rules["duplicate_id"] = {"enabled": True, "applied": False, "note": "no_respondent_id"}
     rules["evenodd"] = {"enabled": False, "applied": False, "note": ""}
     rules["incomplete"]["enabled"] = rules["incomplete"]["applied"] = listwise
     n_raw = 480
@@ -46,7 +47,7 @@ def test_flow_shows_the_ledger_numbers_and_is_deterministic(tmp_path, language):
     text = "\n".join(svg_strings(tmp_path / "a.svg"))
     for n in (480, 454, 449, 26, 5):  # raw, screened, analysed, excluded by screening, by listwise
         assert f"n = {n}" in text, n
-    labels = {key: label[language] for key, label in REASON_LABELS.items()}
+    labels = WORDS[language]["reasons"]
     colon = ": " if language == "en" else "："
     assert f"{labels['speeder']}{colon}10" in text
     flagged = " (flagged 16)" if language == "en" else "（共标记 16）"
@@ -63,7 +64,7 @@ def test_without_listwise_deletion_the_screened_records_are_analysed(tmp_path):
     text = "\n".join(svg_strings(tmp_path / "f.svg"))
     assert "Analysed" in text and "Screened records" not in text and "n = 454" in text
     assert text.count("Excluded (") == 1  # no listwise box
-    assert f"Switched off in config: {REASON_LABELS['evenodd']['en']}; {REASON_LABELS['incomplete']['en']}." in text
+    assert f"Switched off in config: {WORDS['en']['reasons']['evenodd']}; {WORDS['en']['reasons']['incomplete']}." in text
 
 
 def test_unknown_language_is_refused(tmp_path):

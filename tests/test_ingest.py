@@ -3,14 +3,11 @@ import pandas as pd
 import pytest
 
 from govsurvey.errors import InputError
-from govsurvey.ingest import (
-    hash_identifier,
-    header_candidates,
-    ingest_export,
-    normalize_text,
-    parse_duration,
-)
-from govsurvey.simulate import DEFAULT_STREET, simulate_responses, write_wenjuanxing_xlsx
+from govsurvey.ingest import ingest_export
+from govsurvey.ingest.answers import parse_duration
+from govsurvey.ingest.privacy import hash_identifier
+from govsurvey.ingest.wording import header_candidates, normalize_text
+from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses, write_wenjuanxing_xlsx
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from govsurvey.errors import InputError
-from govsurvey.exports import write_export
+from govsurvey.synthetic.exports import write_export
 from govsurvey.ingest import ingest_export
-from govsurvey.simulate import DEFAULT_STREET, simulate_responses
+from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
 
 REEXPORT = "Fix: export it again from the survey platform"
 

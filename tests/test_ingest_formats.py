@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govsurvey.exports import EXPORTS, write_all_formats, write_export
+from govsurvey.synthetic.exports import EXPORTS, write_all_formats, write_export
 from govsurvey.ingest import ingest_export
-from govsurvey.simulate import DEFAULT_STREET, HEADER_STYLES, simulate_responses
+from govsurvey.synthetic.population import DEFAULT_STREET, HEADER_STYLES, simulate_responses
 
 # Columns every format carries; source/source_detail/respondent_hash only where the platform has them.
 SHARED = ["record", "submitted_at", "duration_s", "ip_hash"]
@@ -26,7 +26,7 @@ def ingest(export, instrument, **street):
 
 def truth(simulated, instrument, salt="salt"):
     """The table every export must give, built from the simulation, not from any reader."""
-    from govsurvey.privacy import hash_identifier
+    from govsurvey.ingest.privacy import hash_identifier
 
     table = pd.DataFrame({
         "record": simulated["respondent_id"].astype("int64"),

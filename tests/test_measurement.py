@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 
 from conftest import REFERENCE
-from govsurvey.measurement import (alpha_ci_feldt, cfa_reliability, cronbach_alpha, descriptives_table,
-                                   item_analysis, measurement_model, reliability_table,
-                                   standardized_loadings)
+from govsurvey.measure import measurement_results
+from govsurvey.measure.reliability import (alpha_ci_feldt, cfa_reliability, cronbach_alpha, descriptives_table,
+                                           item_analysis, reliability_table, standardized_loadings)
+from govsurvey.measure.validity import (bartlett_sphericity, efa, fornell_larcker, harman_single_factor, htmt,
+                                        htmt_long, kmo, latent_correlation)
 from govsurvey.sem import fit_sem
-from govsurvey.validity import (bartlett_sphericity, efa, fornell_larcker, harman_single_factor, htmt,
-                                htmt_long, kmo, latent_correlation, measurement_results)
+from govsurvey.study.model import parse_model
 
 
 @pytest.mark.parametrize("row", pd.read_csv(REFERENCE / "measurement_alpha.csv").to_dict("records"))
@@ -40,9 +41,12 @@ def test_reliability_and_descriptives_cover_every_construct(instrument):
     assert item["sd"] == pytest.approx(scored["IN1"].std())
 
 
-def test_measurement_model_keeps_only_loadings():
-    text = "# c\nF =~ a + b + c\nG =~ d + e + f  # two\nG ~ x*F\nind := x*2\n"
-    assert measurement_model(text) == "F =~ a + b + c\nG =~ d + e + f\n"
+def test_the_cfa_is_the_measurement_part_of_the_parsed_model():
+    """Continuation lines stay with their factor; a regression after ';' is not a loading."""
+    text = "# c\nF =~ a + b +\n     c\nG =~ d + e + f; G ~ x*F  # two\nind := x*2\n"
+    cfa = parse_model(text).measurement()
+    assert cfa.text() == "F =~ a + b + c\nG =~ d + e + f\n"
+    assert cfa.factors == {"F": ["a", "b", "c"], "G": ["d", "e", "f"]} and not cfa.structural
 
 
 # --------------------------------------------------------------------------- against psych / semTools

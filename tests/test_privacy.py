@@ -9,11 +9,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_workflow, workflow_config
-from govsurvey.exports import write_export
+from govsurvey.synthetic.exports import write_export
 from govsurvey.ingest import ingest_export
 from govsurvey.io import write_json, write_table
-from govsurvey.privacy import hash_identifier, personal_kinds, scan_column
-from govsurvey.simulate import DEFAULT_STREET, simulate_responses
+from govsurvey.ingest.privacy import hash_identifier, personal_kinds, scan_column
+from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
 
 
 def quiet(*_):

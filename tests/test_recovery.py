@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 from govsurvey.screening import score
 from govsurvey.sem import fit_sem
-from govsurvey.simulate import population_standardized_paths, simulate_survey
+from govsurvey.synthetic.population import population_standardized_paths, simulate_survey
 
 N = 20_000
 TOL = 0.03

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govsurvey.errors import InputError
-from govsurvey.render import expand_source, find_cjk_font, render_chapter
+from govsurvey.report.render import expand_source, find_cjk_font, render_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "data" / "render"

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from govsurvey.figures import effect_label
-from govsurvey.report import markdown_table, supported_causes, total_effects
+from govsurvey.figures.forest import effect_label
+from govsurvey.report.chapter import markdown_table, supported_causes, total_effects
 
 
 def paths_frame(rows):

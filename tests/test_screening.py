@@ -12,22 +12,12 @@ from hypothesis import strategies as st
 from scipy.stats import chi2
 
 from conftest import REFERENCE, ROOT
-from govsurvey import simulate as sim
+from govsurvey.synthetic import population as sim
 from govsurvey.config import check_config
 from govsurvey.errors import InputError
-from govsurvey.screening import (
-    REASON_LABELS,
-    REASONS,
-    evenodd,
-    irv,
-    kept_sample,
-    longstring,
-    mahalanobis,
-    missingness_table,
-    score,
-    screen,
-    summarize,
-)
+from govsurvey.screening import REASONS, kept_sample, missingness_table, score, screen, summarize
+from govsurvey.screening.careless import evenodd, irv, longstring, mahalanobis
+from govsurvey.words import WORDS
 
 DEFAULT = check_config(yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8")))["screening"]
 
@@ -237,7 +227,7 @@ def test_each_rule_fires_on_its_case_and_the_primary_reason_is_the_first(instrum
     assert primary[10] == "" and primary[11] == "duplicate_window"
     assert reasons[12] == "speeder;attention_check"
     assert result.ledger["kept"].sum() == 40 - 9
-    assert not result.rules["duplicate_id"]["applied"] and "identifier" in result.rules["duplicate_id"]["note"]
+    assert not result.rules["duplicate_id"]["applied"] and "identifier" in WORDS["en"]["rule_notes"][result.rules["duplicate_id"]["note"]]
     assert not result.rules["evenodd"]["enabled"]
 
 
@@ -412,7 +402,9 @@ def test_summary_rejects_a_ledger_that_does_not_add_up(instrument):
 
 
 def test_every_reason_has_labels_in_both_languages():
-    assert all(set(label) == {"en", "zh"} and all(label.values()) for label in REASON_LABELS.values())
+    for language in ("en", "zh"):
+        labels = WORDS[language]["reasons"]
+        assert set(labels) == set(REASONS) and all(labels.values())
 
 
 def test_reverse_scoring_uses_the_instrument_scale(instrument):
@@ -434,6 +426,6 @@ def test_rules_without_their_columns_are_skipped_with_a_note(instrument):
         ("speeder", "completion times"),
     ]:
         status = screening.rules[rule]
-        assert status["enabled"] and not status["applied"] and note in status["note"], rule
+        assert status["enabled"] and not status["applied"] and note in WORDS["en"]["rule_notes"][status["note"]], rule
         assert not screening.ledger[rule].any()
     assert summarize(screening)["n_kept"] == len(frame)

@@ -13,9 +13,9 @@ import pytest
 import semopy
 
 from govsurvey.errors import InputError
-from govsurvey.fit_indices import FIT_THRESHOLDS, fit_table
-from govsurvey.sem import (PARAM_COLUMNS, check_admissibility, evaluate_expression, fit_sem,
-                           modification_indices, parse_model)
+from govsurvey.sem import PARAM_COLUMNS, check_admissibility, fit_sem, modification_indices
+from govsurvey.sem.indices import FIT_THRESHOLDS, fit_table
+from govsurvey.study.model import evaluate_expression, parse_model
 
 REF = Path(__file__).parent / "reference"
 # survey / survey_cfa: the cleaned synthetic L Street survey with the study's model / its CFA

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from govsurvey import simulate as sim
-from govsurvey.instrument import load_instrument
+from govsurvey.synthetic import population as sim
+from govsurvey.study.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUMENT = ROOT / "data/instruments/party_building_governance.yaml"

@@ -1,4 +1,4 @@
-"""Workflow configuration: validated against workflow/schemas/config.schema.yaml."""
+"""Workflow configuration: validated against src/govsurvey/schemas/config.schema.yaml."""
 
 from govsurvey.errors import InputError
 from govsurvey.schema import validate

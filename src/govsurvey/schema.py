@@ -7,7 +7,7 @@ import yaml
 
 from govsurvey.errors import InputError
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"  # package data (pyproject.toml)
 
 
 def _with_defaults(validator_class):
@@ -63,7 +63,7 @@ def validate(data, schema_name, source):
 
 
 def load_yaml(path, schema_name):
-    """Read a YAML file and validate it against a schema in workflow/schemas/."""
+    """Read a YAML file and validate it against a schema in govsurvey/schemas/."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found.", "check the path in config.yaml.")

@@ -7,6 +7,7 @@ BOOTSTRAP = config["analysis"]["bootstrap"]
 rule bootstrap_shard:
     input:
         scored=rules.clean.output.scored,
+        params=rules.sem.output.params_parquet,
         model=config["study"]["model"],
     output:
         shard="results/{street}/bootstrap/shard_{shard}.parquet",

@@ -1,4 +1,4 @@
-# Shared helpers: config checked against workflow/schemas/config.schema.yaml, paths per street.
+# Shared helpers: config checked against src/govsurvey/schemas/config.schema.yaml, paths per street.
 from pathlib import Path
 
 from govsurvey.config import check_config

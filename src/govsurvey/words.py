@@ -1,11 +1,66 @@
-"""Every word the generated parts of the chapter use, in English and Chinese.
+"""Every display word the pipeline generates, in English and Chinese, keyed by codes.
 
 The chapter's prose lives in report/chapter.qmd (en) and report/chapter.zh.qmd (zh); what the
-pipeline generates (table headers, captions, discussion sentences) takes its words from here.
+pipeline generates (screening reasons, figure labels, table headers, captions, discussion
+sentences) takes its words from here: `words(language)` gives one language's table. Nothing
+elsewhere translates; modules pass codes (a screening reason, a rule's note) and look them up.
 """
 
-TEXT = {
+from govsurvey.errors import InputError
+
+LANGUAGES = ("en", "zh")
+
+WORDS = {
     "en": {
+        # screening: the primary reasons (codes from screening.REASONS) and why a rule was not applied
+        "reasons": {
+            "duplicate_id": "Duplicate: same respondent identifier",
+            "duplicate_ip": "Duplicate: same IP, identical answers",
+            "duplicate_window": "Duplicate: identical answers within the time window",
+            "out_of_range": "Answers outside the scale",
+            "missing_share": "Too many items unanswered",
+            "speeder": "Completed too fast",
+            "attention_check": "Failed the attention check",
+            "straightlining": "Straight-lining (longstring)",
+            "irv": "Too little response variability (IRV)",
+            "mahalanobis": "Multivariate outlier (Mahalanobis D²)",
+            "evenodd": "Inconsistent answers (even-odd)",
+            "incomplete": "Missing item answers (listwise deletion)",
+        },
+        "rule_notes": {
+            "no_respondent_id": "the export has no respondent identifier",
+            "no_ip": "the export has no IP column",
+            "no_submission_times": "the export has no submission times",
+            "no_completion_times": "the export has no completion times",
+            "no_attention_check": "the instrument has no attention check",
+            "attention_check_absent": "the export has no column for the attention check",
+            "too_few_records": "too few records for a covariance matrix of the items",
+            "one_construct": "needs two or more constructs",
+        },
+        "flow": {
+            "raw": "Records in the export",
+            "screened": "Screened records",
+            "analysed": "Analysed",
+            "excluded": "Excluded",
+            "not_applied": "Not applied: {rules}.",
+            "off": "Switched off in config: {rules}.",
+            "line": "{label}: {n}",
+            "flagged": " (flagged {n})",
+            "note": "Each excluded record is counted once, under the first rule that fired (in the order listed).",
+        },
+        "figures": {
+            "axis": "Percent of respondents",
+            "reverse_note": "(R) reverse-keyed item, shown as answered (not yet reversed).",
+            "n": "n",
+            "path_note": "Standardized coefficients. * p < .05, ** p < .01, *** p < .001. "
+            "Dashed: not significant (p ≥ {alpha}).",
+        },
+        "forest": {
+            "axis": "Effect (unstandardized) with {level:.0%} bootstrap CI",
+            "perc": "Percentile CI",
+            "bc": "Bias-corrected CI",
+            "total": "Total",
+        },
         "roles": {"cause": "cause", "problem": "problem", "outcome": "outcome"},
         "synthetic": (
             "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
@@ -110,6 +165,53 @@ TEXT = {
         ),
     },
     "zh": {
+        "reasons": {
+            "duplicate_id": "重复提交：同一答题者标识",
+            "duplicate_ip": "重复提交：同一IP且答案完全相同",
+            "duplicate_window": "重复提交：时间窗内答案完全相同",
+            "out_of_range": "答案超出量表范围",
+            "missing_share": "未答题项过多",
+            "speeder": "作答时间过短",
+            "attention_check": "未通过注意力检测题",
+            "straightlining": "连续相同作答（longstring）",
+            "irv": "作答变异过小（IRV）",
+            "mahalanobis": "多元离群值（马氏距离D²）",
+            "evenodd": "作答前后不一致（奇偶一致性）",
+            "incomplete": "题项有缺失（列删除）",
+        },
+        "rule_notes": {
+            "no_respondent_id": "导出文件中没有答题者标识",
+            "no_ip": "导出文件中没有IP列",
+            "no_submission_times": "导出文件中没有提交时间",
+            "no_completion_times": "导出文件中没有作答时长",
+            "no_attention_check": "问卷没有注意力检测题",
+            "attention_check_absent": "导出文件中没有注意力检测题一列",
+            "too_few_records": "问卷份数太少，无法计算题项协方差矩阵",
+            "one_construct": "需要两个及以上构念",
+        },
+        "flow": {
+            "raw": "导出文件中的问卷",
+            "screened": "筛查后的问卷",
+            "analysed": "纳入分析",
+            "excluded": "剔除",
+            "not_applied": "未能执行：{rules}。",
+            "off": "配置中未启用：{rules}。",
+            "line": "{label}：{n}",
+            "flagged": "（共标记 {n}）",
+            "note": "每份剔除的问卷只按最先触发的规则（按所列顺序）计数一次。",
+        },
+        "figures": {
+            "axis": "受访者百分比",
+            "reverse_note": "(R) 反向计分题，按原始作答显示（未反向）。",
+            "n": "n",
+            "path_note": "标准化系数。* p < .05，** p < .01，*** p < .001。虚线：不显著（p ≥ {alpha}）。",
+        },
+        "forest": {
+            "axis": "效应（非标准化）及 {level:.0%} Bootstrap 置信区间",
+            "perc": "百分位 CI",
+            "bc": "偏差校正 CI",
+            "total": "总效应",
+        },
         "roles": {"cause": "成因", "problem": "问题", "outcome": "结果"},
         "synthetic": (
             "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/simulate.py）随机生成，"
@@ -200,3 +302,11 @@ TEXT = {
         "optimisation_unsupported": "1. {name}（{code}；总效应 {total}）：没有显著路径链通向 {outcome}，证据不支持将其列为重点。",
     },
 }
+
+
+def words(language):
+    """The display words of one language; InputError naming the supported ones otherwise."""
+    if language not in WORDS:
+        raise InputError("language", f"'{language}' is not a supported language.",
+                         f"use one of: {', '.join(LANGUAGES)} (report.language in config.yaml).")
+    return WORDS[language]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsurvey.simulate import DEFAULT_STREET, question_headers, write_wenjuanxing_xlsx
+from govsurvey.synthetic.population import DEFAULT_STREET, question_headers, write_wenjuanxing_xlsx
 
 
 @dataclass

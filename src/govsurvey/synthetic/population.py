@@ -60,7 +60,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from govsurvey.errors import InputError
-from govsurvey.readers import column_letter
+from govsurvey.ingest.readers import column_letter
 
 CAUSES = ("IN", "OB", "MS", "PM")
 ENDOGENOUS = ("PL", "PW", "RI", "GS")  # in causal order: each depends only on earlier ones
@@ -721,7 +721,7 @@ def write_synthetic_export(instrument, out_dir, n, seed, street=None, survey_id=
 
 
 def main(argv=None):
-    from govsurvey.instrument import load_instrument
+    from govsurvey.study.instrument import load_instrument
 
     parser = argparse.ArgumentParser(prog="python -m govsurvey.simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--instrument", required=True, help="instrument YAML")

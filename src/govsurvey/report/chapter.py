@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from govsurvey.figures import effect_label
+from govsurvey.figures.forest import effect_label
 from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.io import read_json
-from govsurvey.report_text import TEXT
-from govsurvey.screening import REASON_LABELS
+from govsurvey.words import WORDS as TEXT
+
 
 # Fit indices shown in the fit tables, in this order (thresholds come from the fit-table file).
 FIT_INDICES = {
@@ -152,7 +152,7 @@ class ChapterTables:
         rows = [(t["screening_raw"], summary["n_raw"])]
         for key, count in summary["excluded_by_primary_reason"].items():
             if summary["rules"].get(key, {}).get("enabled", True):
-                rows.append((REASON_LABELS[key][self.lang], count))
+                rows.append((self.t["reasons"][key], count))
         rows.append((t["screening_kept"], summary["n_kept"]))
         frame = pd.DataFrame(rows, columns=t["screening_columns"])
         return markdown_table(frame, t["screening_caption"], "tbl-screening")

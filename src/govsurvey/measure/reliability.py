@@ -16,8 +16,6 @@ Which variant each figure is, and whose reference it matches (tests/test_measure
 - ave_semtools: semTools::AVE defaults (obs.var = TRUE): sum(lambda^2) phi / sum(diag S).
 """
 
-import re
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -135,10 +133,3 @@ def descriptives_table(scored, instrument):
                 }
             )
     return pd.DataFrame(rows)
-
-
-def measurement_model(model_text):
-    """The CFA part of a lavaan model: its `=~` lines (factors covary freely)."""
-    lines = [line.split("#", 1)[0].strip() for line in model_text.splitlines()]
-    return "\n".join(line for line in lines if re.search(r"=~", line)) + "\n"
-

@@ -10,45 +10,10 @@ import textwrap
 import matplotlib
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from govsurvey.errors import InputError
-from govsurvey.figures import TEXT_WIDTH_IN, _new_figure, _save, _style
-from govsurvey.screening import REASON_LABELS, REASONS
+from govsurvey.figures.style import TEXT_WIDTH_IN, check_language, new_figure, save, style
+from govsurvey.screening import REASONS
 
-TEXT = {
-    "en": {
-        "raw": "Records in the export",
-        "screened": "Screened records",
-        "analysed": "Analysed",
-        "excluded": "Excluded",
-        "not_applied": "Not applied: {rules}.",
-        "off": "Switched off in config: {rules}.",
-        "line": "{label}: {n}",
-        "flagged": " (flagged {n})",
-        "note": "Each excluded record is counted once, under the first rule that fired (in the order listed).",
-    },
-    "zh": {
-        "raw": "导出文件中的问卷",
-        "screened": "筛查后的问卷",
-        "analysed": "纳入分析",
-        "excluded": "剔除",
-        "not_applied": "未能执行：{rules}。",
-        "off": "配置中未启用：{rules}。",
-        "line": "{label}：{n}",
-        "flagged": "（共标记 {n}）",
-        "note": "每份剔除的问卷只按最先触发的规则（按所列顺序）计数一次。",
-    },
-}
-# Chinese for the notes screening.screen gives when a rule cannot be applied.
-NOTES_ZH = {
-    "the export has no respondent identifier": "导出文件中没有答题者标识",
-    "the export has no IP column": "导出文件中没有IP列",
-    "the export has no submission times": "导出文件中没有提交时间",
-    "the export has no completion times": "导出文件中没有作答时长",
-    "the instrument has no attention check": "问卷没有注意力检测题",
-    "too few records for a covariance matrix of the items": "问卷份数太少，无法计算题项协方差矩阵",
-    "needs two or more constructs": "需要两个及以上构念",
-}
-FONT = 6.5  # pt, as figures.FONT_SIZE
+FONT = 6.5  # pt, as style.FONT_SIZE
 LINE = FONT * 1.45 / 72  # line height, inches
 MAIN_W, SIDE_X, PAD = 1.9, 2.45, 0.07
 MAIN_H = 2 * LINE + 2 * PAD
@@ -61,15 +26,15 @@ def _count(language, n):
 
 def _side_lines(summary, language, keys):
     """One line per applied rule: its label and primary count, with all its flags when more."""
-    text = TEXT[language]
+    text = check_language(language)
     lines = []
     for key in keys:
         if not summary["rules"][key]["applied"]:
             continue
-        label = REASON_LABELS[key][language]
+        label = text["reasons"][key]
         primary, flagged = summary["excluded_by_primary_reason"][key], summary["flagged_by_rule"][key]
-        extra = text["flagged"].format(n=flagged) if flagged != primary else ""
-        lines.append(text["line"].format(label=label, n=primary) + extra)
+        extra = text["flow"]["flagged"].format(n=flagged) if flagged != primary else ""
+        lines.append(text["flow"]["line"].format(label=label, n=primary) + extra)
     return lines
 
 
@@ -94,19 +59,19 @@ def _arrow(fig, start, end):
 
 
 def _flow_figure(summary, language):
-    text = TEXT[language]
+    words = check_language(language)
+    reasons, text = words["reasons"], words["flow"]
     order = [k for k in summary.get("order", REASONS) if k != "incomplete"]
     excluded_lines = _side_lines(summary, language, order)
     n_screening = summary["n_raw"] - summary["n_screened"]
     side1 = [f"{text['excluded']} ({_count(language, n_screening)})", *excluded_lines]
     listwise = summary["rules"]["incomplete"]["enabled"]
     side2 = [f"{text['excluded']} ({_count(language, summary['excluded_by_primary_reason']['incomplete'])})",
-             REASON_LABELS["incomplete"][language]]  # fmt: skip
+             reasons["incomplete"]]  # fmt: skip
     rules = summary["rules"]
-    off = [REASON_LABELS[k][language] for k in rules if not rules[k]["enabled"]]
-    notes = NOTES_ZH if language == "zh" else {}
+    off = [reasons[k] for k in rules if not rules[k]["enabled"]]
     skipped = [
-        f"{REASON_LABELS[k][language]} ({notes.get(rules[k]['note'], rules[k]['note'])})"
+        f"{reasons[k]} ({words['rule_notes'][rules[k]['note']]})"
         for k in rules
         if rules[k]["enabled"] and not rules[k]["applied"]
     ]
@@ -121,7 +86,7 @@ def _flow_figure(summary, language):
     gap1 = max(0.35, side1_h + 0.2)
     gap2 = max(0.35, side2_h + 0.2) if listwise else 0
     height = 0.15 + MAIN_H * (3 if listwise else 2) + gap1 + gap2 + 0.15 + len(footer) * LINE + 0.1
-    fig = _new_figure(TEXT_WIDTH_IN, height)
+    fig = new_figure(TEXT_WIDTH_IN, height)
     centre = 0.1 + MAIN_W / 2
     y = height - 0.15
     main = [
@@ -152,9 +117,8 @@ def _flow_figure(summary, language):
 
 def flow_diagram(summary, language, png_path, svg_path):
     """Draw the screening flow from a screening summary (govsurvey.screening.summarize)."""
-    if language not in TEXT:
-        raise InputError("flow diagram", f"language '{language}' is not supported.", "use 'en' or 'zh'.")
-    with matplotlib.rc_context(_style(language)):
+    check_language(language)
+    with matplotlib.rc_context(style(language)):
         fig = _flow_figure(summary, language)
-        _save(fig, png_path, svg_path)
+        save(fig, png_path, svg_path)
     return fig

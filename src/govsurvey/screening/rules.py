@@ -7,36 +7,21 @@ The order runs from "not a separate respondent" over "did not really answer" to 
 answer patterns, and ends with listwise deletion, so `incomplete` counts exactly the records that
 listwise deletion removes on top of every other rule.
 
-The careless-responding indices follow the definitions of R's careless package 1.2.x (Yentes &
-Wilhelm): `longstring`, `irv`, `mahalanobis` (psych::outlier, which careless::mahad calls) and
-`evenodd` (sign as in careless >= 1.2.0: higher = more careless).
+The careless-responding indices are in careless.py.
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
-
 from govsurvey.errors import InputError
+from govsurvey.screening.careless import evenodd, irv, longstring, mahalanobis
 
-# Primary-reason order (first that fires wins) and labels for tables and the flow diagram.
-REASON_LABELS = {
-    "duplicate_id": {"en": "Duplicate: same respondent identifier", "zh": "重复提交：同一答题者标识"},
-    "duplicate_ip": {"en": "Duplicate: same IP, identical answers", "zh": "重复提交：同一IP且答案完全相同"},
-    "duplicate_window": {"en": "Duplicate: identical answers within the time window", "zh": "重复提交：时间窗内答案完全相同"},
-    "out_of_range": {"en": "Answers outside the scale", "zh": "答案超出量表范围"},
-    "missing_share": {"en": "Too many items unanswered", "zh": "未答题项过多"},
-    "speeder": {"en": "Completed too fast", "zh": "作答时间过短"},
-    "attention_check": {"en": "Failed the attention check", "zh": "未通过注意力检测题"},
-    "straightlining": {"en": "Straight-lining (longstring)", "zh": "连续相同作答（longstring）"},
-    "irv": {"en": "Too little response variability (IRV)", "zh": "作答变异过小（IRV）"},
-    "mahalanobis": {"en": "Multivariate outlier (Mahalanobis D²)", "zh": "多元离群值（马氏距离D²）"},
-    "evenodd": {"en": "Inconsistent answers (even-odd)", "zh": "作答前后不一致（奇偶一致性）"},
-    "incomplete": {"en": "Missing item answers (listwise deletion)", "zh": "题项有缺失（列删除）"},
-}  # fmt: skip
-REASONS = {key: label["en"] for key, label in REASON_LABELS.items()}
+# Primary-reason order: the first rule that fires is an excluded record's primary reason.
+# Display labels are in words.py ("reasons").
+REASONS = ("duplicate_id", "duplicate_ip", "duplicate_window", "out_of_range", "missing_share",
+           "speeder", "attention_check", "straightlining", "irv", "mahalanobis", "evenodd",
+           "incomplete")
 
 # Ingest may turn answers outside the scale into missing values and count them per record here.
 OUT_OF_RANGE_COLUMN = "n_out_of_range"
@@ -45,79 +30,8 @@ OUT_OF_RANGE_COLUMN = "n_out_of_range"
 @dataclass
 class Screening:
     ledger: pd.DataFrame  # one row per raw record (see `screen`)
-    rules: dict  # rule -> {"enabled": bool, "applied": bool, "note": str}
-
-
-# ------------------------------------------------------------------ careless indices
-
-
-def longstring(answers):
-    """Longest run of identical consecutive answers per row (careless::longstring; NA breaks a run)."""
-    values = np.asarray(answers, dtype=float)
-    longest = np.ones(len(values), dtype=int)
-    run = np.ones(len(values), dtype=int)
-    for j in range(1, values.shape[1]):
-        same = values[:, j] == values[:, j - 1]  # NaN compares unequal, like rle() in R
-        run = np.where(same, run + 1, 1)
-        longest = np.maximum(longest, run)
-    return longest
-
-
-def irv(answers):
-    """Intra-individual response variability: the row SD (n - 1), missing answers ignored (careless::irv)."""
-    values = np.asarray(answers, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nanstd(values, axis=1, ddof=1) if values.size else np.full(len(values), np.nan)
-
-
-def mahalanobis(answers):
-    """Mahalanobis D² of each row as psych::outlier computes it (careless::mahad).
-
-    Covariance from pairwise-complete observations; a missing answer counts as the item mean
-    (its centred deviation is left out of the sums). Returns (D², p against χ² with df = number of
-    items; careless::mahad's own flag takes the number of rows as df, which we do not follow);
-    None when the covariance matrix is singular (too few or degenerate records).
-    """
-    frame = pd.DataFrame(np.asarray(answers, dtype=float))
-    cov = frame.cov().to_numpy()  # pairwise complete, n - 1 like R's cov(use = "pairwise")
-    if not np.isfinite(cov).all() or np.linalg.matrix_rank(cov) < cov.shape[0]:
-        return None
-    centred = np.nan_to_num(frame.to_numpy() - frame.mean().to_numpy(), nan=0.0)
-    d2 = np.einsum("ij,jk,ik->i", centred, np.linalg.inv(cov), centred)
-    return d2, chi2.sf(d2, df=cov.shape[0])
-
-
-def evenodd(answers, factors):
-    """Even-odd consistency (careless::evenodd, >= 1.2.0: higher means more careless).
-
-    Per factor, the mean of its even-numbered and of its odd-numbered items; across factors, the
-    correlation of the two, Spearman-Brown corrected (2r / (1 + r)), floored at -1, negated.
-    `factors` gives each factor's number of consecutive columns; answers must be keyed one way
-    (reverse items reversed). NaN where a correlation cannot be formed (fewer than two factors
-    with both halves, or no variance, as for a straight-liner).
-    """
-    values = np.asarray(answers, dtype=float)
-    if sum(factors) != values.shape[1] or len(factors) < 2:
-        raise ValueError(f"factors {factors} do not split {values.shape[1]} columns into two or more factors")
-    even, odd, start = [], [], 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # mean of an all-missing half is NaN, as in R
-        for size in factors:
-            block = values[:, start : start + size]
-            even.append(np.nanmean(block[:, 1::2], axis=1))  # positions 2, 4, ... (1-based)
-            odd.append(np.nanmean(block[:, 0::2], axis=1))
-            start += size
-    even, odd = np.column_stack(even), np.column_stack(odd)
-    both = ~(np.isnan(even) | np.isnan(odd))
-    n = both.sum(axis=1)
-    e, o = np.where(both, even, 0.0), np.where(both, odd, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e_c = np.where(both, e - e.sum(axis=1, keepdims=True) / n[:, None], 0.0)
-        o_c = np.where(both, o - o.sum(axis=1, keepdims=True) / n[:, None], 0.0)
-        r = (e_c * o_c).sum(axis=1) / np.sqrt((e_c**2).sum(axis=1) * (o_c**2).sum(axis=1))
-        r = np.where(n >= 2, r, np.nan)
-        split_half = np.maximum(2 * r / (1 + r), -1.0)
-    return -split_half
+    rules: dict  # rule -> {"enabled", "applied", "note" (a code of words "rule_notes" when not
+    #                applied), "threshold" (the value a data-dependent limit took, or None)}
 
 
 # ------------------------------------------------------------------ the rules
@@ -173,10 +87,11 @@ def screen(responses, instrument, settings, source="responses"):
     values = responses[items].to_numpy(dtype=float)
     n = len(responses)
     flags = pd.DataFrame(False, index=responses.index, columns=list(REASONS))
-    rules = {key: {"enabled": False, "applied": False, "note": ""} for key in REASONS}
+    rules = {key: {"enabled": False, "applied": False, "note": "", "threshold": None} for key in REASONS}
 
-    def rule(key, enabled, fired=None, note=""):
-        rules[key] = {"enabled": bool(enabled), "applied": bool(enabled) and fired is not None, "note": note}
+    def rule(key, enabled, fired=None, note="", threshold=None):
+        rules[key] = {"enabled": bool(enabled), "applied": bool(enabled) and fired is not None, "note": note,
+                      "threshold": threshold}
         if enabled and fired is not None:
             flags[key] = np.asarray(fired, dtype=bool)
 
@@ -187,13 +102,13 @@ def screen(responses, instrument, settings, source="responses"):
     if "respondent_hash" in responses:
         rule("duplicate_id", dup["respondent_id"], _later_repeats(responses["respondent_hash"].to_numpy(), order))
     else:
-        rule("duplicate_id", dup["respondent_id"], None, "the export has no respondent identifier")
+        rule("duplicate_id", dup["respondent_id"], None, "no_respondent_id")
     if "ip_hash" in responses:
         ip = responses["ip_hash"].astype(object)
         keys = np.where(ip.notna(), ip.astype(str) + ":" + answers.astype(str), None)
         rule("duplicate_ip", dup["ip_identical"], _later_repeats(keys, order))
     else:
-        rule("duplicate_ip", dup["ip_identical"], None, "the export has no IP column")
+        rule("duplicate_ip", dup["ip_identical"], None, "no_ip")
     if submitted is not None:
         # Identical answers are only evidence of one person when they vary: two straight-liners
         # who both ticked "agree" throughout are two careless people, not one.
@@ -202,7 +117,7 @@ def screen(responses, instrument, settings, source="responses"):
         gap = frame.groupby("key")["t"].diff() <= pd.Timedelta(minutes=dup["window"]["minutes"])
         rule("duplicate_window", dup["window"]["enabled"], (gap & varied[order]).sort_index().to_numpy())
     else:
-        rule("duplicate_window", dup["window"]["enabled"], None, "the export has no submission times")
+        rule("duplicate_window", dup["window"]["enabled"], None, "no_submission_times")
 
     points = np.array(instrument.scale_points, dtype=float)
     scored = responses[checks + items].to_numpy(dtype=float)
@@ -217,16 +132,16 @@ def screen(responses, instrument, settings, source="responses"):
     speed = settings["speeders"]
     duration = responses["duration_s"].to_numpy(dtype=float) if "duration_s" in responses else np.full(n, np.nan)
     if np.isnan(duration).all():
-        rule("speeder", speed["enabled"], None, "the export has no completion times")
+        rule("speeder", speed["enabled"], None, "no_completion_times")
     else:
         limit = max(speed["min_seconds"], speed["median_fraction"] * np.nanmedian(duration))
-        rule("speeder", speed["enabled"], duration < limit, f"limit {limit:g} s")
+        rule("speeder", speed["enabled"], duration < limit, threshold=float(limit))
 
     failed = np.zeros(n, dtype=bool)
     for check in instrument.attention_checks:
         # An unanswered check counts as failed: the respondent did not follow the instruction.
         failed |= responses[check.code].ne(check.expected).to_numpy()
-    note = "" if checks else "the instrument has no attention check"
+    note = "" if checks else "no_attention_check"
     rule("attention_check", settings["attention_check"], failed if checks else None, note)
 
     runs = longstring(responses[in_order]) if in_order else np.zeros(n, dtype=int)
@@ -236,7 +151,7 @@ def screen(responses, instrument, settings, source="responses"):
 
     outliers = mahalanobis(values) if n > len(items) else None
     d2, p = outliers if outliers is not None else (np.full(n, np.nan), np.full(n, np.nan))
-    note = "" if outliers is not None else "too few records for a covariance matrix of the items"
+    note = "" if outliers is not None else "too_few_records"
     rule(
         "mahalanobis",
         settings["mahalanobis"]["enabled"],
@@ -249,7 +164,7 @@ def screen(responses, instrument, settings, source="responses"):
     for code in instrument.reverse_items:
         keyed_frame[code] = instrument.reverse_score(keyed_frame[code])
     eo = evenodd(keyed_frame, [len(c.items) for c in constructs]) if len(constructs) >= 2 else np.full(n, np.nan)
-    note = "" if len(constructs) >= 2 else "needs two or more constructs"
+    note = "" if len(constructs) >= 2 else "one_construct"
     rule(
         "evenodd",
         settings["evenodd"]["enabled"],

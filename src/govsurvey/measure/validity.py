@@ -178,39 +178,3 @@ def efa(data, n_factors, columns=None, constructs=None):
         table.insert(1, "construct", [of.get(i, "") for i in frame.columns])
     table["communality"] = (unrotated**2).sum(axis=1)
     return table, pd.DataFrame(phi, index=names, columns=names)
-
-
-def measurement_results(scored, instrument, model_text, log=print):
-    """Everything the measure stage writes, by output name: tables (DataFrames) and scalars
-    (dicts). The CFA is the `=~` part of `model_text` with freely covarying factors."""
-    from .fit_indices import fit_table
-    from .measurement import (construct_items, descriptives_table, item_analysis,
-                              measurement_model, reliability_table, standardized_loadings)
-    from .sem import fit_sem, modification_indices
-
-    constructs = construct_items(instrument)
-    items = [i for c in constructs.values() for i in c]
-    cfa = fit_sem(measurement_model(model_text), scored, log=log)
-    reliability = reliability_table(scored, instrument, cfa)
-    cor = latent_correlation(cfa.latent_cov)
-    overall, per_item = kmo(scored, items)
-    of = {i: c for c, its in constructs.items() for i in its}
-    efa_loadings, _ = efa(scored, len(constructs), items, constructs)
-    return {
-        "reliability": reliability,
-        "descriptives": descriptives_table(scored, instrument),
-        "loadings": standardized_loadings(cfa),
-        "item_analysis": item_analysis(scored, constructs),
-        "fornell_larcker": fornell_larcker(reliability, cor),
-        "htmt": htmt_long(scored, constructs),
-        "kmo": pd.DataFrame({"item": per_item.index, "construct": [of[i] for i in per_item.index],
-                             "msa": per_item.to_numpy()}),
-        "bartlett": {**bartlett_sphericity(scored, items), "kmo_overall": overall},
-        "harman": harman_single_factor(scored, items),
-        "efa_loadings": efa_loadings,
-        "params": cfa.params,
-        "fit": cfa.fit,
-        "fit_table": fit_table(cfa.fit),
-        "modindices": modification_indices(cfa, top=10),
-        "admissibility": cfa.admissibility,
-    }

@@ -1,0 +1,208 @@
+"""Ingest a raw survey export into a tidy table keyed by the instrument's codes.
+
+Supported layouts (`streets.<id>.format`, `auto` detects them from the file):
+wenjuanxing_text (问卷星 按文本), wenjuanxing_code (按序号, −2/−3 for missing), tencent (腾讯问卷),
+qualtrics (three header rows), spss (.sav, value labels applied), generic (any csv/xlsx, with
+`streets.<id>.column_map`). Each may come as xlsx or csv (UTF-8 ± BOM, GBK, GB18030); see
+readers.py. Columns are matched to the instrument by wording (zh or en) or by the column map;
+answers go through the instrument's labels or codes. Nothing is guessed: an unknown answer,
+a missing item or a layout that disagrees with config is an InputError naming file and fix.
+
+Personal data never leaves this module (see privacy.py): IPs and respondent identifiers become
+salted hashes, personal columns are dropped and the report says which and why.
+"""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from govsurvey.errors import InputError
+from govsurvey.ingest import privacy
+from govsurvey.ingest.answers import (_as_code, _Context, _durations, _is_code_export, _option_codes,
+                                      _records, _scale_codes, _timestamps, map_answers)
+from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
+from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
+from govsurvey.ingest.readers import read_file
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+
+def ingest_export(path, instrument, street, salt, settings=None, log=print):
+    """Read a raw export of any supported format; return (tidy table, ingest report dict).
+
+    `street` is the street's config entry (format, encoding, column_map, communities);
+    `settings` the config's `ingest` section (out_of_scale: error | missing).
+    """
+    settings = settings or {}
+    street = street or {}
+    declared = street.get("format", "auto")
+    column_map = street.get("column_map") or {}
+    raw = read_file(path, street.get("encoding", "auto"))
+    source = str(path)
+    if raw.cells.shape[0] == 0 or raw.cells.shape[1] == 0:
+        raise InputError(source, "the file has no rows, not even a header.", "export the survey again.")
+    layout_name, chosen = choose_layout(raw, declared, column_map)
+    layout = LAYOUTS[layout_name]
+    headers = _column_headers(raw, layout)
+    data = raw.cells.iloc[layout.header_rows :].reset_index(drop=True)
+    columns = _check_headers(raw, headers, data)
+    if len(data) == 0:
+        raise InputError(source, "the export has a header row but no responses.", "export again after data collection.")
+    log(f"ingest: read {len(data)} records x {len(columns)} columns from {source} ({raw.reader}, {raw.encoding})")
+    mapping, how, unmatched, ambiguous = match_columns(raw, headers, columns, instrument, layout, column_map)
+    _check_required(raw, instrument, mapping, unmatched, ambiguous)
+    if layout.name.startswith("wenjuanxing"):
+        actual = (
+            "wenjuanxing_code"
+            if _is_code_export(data, mapping, {**MISSING_MARKERS, **CODE_MISSING})
+            else "wenjuanxing_text"
+        )
+        if declared.startswith("wenjuanxing") and declared != actual:
+            raise InputError(
+                source,
+                f"config says format {declared}, but the answers are "
+                + (
+                    "option numbers (a 按序号 export)."
+                    if actual.endswith("code")
+                    else "answer texts (a 按文本 export)."
+                ),
+                f"set streets.<id>.format to auto (or {actual}).",
+            )
+        layout = LAYOUTS[actual]
+    return _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous,
+                 instrument, street, salt, settings, log)  # fmt: skip
+
+
+def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, instrument, street, salt,
+          settings, log):  # fmt: skip
+    source = str(raw.path)
+    role_column = {code: j for j, (kind, code) in mapping.items() if kind == "meta"}
+    first_line = layout.header_rows + 1
+    if "record" in role_column:
+        j = role_column["record"]
+        records = _records(data[j].tolist(), source, headers[j][0], first_line)
+        record_label, record_from = headers[j][0], f"column '{headers[j][0]}'"
+    else:
+        records = np.arange(1, len(data) + 1)
+        record_label, record_from = "row", "row number in the file (the export has no record number)"
+    ctx = _Context(source, records, record_label, layout, settings.get("out_of_scale", "error"))
+    tidy = {"record": records}
+    dropped, ignored, hashed = [], [], []
+    j = role_column.get("submitted_at")
+    tidy["submitted_at"] = (
+        _timestamps(data[j].tolist(), ctx, headers[j][0]) if j is not None else np.full(len(data), None)
+    )
+    j = role_column.get("duration")
+    tidy["duration_s"] = _durations(data[j].tolist(), ctx) if j is not None else np.full(len(data), np.nan)
+    if j is None:
+        log("ingest: WARNING the export has no completion-time column; duration_s is empty")
+    for role in ("source", "source_detail"):
+        if role in role_column:
+            j = role_column[role]
+            found = privacy.scan_column(data[j].to_numpy())
+            if found:
+                dropped.append({"column": headers[j][0], "reason": privacy.describe_kinds(found, len(data))})
+            else:
+                tidy[role] = data[j].to_numpy(dtype=object)
+    for role, name, reason in (
+        ("ip", "ip_hash", "IP address"),
+        ("user_id", "respondent_hash", "respondent identifier"),
+    ):
+        if role in role_column:
+            j = role_column[role]
+            tidy[name] = privacy.hash_column(data[j].to_numpy(), salt, strip_place=role == "ip")
+            dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}"})
+            hashed.append(headers[j][0])
+    missing_counts, out_of_scale = {}, {}
+    demographics = {d.code: d for d in instrument.demographics}
+    scale_text, scale_codes = _scale_codes(instrument), set(instrument.scale_points)
+    answers, n_outside = {}, np.zeros(len(data), dtype=int)
+    for j, (kind, code) in mapping.items():
+        labels = raw.value_labels.get(j)
+        if kind in ("item", "check"):
+            answers[code], counts, outside = map_answers(
+                data[j].to_numpy(), scale_text, scale_codes, ctx, headers[j][0], "scale labels", labels
+            )
+            n_outside += outside
+        elif kind == "demographic":
+            options = instrument.demographic_options(demographics[code], street)
+            answers[code], counts, _ = map_answers(
+                data[j].to_numpy(), _option_codes(options), set(range(1, len(options) + 1)),
+                ctx, headers[j][0], "answer options", labels,
+            )  # fmt: skip
+        elif kind == "personal":
+            dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
+            continue
+        elif code == "drop":
+            dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})"})
+            continue
+        else:
+            if code == "ignore":
+                ignored.append(headers[j][0])
+            continue
+        if counts:
+            missing_counts[code] = counts
+        if counts.get("out_of_scale"):
+            out_of_scale[code] = counts["out_of_scale"]
+    for entry in unmatched + ambiguous:  # left out anyway; the report says when they held personal data
+        j = next(k for k in columns if headers[k][0] == entry["column"])
+        found = privacy.scan_column(data[j].to_numpy())
+        if found:
+            dropped.append({"column": entry["column"], "reason": privacy.describe_kinds(found, len(data))})
+    order = ["record", "submitted_at", "duration_s", "source", "source_detail", "ip_hash", "respondent_hash"]
+    frame = pd.DataFrame({c: tidy[c] for c in order if c in tidy})
+    for demo in instrument.demographics:
+        if demo.code in answers:
+            frame[demo.code] = answers[demo.code]
+    for code in [c.code for c in instrument.attention_checks] + list(instrument.items):
+        frame[code] = answers[code]
+    if ctx.out_of_scale == "missing":  # screening excludes records with answers off the scale
+        frame["n_out_of_range"] = n_outside
+    reasons = {}
+    for counts in missing_counts.values():
+        for reason, n in counts.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    report = {
+        "file": Path(raw.path).name,
+        "sha256": file_sha256(raw.path),
+        "bytes": Path(raw.path).stat().st_size,
+        "format": layout.name,
+        "format_title": layout.title,
+        "format_chosen": chosen,
+        "file_type": raw.file_type,
+        "reader": raw.reader,
+        "encoding": raw.encoding,
+        "header_rows": layout.header_rows,
+        "rows": int(len(data)),
+        "columns": int(len(columns)),
+        "record_from": record_from,
+        "columns_matched": len(mapping),
+        "columns_by_column_map": sum(1 for w in how.values() if w == "column map"),
+        "demographics_absent": [d.code for d in instrument.demographics if d.code not in answers],
+        "columns_unmatched": unmatched,
+        "columns_ambiguous": ambiguous,
+        "columns_ignored": ignored,
+        "columns_dropped_personal": dropped,
+        "identifiers_hashed": hashed,
+        "missing_answers": missing_counts,
+        "missing_by_reason": reasons,
+        "out_of_scale_as_missing": out_of_scale,
+    }
+    log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")
+    if unmatched or ambiguous:
+        log(f"ingest: left out {len(unmatched)} unmatched and {len(ambiguous)} ambiguous column(s): "
+            + "; ".join(f"'{u['column']}' (closest: {', '.join(u.get('closest', [])) or 'none'})" for u in unmatched)
+            + "; ".join(f"'{a['column']}' (matches {', '.join(a['matches'])})" for a in ambiguous))  # fmt: skip
+    log(
+        f"ingest: dropped {len(dropped)} personal-data column(s); kept {frame.shape[1]} columns; missing answers {reasons}"
+    )
+    return frame, report

@@ -1,0 +1,43 @@
+"""The measure stage: reliability, validity, factorability, EFA and the CFA, by output name."""
+
+import pandas as pd
+
+from govsurvey.measure.reliability import (construct_items, descriptives_table, item_analysis,
+                                           reliability_table, standardized_loadings)
+from govsurvey.measure.validity import (bartlett_sphericity, efa, fornell_larcker,
+                                        harman_single_factor, htmt_long, kmo, latent_correlation)
+from govsurvey.sem import fit_sem, modification_indices
+from govsurvey.sem.indices import fit_table
+from govsurvey.study.model import as_parsed
+
+
+def measurement_results(scored, instrument, model, log=print):
+    """Everything the measure stage writes, by output name: tables (DataFrames) and scalars
+    (dicts). The CFA is the measurement part of `model` (text or ParsedModel): its =~
+    relations, with freely covarying factors."""
+    constructs = construct_items(instrument)
+    items = [i for c in constructs.values() for i in c]
+    cfa = fit_sem(as_parsed(model).measurement(), scored, log=log)
+    reliability = reliability_table(scored, instrument, cfa)
+    cor = latent_correlation(cfa.latent_cov)
+    overall, per_item = kmo(scored, items)
+    of = {i: c for c, its in constructs.items() for i in its}
+    efa_loadings, _ = efa(scored, len(constructs), items, constructs)
+    return {
+        "reliability": reliability,
+        "descriptives": descriptives_table(scored, instrument),
+        "loadings": standardized_loadings(cfa),
+        "item_analysis": item_analysis(scored, constructs),
+        "fornell_larcker": fornell_larcker(reliability, cor),
+        "htmt": htmt_long(scored, constructs),
+        "kmo": pd.DataFrame({"item": per_item.index, "construct": [of[i] for i in per_item.index],
+                             "msa": per_item.to_numpy()}),
+        "bartlett": {**bartlett_sphericity(scored, items), "kmo_overall": overall},
+        "harman": harman_single_factor(scored, items),
+        "efa_loadings": efa_loadings,
+        "params": cfa.params,
+        "fit": cfa.fit,
+        "fit_table": fit_table(cfa.fit),
+        "modindices": modification_indices(cfa, top=10),
+        "admissibility": cfa.admissibility,
+    }

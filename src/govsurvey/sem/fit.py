@@ -1,0 +1,288 @@
+"""Structural equation models: semopy builds the model, our ML fitter estimates it, the
+results come in lavaan's shapes.
+
+Computed as lavaan 0.6 does for `sem(model, data)` with its defaults (ML, likelihood =
+"normal", expected information):
+
+- semopy's SLSQP fit gives a start; Fisher scoring (ml.MLFitter) polishes it without
+  semopy's lower bound of 0 on variances, so Heywood cases show (negative variance) instead of
+  hiding at the bound;
+- one parameter table shaped like lavaan's parameterEstimates + standardizedSolution
+  (PARAM_COLUMNS), std.all and its delta-method SE, `:=` parameters with delta-method SEs;
+- R-squared, fit indices (indices.py) and a list of admissibility problems (admissibility.py).
+"""
+
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import semopy
+from scipy import stats
+
+from govsurvey.errors import InputError
+from govsurvey.sem.admissibility import check_admissibility
+from govsurvey.sem.indices import fit_indices
+from govsurvey.sem.layout import Layout
+from govsurvey.sem.ml import MLFitter, threadpool_limits
+from govsurvey.study.model import as_parsed, compile_expression
+
+PARAM_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue",
+                 "ci_lower", "ci_upper", "std_all", "std_all_se"]
+_Z975 = stats.norm.ppf(0.975)
+
+
+@dataclass
+class SemFit:
+    """A fitted model. `params` has PARAM_COLUMNS (one lavaan-like row per parameter,
+    `:=` rows last); `fit` has lavaan's fitMeasures names with '_' for '.'; `r2` maps each
+    endogenous variable to its R-squared; `admissibility` lists problems as dicts with
+    kind, where, value, message (empty when the solution is admissible). `layout` places the
+    free parameters `x` in the model matrices; `data` holds the complete cases in the layout's
+    observed order and `S` their covariance (divisor N). sample_cov, implied_cov (observed) and
+    latent_cov (model-implied, latent) are DataFrames; vcov is the covariance of x."""
+    parsed: object
+    layout: Layout
+    x: np.ndarray
+    params: pd.DataFrame
+    fit: dict
+    r2: dict
+    admissibility: list
+    n: int
+    converged: bool
+    data: np.ndarray = field(repr=False)
+    S: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    sample_cov: pd.DataFrame = field(repr=False)
+    implied_cov: pd.DataFrame = field(repr=False)
+    latent_cov: pd.DataFrame = field(repr=False)
+    seconds: float = 0.0
+
+    def r2_table(self):
+        """R² as a table (variable, r2), in lavaan's order."""
+        return pd.DataFrame({"variable": list(self.r2), "r2": list(self.r2.values())})
+
+
+class Definitions:
+    """The := parameters as a function of the rows' values (estimates or std.all)."""
+
+    def __init__(self, parsed, layout):
+        self.names = [name for name, _ in parsed.definitions]
+        self.functions = [compile_expression(expr) for _, expr in parsed.definitions]
+        first = {}
+        for k, r in enumerate(layout.rows):  # lavaan uses the first row with each label
+            if r["label"]:
+                first.setdefault(r["label"], k)
+        self.labels = list(first)
+        self.label_rows = np.array([first[lab] for lab in self.labels], dtype=int)
+
+    def from_labels(self, label_values):
+        values = dict(zip(self.labels, label_values))
+        out = []
+        for name, fun in zip(self.names, self.functions):
+            values[name] = fun(values)  # later definitions may use earlier ones
+            out.append(values[name])
+        return np.array(out, dtype=float)
+
+    def value_and_jacobian(self, row_values, row_jacobian):
+        """Values of the definitions and their Jacobian w.r.t. the free parameters (chain rule
+        through the labelled rows)."""
+        lab = row_values[self.label_rows]
+        J = _jacobian(self.from_labels, lab) @ row_jacobian[self.label_rows]
+        return self.from_labels(lab), J
+
+
+def _jacobian(f, x, h=1e-6):
+    """Central-difference Jacobian of vector function f at x."""
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for k in range(len(x)):
+        step = h * max(1.0, abs(x[k]))
+        xp, xm = x.copy(), x.copy()
+        xp[k] += step
+        xm[k] -= step
+        cols.append((f(xp) - f(xm)) / (2 * step))
+    return np.column_stack(cols) if cols else np.zeros((len(f(x)), 0))
+
+
+
+def _prepare_data(data, observed, log, source):
+    missing = [v for v in observed if v not in data.columns]
+    if missing:
+        raise InputError(source, f"the data has no column(s) {missing} that the model uses.",
+                         "rename the columns or the model's variables so that they match.")
+    frame = data[observed].apply(pd.to_numeric, errors="coerce")
+    bad = [v for v in observed if frame[v].isna().sum() > data[v].isna().sum()]
+    if bad:
+        raise InputError(source, f"column(s) {bad} hold values that are not numbers.",
+                         "recode the answers to numbers before fitting the model.")
+    complete = frame.dropna()
+    if len(complete) < len(frame):
+        log(f"SEM: {len(frame) - len(complete)} of {len(frame)} rows have missing answers and are "
+            "left out (listwise, as lavaan's default)")
+    if len(complete) <= len(observed):
+        raise InputError(source, f"only {len(complete)} complete rows for {len(observed)} "
+                         "observed variables.", "collect more responses or use fewer items.")
+    return complete.astype(float)
+
+
+
+def load_model(model, data, log=None, source="model"):
+    """semopy's model of `model` (text or ParsedModel) loaded with the complete cases of
+    `data`: (parsed, semopy model, Layout, complete-case frame in the layout's order)."""
+    log = log or logging.getLogger(__name__).info
+    parsed = as_parsed(model, source)
+    try:
+        sm = semopy.Model(parsed.semopy_text)
+    except Exception as exc:  # semopy raises bare SyntaxError/KeyError etc.
+        raise InputError(source, f"semopy cannot build the model: {exc}.",
+                         "check the model syntax.") from exc
+    frame = _prepare_data(data, list(sm.vars["observed"]), log, source)
+    sm.load(frame)
+    layout = Layout(sm, parsed)
+    return parsed, sm, layout, frame[layout.obs]
+
+
+def fit_sem(model, data, log=None, source="model"):
+    """Fit a lavaan-syntax model (text or ParsedModel) to `data` by ML, as lavaan's
+    `sem(model, data)` would.
+
+    `log` is a callable taking one line of progress text (default: this module's logger).
+    Raises InputError for a model or data that cannot be fitted; an inadmissible solution is
+    returned with its problems listed in `admissibility`, not raised. Returns a SemFit.
+    """
+    with threadpool_limits(1):
+        return _fit_sem(model, data, log or logging.getLogger(__name__).info, source)
+
+
+def _fit_sem(model, data, log, source):
+    started = time.perf_counter()
+    parsed, sm, layout, frame = load_model(model, data, log, source)
+    # semopy's SLSQP fit (variances bounded at 0), then Fisher scoring without bounds to
+    # lavaan's precision and to lavaan's (possibly negative, Heywood) variances. Should that
+    # not converge, Fisher scoring from semopy's starting values is the second try.
+    start = np.array(sm.param_vals, dtype=float)
+    S = np.array(sm.mx_cov, dtype=float)
+    n = int(sm.n_samples)
+    try:
+        result = sm.fit(frame, obj="MLW", solver="SLSQP")
+        how = f"semopy SLSQP ({result.message}) + Fisher scoring"
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        sm.param_vals = start.copy()
+        how = f"semopy SLSQP failed ({exc}) + Fisher scoring"
+    fitter = MLFitter(layout)
+    x, converged, info = fitter.scoring(S, np.array(sm.param_vals, dtype=float))
+    if not converged:
+        x2, converged2, info2 = fitter.scoring(S, start)
+        if converged2:
+            x, converged, info, how = x2, converged2, info2, "Fisher scoring from start values"
+    if info is None:
+        raise InputError(source, "the model-implied covariance matrix is not positive definite at "
+                         "the start values, so the model cannot be fitted.",
+                         "check the model for variables without variance or duplicated items.")
+    fit = _finish(parsed, layout, x, S, n, frame, converged, info)
+    fit.seconds = time.perf_counter() - started
+    state = "converged" if converged else "NOT converged"
+    log(f"SEM: N={n}, {len(x)} free parameters, chisq={fit.fit['chisq']:.3f} df={fit.fit['df']}, "
+        f"{state} by {how} in {fit.seconds:.2f} s")
+    for p in fit.admissibility:
+        log(f"SEM admissibility: {p['message']}")
+    return fit
+
+
+def restore_fit(model, data, params, log=None, source="model"):
+    """The SemFit of `model` on `data` at the estimates of `params` (the table fit_sem wrote),
+    without fitting again: what the bootstrap shards start from. InputError when the table is
+    not this model's or its estimates are not the optimum for this data (a stale file)."""
+    log = log or logging.getLogger(__name__).info
+    with threadpool_limits(1):
+        parsed, sm, layout, frame = load_model(model, data, log, source)
+        x = layout.free_vector(params)
+        S = np.array(sm.mx_cov, dtype=float)
+        fitter = MLFitter(layout)
+        cache = None if x is None else fitter.evaluate(x, fitter.fold(S))[1]
+        if cache is None or np.max(np.abs(fitter.gradient(cache, S))) > 1e-6:
+            raise InputError(source, "the parameter table does not hold the ML estimates of this "
+                             "model on this data (written by another model or another sample).",
+                             "rerun the workflow, so that the SEM step and its readers see the "
+                             "same model and data.")
+        return _finish(parsed, layout, x, S, int(sm.n_samples), frame, True,
+                       fitter.information(cache))
+
+
+def _finish(parsed, layout, x, S, n, frame, converged, info):
+    """Everything fit_sem reports at estimate x with expected information `info`."""
+    sigma, phi = layout.implied(x)
+    # Parameter covariance: inverse expected information, N/2 * tr(V G_i V G_j).
+    fisher = n / 2 * info
+    identified = np.linalg.cond(fisher) < 1e12
+    vcov = np.linalg.inv(fisher) if identified else np.linalg.pinv(fisher)
+    table = parameter_table(parsed, layout, x, vcov)
+    fit = fit_indices(S, sigma, n, len(x), layout.fixed_x())
+    r2 = _r_squared(layout, x, table)
+    order = layout.obs_ordered
+    sample_cov = pd.DataFrame(S, index=layout.obs, columns=layout.obs).loc[order, order]
+    implied_cov = pd.DataFrame(sigma, index=layout.obs, columns=layout.obs).loc[order, order]
+    lat = [v for v in dict.fromkeys(table["lhs"]) if v in layout.latent]
+    lat_pos = [layout.inner.index(v) for v in lat]
+    latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
+    problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
+                                   float(np.mean(np.diag(S))))
+    return SemFit(parsed=parsed, layout=layout, x=x, params=table, fit=fit, r2=r2,
+                  admissibility=problems, n=n, converged=converged,
+                  data=frame.to_numpy(dtype=float), S=S, vcov=vcov, sample_cov=sample_cov,
+                  implied_cov=implied_cov, latent_cov=latent_cov)
+
+
+def parameter_table(parsed, layout, x, vcov):
+    """The lavaan-shaped table (PARAM_COLUMNS) at estimate x with parameter covariance vcov:
+    estimates, SEs, z, p, 95% CIs, std.all with delta-method SEs, then the := rows."""
+    def delta_se(J):
+        return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+
+    est = layout.estimates(x)
+    J_est = np.zeros((len(est), len(x)))
+    free_rows = np.flatnonzero(layout.row_free >= 0)
+    J_est[free_rows, layout.row_free[free_rows]] = 1.0
+    std = layout.standardized(x)
+    J_std = _jacobian(layout.standardized, x)
+    table = pd.DataFrame([{k: r[k] for k in ("lhs", "op", "rhs", "label")} for r in layout.rows])
+    table["est"], table["se"] = est, delta_se(J_est)
+    table["std_all"], table["std_all_se"] = std, delta_se(J_std)
+
+    if parsed.definitions:
+        defs = Definitions(parsed, layout)
+        d_est, dJ_est = defs.value_and_jacobian(est, J_est)
+        d_std, dJ_std = defs.value_and_jacobian(std, J_std)
+        d_rows = pd.DataFrame({
+            "lhs": defs.names, "op": ":=",
+            "rhs": [re.sub(r"\s+", "", e) for _, e in parsed.definitions],
+            "label": defs.names, "est": d_est, "se": delta_se(dJ_est),
+            "std_all": d_std, "std_all_se": delta_se(dJ_std)})
+        table = pd.concat([table, d_rows], ignore_index=True)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        free = table["se"] > 0
+        table["z"] = np.where(free, table["est"] / table["se"], np.nan)
+        table["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(table["z"])), np.nan)
+    table["ci_lower"] = table["est"] - _Z975 * table["se"]
+    table["ci_upper"] = table["est"] + _Z975 * table["se"]
+    return table[PARAM_COLUMNS]
+
+
+def _r_squared(layout, x, table):
+    """R-squared of each endogenous variable as lavaan's inspect(fit, "r2"): indicators and
+    variables with regressions on them, observed first, in the order of the model text.
+    NaN where a negative residual variance would make it exceed 1 (lavaan gives NA)."""
+    total, resid = layout.variances(x)
+    endo = set(table.loc[table["op"] == "=~", "rhs"]) | set(table.loc[table["op"] == "~", "lhs"])
+    ordered = [v for v in layout.obs_ordered if v in endo] + \
+              [v for v in dict.fromkeys(table["lhs"]) if v in endo and v not in layout.obs]
+    k = layout.var_index
+    r2 = {v: float(1 - resid[k[v]] / total[k[v]]) for v in ordered}
+    # Above 1 means a negative residual variance; lavaan reports NA then.
+    return {v: (math.nan if r > 1 else r) for v, r in r2.items()}
+
