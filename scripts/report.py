@@ -6,18 +6,18 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 from pathlib import Path
 
 from govsurvey.errors import reported_errors
-from govsurvey.study.instrument import load_instrument
+from govsurvey.report.chapter import build_chapter_sources
 from govsurvey.report.render import render_chapter
-from govsurvey.report.chapter import StreetResults, build_chapter_sources
+from govsurvey.study import load_instrument, read_model
 
 with reported_errors():
     out_dir = Path(snakemake.output[0]).parent
-    results = StreetResults(**{name: Path(snakemake.input[name]) for name in StreetResults.__annotations__})
     build_dir = build_chapter_sources(
-        results,
         load_instrument(snakemake.input.instrument),
-        snakemake.config,
+        read_model(snakemake.input.model),
         snakemake.params.street,
+        snakemake.params.settings,
+        street_dir=Path(snakemake.input.ingest_report).parents[1],  # results/<street>
         source_dir=snakemake.params.source,
         build_dir=out_dir / "build",
         language=snakemake.params.language,

@@ -1,15 +1,19 @@
 """The project's own consistency: pinned environments agree, the workflow lints clean."""
 
+import ast
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import ROOT
+from govsurvey.paths import library_files
 
 BIN = Path(sys.executable).parent
 
@@ -60,3 +64,55 @@ def test_scripts_stay_thin():
         text = script.read_text()
         assert len(text) < 1600, f"{script.name} holds logic: move it into src/govsurvey"
         assert "snakemake.log[0]" in text, f"{script.name} does not log to the rule's log"
+
+
+def _imported_distributions(files):
+    """Distributions (normalized names) of the third-party modules these files import,
+    anywhere in them (function-level imports too); parquet I/O also needs pyarrow, which
+    pandas imports for it."""
+    modules, parquet = set(), False
+    for path in files:
+        text = Path(path).read_text(encoding="utf-8")
+        parquet = parquet or "parquet" in text
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    modules -= set(sys.stdlib_module_names) | {"govsurvey", "snakemake", "__future__"}
+    by_module = packages_distributions()
+    names = {_normal(dist) for m in modules for dist in by_module.get(m, [m])}
+    return names | ({"pyarrow"} if parquet else set())
+
+
+def _normal(name):
+    return name.lower().replace("_", "-")
+
+
+def _rule_families():
+    """{env file: [script paths]} from the rule files' conda: and script: entries."""
+    families = {}
+    for rule_file in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for env, script in re.findall(r'conda:\s*"([^"]+)".*?script:\s*"([^"]+)"', rule_file.read_text(), re.S):
+            families.setdefault((rule_file.parent / env).resolve(), []).append((rule_file.parent / script).resolve())
+    return families
+
+
+def test_each_conda_env_holds_exactly_what_its_rules_import():
+    """Each env lists every package its rules' scripts import, through the library too, and
+    nothing they do not (its pins are checked against requirements.txt above)."""
+    families = _rule_families()
+    assert {p.name for p in families} == {"analysis.yaml", "figures.yaml", "report.yaml"}
+    for env_file, scripts in families.items():
+        files = set(scripts)
+        for script in scripts:
+            files |= set(library_files(script, ROOT / "src" / "govsurvey"))
+        env = yaml.safe_load(env_file.read_text())
+        pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+        listed = {_normal(name) for name in _pins(pip)}
+        assert listed == _imported_distributions(files), env_file.name
+
+
+def test_pyproject_declares_what_the_library_imports():
+    declared = {_normal(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    assert declared == _imported_distributions((ROOT / "src" / "govsurvey").rglob("*.py"))

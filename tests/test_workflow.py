@@ -1,6 +1,7 @@
 """End to end: the workflow on another street's export, configured by config alone."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -211,3 +212,45 @@ def test_an_inadmissible_solution_is_shown_in_the_chapter(run, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.html")
     assert "Admissibility: Heywood case: the variance of GS is negative (-0.240)." in text
+
+
+def planned_jobs(command, *extra):
+    """The rules a dry run would run, {rule: count}."""
+    result = subprocess.run([*command, "--dry-run", "--quiet", "rules", *extra], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = re.findall(r"^(\w+)\s+(\d+)$", result.stdout + result.stderr, flags=re.M)
+    return {rule: int(n) for rule, n in jobs if rule not in ("total", "all")}
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
+    (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
+    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "report"}),
+])  # fmt: skip
+def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
+    work, command = run
+    config = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))
+    edit(config)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [str(tmp_path / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    assert set(planned_jobs(command)) == expected
+
+
+@pytest.mark.parametrize("module, expected", [
+    ("report/tables.py", {"report"}),
+    ("figures/path_diagram.py", {"path_diagram", "report"}),
+    ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
+                               "bootstrap_gather", "path_diagram", "forest_plot", "report"}),
+])  # fmt: skip
+def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expected):
+    """A newer library module than the results (as after an edit) reruns its users and what follows."""
+    work, command = run
+    path = ROOT / "src" / "govsurvey" / module
+    before = path.stat()
+    try:
+        newer = max(p.stat().st_mtime for p in (work / "results").rglob("*") if p.is_file()) + 10
+        os.utime(path, (newer, newer))
+        assert set(planned_jobs(command)) == expected
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))

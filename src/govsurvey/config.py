@@ -1,7 +1,13 @@
 """Workflow configuration: validated against src/govsurvey/schemas/config.schema.yaml."""
 
+import copy
+
 from govsurvey.errors import InputError
 from govsurvey.schema import validate
+
+# A street's config entry holds what ingest reads and what only the chapter shows; the latter
+# must not make ingest (and all that follows) run again when it changes.
+DISPLAY_KEYS = ("name", "city", "fieldwork", "synthetic", "screening")
 
 
 def check_config(config, source="config.yaml"):
@@ -16,6 +22,10 @@ def check_config(config, source="config.yaml"):
             f"report.street is '{report['street']}', which is not a street in 'streets'.",
             f"use one of: {', '.join(streets)}.",
         )
+    for sid, street in config["streets"].items():
+        # A street's screening: the global rules, overridden where the street says otherwise.
+        street["screening"] = merge(config["screening"], street.get("screening", {}))
+        validate(street["screening"], "config.schema.yaml", f"{source}: streets.{sid}.screening", part="screening")
     # Key order carries no meaning, but Snakemake compares params as written: a reordered
     # config.yaml must not re-run the workflow. Streets keep their order (the first is the default).
     for key, value in list(config.items()):
@@ -24,6 +34,19 @@ def check_config(config, source="config.yaml"):
         else:
             config[key] = _canonical(value)
     return config
+
+
+def merge(base, override):
+    """`base` with `override`'s keys replacing it, mappings merged recursively (copies)."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def ingest_settings(street):
+    """The part of a street's entry that ingest reads (everything but what only the chapter shows)."""
+    return {k: v for k, v in street.items() if k not in DISPLAY_KEYS and k != "raw_export"}
 
 
 def _canonical(value):

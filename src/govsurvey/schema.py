@@ -50,9 +50,13 @@ def _describe(error):
     return f"at {where}: {error.message}.", None
 
 
-def validate(data, schema_name, source):
-    """Validate `data` (filling defaults in place) or raise InputError naming `source`."""
-    validator = DefaultFillingValidator(load_schema(schema_name))
+def validate(data, schema_name, source, part=None):
+    """Validate `data` (filling defaults in place) or raise InputError naming `source`. `part`
+    names a property of the schema's top level to validate against instead of the whole."""
+    schema = load_schema(schema_name)
+    if part:
+        schema = {**schema["properties"][part], "$defs": schema.get("$defs", {})}
+    validator = DefaultFillingValidator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         # The deepest error is the most specific one for the reader.

@@ -61,43 +61,110 @@ WORDS = {
             "bc": "Bias-corrected CI",
             "total": "Total",
         },
-        "roles": {"cause": "cause", "problem": "problem", "outcome": "outcome"},
+        # ---- the chapter: common
+        "subtitle": "Empirical chapter",
+        "none": "none",
+        "count": lambda n, one, many: _count_en(n, one, many),
+        "number": lambda n: _number_en(n),
+        "join": lambda parts: _join_en(parts),
+        "construct_word": ("construct", "constructs"),
+        "item_word": ("item", "items"),
+        "column_word": ("column", "columns"),
+        "effect_word": ("effect", "effects"),
         "synthetic": (
             "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
-            "documented population model (src/govsurvey/simulate.py); they are not a real survey of "
+            "documented population model (src/govsurvey/synthetic/population.py); they are not a real survey of "
             "{street}. The numbers show how the pipeline works, not facts about the street.\n"
         ),
         "synthetic_limitation": (
             "Above all, the data are synthetic: they were simulated from a population model whose paths were "
             "set by the authors of the pipeline, so the results confirm that model, not the situation in the street.\n"
         ),
-        "none": "none",
-        "count_phrase": lambda n, one, many: f"no {many}" if n == 0 else f"{n} {one if n == 1 else many}",
-        "construct_word": ("construct", "constructs"),
-        "item_word": ("item", "items"),
+        # ---- research design
+        "aim_default": "This chapter analyses the {survey} in {place}.",
+        "place": "{street} ({street_zh}, {city})",
+        "place_no_city": "{street} ({street_zh})",
+        "constructs_by_role": "The questionnaire measures {n} constructs: {groups}.",
+        "constructs_plain": "The questionnaire measures {n} constructs: {constructs}.",
+        "role_group": "{n} {role_name} — {constructs}",
+        "construct_named": "{name} ({code})",
+        "model_structural": "A structural equation model relates them: {relations}.",
+        "relation": "{outcome} is regressed on {predictors}",
+        "model_cfa": (
+            "A confirmatory factor analysis tests how well the items measure them; the model file specifies "
+            "no structural paths between the constructs."
+        ),
+        # ---- instrument
+        "scale_sentence": (
+            "The questionnaire measures {n_constructs} with {n_items} answered on a {points}-point scale "
+            "({min} = {min_label}, {max} = {max_label}); {tables} {verb} them."
+        ),
+        "list_verb": ("lists", "list"),
+        "reverse_sentence": "{items} were recoded (max + min − x) before analysis.",
+        "reverse_word": ("reverse-keyed item", "reverse-keyed items"),
+        "checks_sentence": "{checks} checked attention.",
+        "check_word": ("instructed-response item", "instructed-response items"),
+        "no_checks_sentence": "The questionnaire has no attention-check item.",
+        "items_caption_role": "Items of the {role} ((R) = reverse-keyed, recoded max + min − x)",
+        "items_caption_all": "Items ((R) = reverse-keyed, recoded max + min − x)",
+        "items_columns": ["Item", "Construct", "Wording"],
+        # ---- fieldwork and screening
+        "fieldwork": {
+            "target_population": "The target population was: {}.",
+            "sampling": "Sampling: {}.",
+            "mode": "Mode: {}.",
+            "dates": "Fieldwork ran from {start} to {end}.",
+        },
+        "screening_paragraph": (
+            "The raw export held {n_raw} records; {personal} with personal data {were} removed at ingestion. "
+            "Screening excluded {n_excluded} records, leaving {n_kept} ({pct}%) for analysis (@fig-flow, "
+            "@tbl-screening). Every record and the reason for its exclusion is listed in the screening ledger. "
+            "Each exclusion is counted once, under the first rule that fired; the ledger also records every "
+            "other rule that fired."
+        ),
+        "were": ("was", "were"),
+        "not_applied": "Rules that could not be applied, for want of the data they need: {rules}.",
+        "absent_columns": "The export has no column for {columns}; {what}.",
+        "missing_listwise": (
+            "Among the {n} records that passed every other rule, {items} had missing answers (at most "
+            "{pct}% of an item; @tbl-missingness in the appendix); respondents with any missing item were "
+            "left out of the models (listwise deletion)."
+        ),
+        "missing_kept": (
+            "Among the {n} records that passed every other rule, {items} had missing answers (at most "
+            "{pct}% of an item; @tbl-missingness in the appendix); the models use the complete cases."
+        ),
+        "missing_none": (
+            "None of the {n} records that passed every other rule had a missing answer (@tbl-missingness in the "
+            "appendix)."
+        ),
         "missingness_caption": "Item non-response among the records that passed every other rule (before listwise deletion)",
         "missingness_columns": ["Item", "n", "Missing", "%"],
-        # tables
-        "items_caption": "{group} ((R) = reverse-keyed, recoded max + min − x)",
-        "items_groups": {"cause": "Items of the four causes", "problem": "Items of the three problems and the outcome"},
-        "items_columns": ["Item", "Construct", "Wording"],
         "screening_caption": "Screening of the raw records (each exclusion counted once, by its first reason)",
         "screening_columns": ["Step", "n"],
         "screening_raw": "Raw records",
         "screening_kept": "Analysed",
+        # ---- sample
         "demographics_caption": "Sample profile (n = {n})",
         "demographics_columns": ["Characteristic", "Category", "n", "%"],
         "demographics_missing": "Not answered",
+        "demographics_numeric": "M = {mean}, SD = {sd}, range {min}–{max}",
+        # ---- descriptives and measurement
         "descriptives_caption": "Descriptive statistics of the items and construct scores (reverse-keyed items recoded)",
         "descriptives_columns": ["Variable", "n", "M", "SD", "Skewness", "Kurtosis"],
+        "cfa_constructs": ("construct", "correlated constructs"),
         "reliability_caption": (
-            "Reliability and convergent validity (α with Feldt's 95% CI; ω as semTools compRelSEM; "
-            "CR and AVE after Fornell & Larcker, 1981; λmin the smallest standardized loading)"
+            "Reliability and convergent validity: α with Feldt's {level}% CI; ω as semTools compRelSEM; "
+            "AVE as semTools AVE(); CR and AVE (F–L) after Fornell & Larcker (1981), from the standardized "
+            "loadings; λmin the smallest standardized loading"
         ),
-        "reliability_columns": ["Construct", "Items", "α [95% CI]", "ω", "CR", "AVE", "λmin"],
+        "reliability_columns": ["Construct", "Items", "α [{level}% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"],
         "item_analysis_caption": "Item analysis (standardized CFA loading, R², corrected item–total r, α if the item is deleted)",
         "item_analysis_columns": ["Item", "λ", "R²", "r (item–total)", "α if deleted"],
-        "fornell_larcker_caption": "Fornell–Larcker criterion (√AVE in bold on the diagonal, latent correlations below)",
+        "fornell_larcker_caption": (
+            "Fornell–Larcker criterion (√AVE (F–L), from the standardized loadings, in bold on the diagonal; "
+            "latent correlations below)"
+        ),
         "htmt_caption": "Heterotrait–monotrait ratios (HTMT2, geometric means, as semTools 0.5-6 htmt(); threshold .85)",
         "efa_caption": "Exploratory factor analysis (ML, promax; loadings below .30 omitted; h² communality)",
         "efa_columns": ["Item", "h²"],
@@ -110,18 +177,57 @@ WORDS = {
         "fit_columns": ["Index", "Value", "Hu & Bentler (1999)", "Lenient convention"],
         "cfa_fit_caption": "Fit of the measurement model (CFA)",
         "sem_fit_caption": "Fit of the structural model",
+        # ---- structural model and mediation
         "paths_caption": "Structural paths (ML; β is the standardized estimate, std.all)",
-        "paths_columns": ["Path", "B", "SE", "β", "p", "β 95% CI (bootstrap)"],
+        "paths_columns": ["Path", "B", "SE", "β", "p"],
+        "paths_ci_bootstrap": "β {level}% CI (bootstrap)",
+        "paths_ci_delta": "β 95% CI (delta method)",
         "r2_caption": "Variance explained (R²) of the endogenous constructs",
         "r2_columns": ["Construct", "R²"],
+        "r2_text": "The model explains R² = {first} of the variance of {first_code}{rest}",
+        "r2_more": "{value} of {code}",
         "indirect_caption": (
             "Indirect and total effects defined in the model file: estimate, standardized estimate, "
-            "bootstrap SE, percentile and bias-corrected (BC) CIs ({admissible} admissible of {draws} draws)"
+            "bootstrap SE, percentile and bias-corrected (BC) {level}% CIs ({admissible} admissible of {draws} draws)"
         ),
         "indirect_columns": ["Effect", "Estimate", "β", "Boot SE", "Percentile CI", "BC CI"],
-        "effect_word": ("effect", "effects"),
+        "indirect_delta_caption": (
+            "Indirect and total effects defined in the model file: estimate, standardized estimate, "
+            "delta-method SE and 95% CI (the bootstrap is switched off)"
+        ),
+        "indirect_delta_columns": ["Effect", "Estimate", "β", "SE", "p", "95% CI"],
         "params_caption": "All model parameters (lavaan notation)",
         "params_columns": ["lhs", "op", "rhs", "Label", "Estimate", "SE", "z", "p", "std.all"],
+        "admissible": "no inadmissible estimates were found",
+        # ---- discussion
+        "discussion_target": "**{name} ({code}).** ",
+        "sig_sentence": (
+            "{cause} ({cause_code}) has a {size}, significant {sign} effect (β = {beta}, p {p}): respondents who "
+            "rate {cause_code} higher report {direction} {code}."
+        ),
+        "ns_sentence": (
+            "The path from {cause} ({cause_code}) is not significant (β = {beta}, p {p}); these data do not "
+            "support an effect on {code}."
+        ),
+        "size": {"strong": "strong", "moderate": "moderate", "weak": "weak"},
+        "sign": {True: "positive", False: "negative"},
+        "direction": {True: "higher", False: "lower"},
+        "optimisation_intro": (
+            "**Optimisation paths.** Ranked by their total standardized effect on {outcome} (direct and "
+            "indirect), the constructs with a chain of significant paths to {outcome} point to these priorities:"
+        ),
+        "optimisation_supported": "1. {name} ({code}; total effect on {outcome} {total}): {implication}.",
+        "optimisation_unsupported": (
+            "1. {name} ({code}; total effect {total}): no chain of significant paths reaches {outcome}, so the "
+            "evidence does not single it out."
+        ),
+        "measurement_discussion": (
+            "The model specifies no structural paths, so the evidence of this chapter is the measurement "
+            "model. Its fit meets {met} of the {judged} Hu & Bentler (1999) cut-offs in @tbl-cfa-fit; "
+            "Cronbach's α ranged from {alpha_min} to {alpha_max}, and the square root of the AVE exceeded the "
+            "construct's correlations for {fl_pass} of {n}."
+        ),
+        # ---- appendix
         "provenance_caption": "Provenance of the raw data",
         "provenance_columns": ["Item", "Value"],
         "provenance_rows": {
@@ -138,31 +244,6 @@ WORDS = {
         },
         "versions_caption": "Software used",
         "versions_columns": ["Software", "Version"],
-        "lenient_chisq_df": "< 3 (< 5 acceptable)",
-        # discussion
-        "discussion_target": "**{name} ({code}).** ",
-        "sig_sentence": (
-            "{cause} ({cause_code}) has a {size}, significant {sign} effect (β = {beta}, p {p}): residents who "
-            "rate {cause_code} higher report {direction} {code}."
-        ),
-        "ns_sentence": (
-            "The path from {cause} ({cause_code}) is not significant (β = {beta}, p {p}); these data give "
-            "no support to it as a cause of weak {code}."
-        ),
-        "size": {"strong": "strong", "moderate": "moderate", "weak": "weak"},
-        "sign": {True: "positive", False: "negative"},
-        "direction": {True: "higher", False: "lower"},
-        "admissible": "no inadmissible estimates were found",
-        "optimisation_intro": (
-            "**Optimisation paths.** Ranked by their total standardized effect on {outcome} (direct and "
-            "through the problems), the causes with a chain of significant paths to {outcome} point to "
-            "these priorities:"
-        ),
-        "optimisation_supported": "1. {name} ({code}; total effect on {outcome} {total}): {implication}.",
-        "optimisation_unsupported": (
-            "1. {name} ({code}; total effect {total}): no chain of significant paths reaches {outcome}, so the "
-            "evidence does not single it out."
-        ),
     },
     "zh": {
         "reasons": {
@@ -212,21 +293,68 @@ WORDS = {
             "bc": "偏差校正 CI",
             "total": "总效应",
         },
-        "roles": {"cause": "成因", "problem": "问题", "outcome": "结果"},
+        "subtitle": "实证研究章节",
+        "none": "无",
+        "count": lambda n, one, many: _count_zh(n, one),
+        "number": lambda n: _number_zh(n),
+        "join": lambda parts: "、".join(parts),
+        "construct_word": ("个构念", "个构念"),
+        "item_word": ("个题项", "个题项"),
+        "column_word": ("列", "列"),
+        "effect_word": ("个效应", "个效应"),
         "synthetic": (
-            "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/simulate.py）随机生成，"
+            "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/synthetic/population.py）随机生成，"
             "并非对{street}的真实调查。文中数字用于展示分析流程，不代表该街道的实际情况。\n"
         ),
         "synthetic_limitation": "最重要的是，本章数据为模拟数据：它们由流程作者设定路径的总体模型生成，结果只能印证该模型，不能说明街道的实际情况。\n",
-        "none": "无",
-        "count_phrase": lambda n, one, many: f"没有{many}" if n == 0 else f"{n}个{one}",
-        "construct_word": ("构念", "构念"),
-        "item_word": ("题项", "题项"),
+        "aim_default": "本章分析{place}的{survey}。",
+        "place": "{street}（{city}）",
+        "place_no_city": "{street}",
+        "constructs_by_role": "问卷测量{n}个构念：{groups}。",
+        "constructs_plain": "问卷测量{n}个构念：{constructs}。",
+        "role_group": "{n}个{role_name}——{constructs}",
+        "construct_named": "{name}（{code}）",
+        "model_structural": "结构方程模型将它们联系起来：{relations}。",
+        "relation": "{outcome} 对 {predictors} 回归",
+        "model_cfa": "验证性因子分析检验各题项对构念的测量效果；模型文件未设定构念之间的结构路径。",
+        "scale_sentence": (
+            "问卷以 {n_items}测量 {n_constructs}，采用{points}点量表（{min} = {min_label}，{max} = {max_label}），"
+            "见 {tables}。"
+        ),
+        "list_verb": ("", ""),
+        "reverse_sentence": "其中{items}在分析前已按 最大值 + 最小值 − x 重新计分。",
+        "reverse_word": ("道反向题", "道反向题"),
+        "checks_sentence": "另设{checks}检测作答注意力。",
+        "check_word": ("道指令题", "道指令题"),
+        "no_checks_sentence": "问卷未设注意力检测题。",
+        "items_caption_role": "{role}的测量题项（(R) 为反向题，按 最大值 + 最小值 − x 重新计分）",
+        "items_caption_all": "测量题项（(R) 为反向题，按 最大值 + 最小值 − x 重新计分）",
+        "items_columns": ["题项", "构念", "表述"],
+        "fieldwork": {
+            "target_population": "调查对象：{}。",
+            "sampling": "抽样方式：{}。",
+            "mode": "调查方式：{}。",
+            "dates": "调查时间为 {start} 至 {end}。",
+        },
+        "screening_paragraph": (
+            "原始导出文件共 {n_raw} 份问卷，导入时删除了 {personal}含个人信息的列{were}。筛查共剔除 {n_excluded} 份，保留 "
+            "{n_kept} 份（{pct}%）用于分析（@fig-flow，@tbl-screening）。每份问卷的去留及剔除原因均记录在筛查台账中；"
+            "每份剔除问卷只按其触发的第一条规则计数一次，台账同时记录了触发的其他规则。"
+        ),
+        "were": ("", ""),
+        "not_applied": "因缺少所需数据而未能执行的规则：{rules}。",
+        "absent_columns": "导出文件中没有 {columns} 一列；{what}。",
+        "missing_listwise": (
+            "在通过其他各项规则的 {n} 份问卷中，{items}存在缺失（单题缺失比例最高为 {pct}%，见附录 @tbl-missingness）；"
+            "有任一题项缺失的受访者未纳入模型分析（列删除）。"
+        ),
+        "missing_kept": (
+            "在通过其他各项规则的 {n} 份问卷中，{items}存在缺失（单题缺失比例最高为 {pct}%，见附录 @tbl-missingness）；"
+            "模型只使用完整作答的样本。"
+        ),
+        "missing_none": "通过其他各项规则的 {n} 份问卷均无缺失（见附录 @tbl-missingness）。",
         "missingness_caption": "通过其他各项规则的问卷中各题项的缺失情况（列删除之前）",
         "missingness_columns": ["题项", "n", "缺失", "%"],
-        "items_caption": "{group}（(R) 为反向题，按 最大值 + 最小值 − x 重新计分）",
-        "items_groups": {"cause": "四个成因的测量题项", "problem": "三个问题及治理成效的测量题项"},
-        "items_columns": ["题项", "构念", "表述"],
         "screening_caption": "原始问卷的筛查（每份剔除问卷按其首要原因计一次）",
         "screening_columns": ["步骤", "份数"],
         "screening_raw": "原始问卷",
@@ -234,16 +362,18 @@ WORDS = {
         "demographics_caption": "样本基本情况（n = {n}）",
         "demographics_columns": ["特征", "类别", "人数", "%"],
         "demographics_missing": "未作答",
+        "demographics_numeric": "M = {mean}，SD = {sd}，范围 {min}–{max}",
         "descriptives_caption": "题项与构念得分的描述性统计（反向题已重新计分）",
         "descriptives_columns": ["变量", "n", "均值", "标准差", "偏度", "峰度"],
+        "cfa_constructs": ("个构念", "个相关构念"),
         "reliability_caption": (
-            "信度与收敛效度（α 及 Feldt 法 95% CI；ω 同 semTools compRelSEM；CR 与 AVE 依 Fornell & Larcker, 1981；"
-            "λmin 为最小标准化载荷）"
+            "信度与收敛效度：α 及 Feldt 法 {level}% CI；ω 同 semTools compRelSEM；AVE 同 semTools AVE()；"
+            "CR 与 AVE (F–L) 依 Fornell & Larcker (1981) 由标准化载荷计算；λmin 为最小标准化载荷"
         ),
-        "reliability_columns": ["构念", "题项数", "α [95% CI]", "ω", "CR", "AVE", "λmin"],
+        "reliability_columns": ["构念", "题项数", "α [{level}% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"],
         "item_analysis_caption": "题项分析（验证性因子分析标准化载荷、R²、校正的题项—总分相关、删除该题后的 α）",
         "item_analysis_columns": ["题项", "λ", "R²", "题总相关 r", "删除后 α"],
-        "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为 √AVE，下三角为潜变量相关）",
+        "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为由标准化载荷计算的 √AVE (F–L)，下三角为潜变量相关）",
         "htmt_caption": "异质—单质比率（HTMT2，几何平均，同 semTools 0.5-6 htmt()；临界值 .85）",
         "efa_caption": "探索性因子分析（极大似然提取，promax 斜交旋转；省略小于 .30 的载荷；h² 为共同度）",
         "efa_columns": ["题项", "h²"],
@@ -254,17 +384,43 @@ WORDS = {
         "cfa_fit_caption": "测量模型（验证性因子分析）的拟合",
         "sem_fit_caption": "结构模型的拟合",
         "paths_caption": "结构路径（极大似然估计；β 为标准化系数 std.all）",
-        "paths_columns": ["路径", "B", "SE", "β", "p", "β 的 95% CI（Bootstrap）"],
+        "paths_columns": ["路径", "B", "SE", "β", "p"],
+        "paths_ci_bootstrap": "β 的 {level}% CI（Bootstrap）",
+        "paths_ci_delta": "β 的 95% CI（Delta 法）",
         "r2_caption": "内生构念被解释的方差（R²）",
         "r2_columns": ["构念", "R²"],
+        "r2_text": "模型对 {first_code} 方差的解释比例 R² = {first}{rest}",
+        "r2_more": "{code} 为 {value}",
         "indirect_caption": (
             "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Bootstrap 标准误、百分位与偏差校正（BC）"
-            "置信区间（{draws} 次抽样中 {admissible} 次可接受）"
+            "{level}% 置信区间（{draws} 次抽样中 {admissible} 次可接受）"
         ),
         "indirect_columns": ["效应", "估计值", "β", "Boot SE", "百分位 CI", "BC CI"],
-        "effect_word": ("效应", "效应"),
+        "indirect_delta_caption": "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Delta 法标准误与 95% 置信区间（未做 Bootstrap）",
+        "indirect_delta_columns": ["效应", "估计值", "β", "SE", "p", "95% CI"],
         "params_caption": "全部模型参数（lavaan 记法）",
         "params_columns": ["lhs", "op", "rhs", "标签", "估计值", "SE", "z", "p", "std.all"],
+        "admissible": "未发现不可接受的估计值",
+        "discussion_target": "**{name}（{code}）。** ",
+        "sig_sentence": (
+            "{cause}（{cause_code}）对 {code} 有{size}的显著{sign}影响（β = {beta}，p {p}）："
+            "对 {cause_code} 评价越高的受访者，{code} 的得分越{direction}。"
+        ),
+        "ns_sentence": "{cause}（{cause_code}）的路径不显著（β = {beta}，p {p}），数据不支持它对 {code} 的影响。",
+        "size": {"strong": "较强", "moderate": "中等", "weak": "较弱"},
+        "sign": {True: "正向", False: "负向"},
+        "direction": {True: "高", False: "低"},
+        "optimisation_intro": (
+            "**优化路径。** 按对 {outcome} 的标准化总效应（直接效应与间接效应之和）排序，"
+            "存在显著路径链通向 {outcome} 的构念提示了以下优化方向："
+        ),
+        "optimisation_supported": "1. {name}（{code}；对 {outcome} 的总效应 {total}）：{implication}。",
+        "optimisation_unsupported": "1. {name}（{code}；总效应 {total}）：没有显著路径链通向 {outcome}，证据不支持将其列为重点。",
+        "measurement_discussion": (
+            "模型未设定结构路径，本章的证据来自测量模型：其拟合在 @tbl-cfa-fit 中满足 Hu & Bentler (1999) "
+            "{judged} 项临界值中的 {met} 项；Cronbach's α 介于 {alpha_min} 与 {alpha_max} 之间，{n} 个构念中有 "
+            "{fl_pass} 个的 AVE 平方根大于其与其他构念的相关。"
+        ),
         "provenance_caption": "原始数据来源",
         "provenance_columns": ["项目", "内容"],
         "provenance_rows": {
@@ -281,27 +437,45 @@ WORDS = {
         },
         "versions_caption": "所用软件",
         "versions_columns": ["软件", "版本"],
-        "lenient_chisq_df": "< 3（< 5 可接受）",
-        "discussion_target": "**{name}（{code}）。** ",
-        "sig_sentence": (
-            "{cause}（{cause_code}）对 {code} 有{size}的显著{sign}影响（β = {beta}，p {p}）："
-            "对 {cause_code} 评价越高的居民，{code} 的得分越{direction}。"
-        ),
-        "ns_sentence": (
-            "{cause}（{cause_code}）的路径不显著（β = {beta}，p {p}），数据不支持它是 {code} 薄弱的成因。"
-        ),
-        "size": {"strong": "较强", "moderate": "中等", "weak": "较弱"},
-        "sign": {True: "正向", False: "负向"},
-        "direction": {True: "高", False: "低"},
-        "admissible": "未发现不可接受的估计值",
-        "optimisation_intro": (
-            "**优化路径。** 按对 {outcome} 的标准化总效应（直接效应与经由各问题的间接效应之和）排序，"
-            "存在显著路径链通向 {outcome} 的成因提示了以下优化方向："
-        ),
-        "optimisation_supported": "1. {name}（{code}；对 {outcome} 的总效应 {total}）：{implication}。",
-        "optimisation_unsupported": "1. {name}（{code}；总效应 {total}）：没有显著路径链通向 {outcome}，证据不支持将其列为重点。",
     },
 }
+
+
+_NUMBERS_EN = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_NUMBERS_ZH = "零一二三四五六七八九十"
+
+
+def _number_en(n):
+    return _NUMBERS_EN[n] if 0 < n < len(_NUMBERS_EN) else str(n)
+
+
+def _number_zh(n):
+    return _NUMBERS_ZH[n] if 0 <= n <= 10 else str(n)
+
+
+def _count_en(n, one, many):
+    """'no items', 'one item', 'four items', '32 items' (words below ten, as APA style asks)."""
+    return f"{_NUMBERS_EN[0]} {many}" if n == 0 else f"{_number_en(n)} {one if n == 1 else many}"
+
+
+def _count_zh(n, word):
+    """'没有题项', '四个构念', '32个题项': `word` carries its measure word (个, 道, 列 …)."""
+    return f"没有{word.lstrip('个道')}" if n == 0 else f"{_number_zh(n)}{word}"
+
+
+def _join_en(parts):
+    """'a', 'a and b', 'a, b and c'."""
+    parts = list(parts)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else ""
+
+
+def effect_label(name, language="en"):
+    """'ind_OB_PL_GS' -> 'OB → PL → GS'; 'total_PL_GS' -> 'Total PL → GS'; others unchanged."""
+    kind, _, chain = str(name).partition("_")
+    if kind in ("ind", "total") and chain:
+        arrow = " → ".join(chain.split("_"))
+        return f"{words(language)['forest']['total']} {arrow}" if kind == "total" else arrow
+    return str(name)
 
 
 def words(language):

@@ -1,7 +1,7 @@
 # Bootstrap of indirect effects as scatter/gather: one job per shard of draws, one gather job.
 # Draw i depends only on (seed, i), so the split does not change the result; finished shards
-# are separate outputs, so a killed run resumes with the missing shards only.
-BOOTSTRAP = config["analysis"]["bootstrap"]
+# are separate outputs, so a killed run resumes with the missing shards only. The shards start
+# from the sem step's fit (its parameter table); none fits the full sample again.
 
 
 rule bootstrap_shard:
@@ -9,10 +9,11 @@ rule bootstrap_shard:
         scored=rules.clean.output.scored,
         params=rules.sem.output.params_parquet,
         model=config["study"]["model"],
+        library=library("bootstrap_shard.py"),
     output:
-        shard="results/{street}/bootstrap/shard_{shard}.parquet",
+        shard=f"results/{{street}}/bootstrap/{BOOTSTRAP_SHARD}",
     log:
-        "results/{street}/logs/bootstrap_shard_{shard}.log",
+        log_file("bootstrap_shard_{shard}"),
     wildcard_constraints:
         shard=r"\d+",
     conda:
@@ -31,17 +32,16 @@ rule bootstrap_shard:
 rule bootstrap_gather:
     input:
         shards=lambda wildcards: expand(
-            "results/{street}/bootstrap/shard_{shard}.parquet",
+            f"results/{{street}}/bootstrap/{BOOTSTRAP_SHARD}",
             street=wildcards.street,
             shard=range(BOOTSTRAP["shards"]),
         ),
         params=rules.sem.output.params_parquet,
+        library=library("bootstrap_gather.py"),
     output:
-        indirect="results/{street}/bootstrap/indirect.csv",
-        indirect_parquet="results/{street}/bootstrap/indirect.parquet",
-        summary="results/{street}/bootstrap/summary.json",
+        **stage_files("bootstrap"),
     log:
-        "results/{street}/logs/bootstrap_gather.log",
+        log_file("bootstrap_gather"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -1,23 +1,21 @@
+# Screening -> the ledger (every raw record, kept or excluded and why) and the analysis sample.
 rule clean:
     input:
         responses=rules.ingest.output.responses,
+        ingest_report=rules.ingest.output.report,
         instrument=config["study"]["instrument"],
+        library=library("clean.py"),
     output:
-        ledger="results/{street}/clean/ledger.parquet",
-        ledger_csv="results/{street}/clean/ledger.csv",
-        summary="results/{street}/clean/screening.json",
-        missingness="results/{street}/clean/missingness.csv",
-        kept="results/{street}/clean/responses.parquet",
-        scored="results/{street}/clean/scored.parquet",
+        **stage_files("clean"),
     log:
-        "results/{street}/logs/clean.log",
+        log_file("clean"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
     params:
-        screening=config["screening"],
+        screening=street_screening,
     script:
         "../../scripts/clean.py"
 
@@ -25,11 +23,11 @@ rule clean:
 rule screening_flow:
     input:
         summary=rules.clean.output.summary,
+        library=library("screening_flow.py"),
     output:
-        png="results/{street}/figures/screening_flow.png",
-        svg="results/{street}/figures/screening_flow.svg",
+        **figure_files("flow"),
     log:
-        "results/{street}/logs/screening_flow.log",
+        log_file("screening_flow"),
     conda:
         "../../envs/figures.yaml"
     threads: 1

@@ -1,63 +1,74 @@
-# Shared helpers: config checked against src/govsurvey/schemas/config.schema.yaml, paths per street.
+# Shared helpers: config checked against src/govsurvey/schemas/config.schema.yaml, the study's
+# instrument and model read and checked against each other, result paths from govsurvey.paths.
 from pathlib import Path
 
-from govsurvey.config import check_config
+import govsurvey
+from govsurvey.config import check_config, ingest_settings
+from govsurvey.paths import (
+    BOOTSTRAP_SHARD,
+    figure_files,
+    library_files,
+    log_file,
+    stage_files,
+)
+from govsurvey.study import load_instrument, read_model
+from govsurvey.study.model import check_against_instrument
 
 check_config(
     config, source=workflow.configfiles[-1] if workflow.configfiles else "config"
 )
-
 STREETS = list(config["streets"])
 REPORT_STREET = config["report"]["street"]
 # The Quarto project sits beside the Snakefile, wherever the workflow runs (--directory).
 REPORT_SOURCE = Path(workflow.basedir) / "report"
+SCRIPTS = Path(workflow.basedir) / "scripts"
+LIBRARY = Path(govsurvey.__file__).parent
+INSTRUMENT = load_instrument(config["study"]["instrument"])
+MODEL = read_model(config["study"]["model"])
+check_against_instrument(MODEL, INSTRUMENT)
+BOOTSTRAP = config["analysis"]["bootstrap"]
+BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
 
 
 wildcard_constraints:
     street="|".join(STREETS),
 
 
+def library(script):
+    """The library modules a script runs: editing one reruns exactly the jobs that use it."""
+    return library_files(SCRIPTS / script, LIBRARY)
+
+
 def raw_export(wildcards):
     return config["streets"][wildcards.street]["raw_export"]
 
 
-def street_config(wildcards):
-    return config["streets"][wildcards.street]
+def street_ingest(wildcards):
+    return ingest_settings(config["streets"][wildcards.street])
 
 
-def street_results(street):
-    """The result files of one street that the chapter reads (named as in StreetResults)."""
-    base = f"results/{street}"
-    return {
-        "ingest_report": f"{base}/ingest/ingest_report.json",
-        "screening": f"{base}/clean/screening.json",
-        "missingness": f"{base}/clean/missingness.csv",
-        "flow_png": f"{base}/figures/screening_flow.png",
-        "kept": f"{base}/clean/responses.parquet",
-        "reliability": f"{base}/measure/reliability.csv",
-        "descriptives": f"{base}/measure/descriptives.csv",
-        "cfa_fit": f"{base}/measure/cfa_fit.json",
-        "cfa_fit_table": f"{base}/measure/cfa_fit_table.csv",
-        "cfa_admissibility": f"{base}/measure/cfa_admissibility.json",
-        "loadings": f"{base}/measure/loadings.csv",
-        "item_analysis": f"{base}/measure/item_analysis.csv",
-        "fornell_larcker": f"{base}/measure/fornell_larcker.csv",
-        "htmt": f"{base}/measure/htmt.csv",
-        "bartlett": f"{base}/measure/bartlett.json",
-        "harman": f"{base}/measure/harman.json",
-        "efa_loadings": f"{base}/measure/efa_loadings.csv",
-        "modindices": f"{base}/measure/modindices.csv",
-        "sem_params": f"{base}/sem/params.csv",
-        "sem_fit": f"{base}/sem/fit.json",
-        "sem_fit_table": f"{base}/sem/fit_table.csv",
-        "bootstrap": f"{base}/bootstrap/indirect.csv",
-        "bootstrap_summary": f"{base}/bootstrap/summary.json",
-        "forest_png": f"{base}/figures/forest.png",
-        "r2": f"{base}/sem/r2.csv",
-        "admissibility": f"{base}/sem/admissibility.json",
-        "likert_png": f"{base}/figures/likert.png",
-        "path_png": f"{base}/figures/path_diagram.png",
-    }
+def street_screening(wildcards):
+    return config["streets"][wildcards.street]["screening"]
+
+
+def report_inputs(street):
+    """The result files of `street` that the chapter reads (they depend on what the study has)."""
+    files = {}
+    for stage in ("ingest", "clean", "measure", "sem") + (
+        ("bootstrap",) if BOOTSTRAP_ON else ()
+    ):
+        files.update(
+            {
+                f"{stage}_{name}": path
+                for name, path in stage_files(stage, street).items()
+            }
+        )
+    figures = ["flow", "likert"] + (["path"] if MODEL.structural else [])
+    figures += ["forest"] if BOOTSTRAP_ON and MODEL.definitions else []
+    files.update(
+        {f"figure_{name}": figure_files(name, street)["png"] for name in figures}
+    )
+    return files
 
 
 def report_sources():
@@ -66,9 +77,15 @@ def report_sources():
 
 
 def all_outputs():
-    outputs = expand("results/{street}/sem/params.csv", street=STREETS)
-    outputs += expand("results/{street}/figures/path_diagram.png", street=STREETS)
-    outputs += expand("results/{street}/bootstrap/indirect.csv", street=STREETS)
-    outputs += expand("results/{street}/figures/screening_flow.png", street=STREETS)
+    outputs = []
+    for street in STREETS:
+        outputs += [
+            stage_files("sem", street)["params"],
+            figure_files("flow", street)["png"],
+        ]
+        outputs += [figure_files("path", street)["png"]] if MODEL.structural else []
+        outputs += (
+            [stage_files("bootstrap", street)["indirect"]] if BOOTSTRAP_ON else []
+        )
     outputs += expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"])
     return outputs

@@ -1,12 +1,13 @@
+# Figures of the chapter, in the report's language.
 rule likert_chart:
     input:
         responses=rules.clean.output.kept,
         instrument=config["study"]["instrument"],
+        library=library("likert_chart.py"),
     output:
-        png="results/{street}/figures/likert.png",
-        svg="results/{street}/figures/likert.svg",
+        **figure_files("likert"),
     log:
-        "results/{street}/logs/likert_chart.log",
+        log_file("likert_chart"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -20,11 +21,11 @@ rule path_diagram:
     input:
         params=rules.sem.output.params,
         instrument=config["study"]["instrument"],
+        library=library("path_diagram.py"),
     output:
-        png="results/{street}/figures/path_diagram.png",
-        svg="results/{street}/figures/path_diagram.svg",
+        **figure_files("path"),
     log:
-        "results/{street}/logs/path_diagram.log",
+        log_file("path_diagram"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -38,16 +39,16 @@ rule path_diagram:
 rule forest_plot:
     input:
         effects=rules.bootstrap_gather.output.indirect,
+        library=library("forest_plot.py"),
     output:
-        png="results/{street}/figures/forest.png",
-        svg="results/{street}/figures/forest.svg",
+        **figure_files("forest"),
     log:
-        "results/{street}/logs/forest_plot.log",
+        log_file("forest_plot"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
         language=config["report"]["language"],
-        level=config["analysis"]["bootstrap"]["level"],
+        level=BOOTSTRAP["level"],
     script:
         "../../scripts/forest_plot.py"

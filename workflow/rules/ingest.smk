@@ -3,18 +3,18 @@ rule ingest:
     input:
         export=raw_export,
         instrument=config["study"]["instrument"],
+        library=library("ingest.py"),
     output:
-        responses="results/{street}/ingest/responses.parquet",
-        report="results/{street}/ingest/ingest_report.json",
+        **stage_files("ingest"),
     log:
-        "results/{street}/logs/ingest.log",
+        log_file("ingest"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
     params:
-        street=street_config,
+        street=street_ingest,
         salt_file=config["ingest"]["salt_file"],
         settings=config["ingest"],
     script:

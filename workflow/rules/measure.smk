@@ -1,26 +1,14 @@
+# Measurement model: reliability, validity, factorability, EFA and the CFA.
 rule measure:
     input:
         scored=rules.clean.output.scored,
         instrument=config["study"]["instrument"],
         model=config["study"]["model"],
+        library=library("measure.py"),
     output:
-        reliability="results/{street}/measure/reliability.csv",
-        descriptives="results/{street}/measure/descriptives.csv",
-        loadings="results/{street}/measure/loadings.csv",
-        item_analysis="results/{street}/measure/item_analysis.csv",
-        fornell_larcker="results/{street}/measure/fornell_larcker.csv",
-        htmt="results/{street}/measure/htmt.csv",
-        kmo="results/{street}/measure/kmo.csv",
-        bartlett="results/{street}/measure/bartlett.json",
-        harman="results/{street}/measure/harman.json",
-        efa_loadings="results/{street}/measure/efa_loadings.csv",
-        params="results/{street}/measure/cfa_params.csv",
-        fit="results/{street}/measure/cfa_fit.json",
-        fit_table="results/{street}/measure/cfa_fit_table.csv",
-        modindices="results/{street}/measure/modindices.csv",
-        admissibility="results/{street}/measure/cfa_admissibility.json",
+        **stage_files("measure"),
     log:
-        "results/{street}/logs/measure.log",
+        log_file("measure"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

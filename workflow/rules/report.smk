@@ -1,8 +1,13 @@
+# The thesis chapter of one street (report.street): generated parts into a copy of report/,
+# rendered by Quarto or the pandoc + Typst fallback. Params are exactly what the chapter shows,
+# so editing the title or a street's fieldwork facts re-renders it, and nothing else.
 rule report:
     input:
-        **street_results(REPORT_STREET),
+        **report_inputs(REPORT_STREET),
         sources=report_sources(),
         instrument=config["study"]["instrument"],
+        model=config["study"]["model"],
+        library=library("report.py"),
     output:
         expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"]),
     log:
@@ -11,7 +16,14 @@ rule report:
         "../../envs/report.yaml"
     threads: 1
     params:
-        street=REPORT_STREET,
+        street=config["streets"][REPORT_STREET],
+        settings={
+            "title": config["study"].get("title"),
+            "aim": config["study"].get("aim"),
+            "author": config["study"]["author"],
+            "alpha": config["analysis"]["alpha"],
+            "bootstrap": {"draws": BOOTSTRAP["draws"], "level": BOOTSTRAP["level"]},
+        },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],

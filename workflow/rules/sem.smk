@@ -1,16 +1,13 @@
+# Structural model: ML fit in lavaan's shapes, fit indices, R², admissibility.
 rule sem:
     input:
         scored=rules.clean.output.scored,
         model=config["study"]["model"],
+        library=library("sem.py"),
     output:
-        params="results/{street}/sem/params.csv",
-        params_parquet="results/{street}/sem/params.parquet",
-        fit="results/{street}/sem/fit.json",
-        fit_table="results/{street}/sem/fit_table.csv",
-        r2="results/{street}/sem/r2.csv",
-        admissibility="results/{street}/sem/admissibility.json",
+        **stage_files("sem"),
     log:
-        "results/{street}/logs/sem.log",
+        log_file("sem"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -11,7 +11,6 @@ import matplotlib
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from govsurvey.figures.style import TEXT_WIDTH_IN, check_language, new_figure, save, style
-from govsurvey.screening import REASONS
 
 FONT = 6.5  # pt, as style.FONT_SIZE
 LINE = FONT * 1.45 / 72  # line height, inches
@@ -61,7 +60,7 @@ def _arrow(fig, start, end):
 def _flow_figure(summary, language):
     words = check_language(language)
     reasons, text = words["reasons"], words["flow"]
-    order = [k for k in summary.get("order", REASONS) if k != "incomplete"]
+    order = [k for k in summary["order"] if k != "incomplete"]
     excluded_lines = _side_lines(summary, language, order)
     n_screening = summary["n_raw"] - summary["n_screened"]
     side1 = [f"{text['excluded']} ({_count(language, n_screening)})", *excluded_lines]

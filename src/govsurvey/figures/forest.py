@@ -2,17 +2,8 @@
 
 import matplotlib
 
-from govsurvey.words import words
 from govsurvey.figures.style import TEXT_WIDTH_IN, check_language, new_figure, save, style
-
-
-def effect_label(name, language="en"):
-    """'ind_OB_PL_GS' -> 'OB → PL → GS'; 'total_PL_GS' -> 'Total PL → GS'; others unchanged."""
-    kind, _, chain = str(name).partition("_")
-    if kind in ("ind", "total") and chain:
-        arrow = " → ".join(chain.split("_"))
-        return f"{words(language)['forest']['total']} {arrow}" if kind == "total" else arrow
-    return str(name)
+from govsurvey.words import effect_label
 
 
 def forest_plot(effects, language, png_path, svg_path, level=0.95):

@@ -13,8 +13,6 @@ from govsurvey.figures.style import (FONT_SIZE, TEXT_WIDTH_IN, check_language, f
                                      style, text_size)
 from govsurvey.words import words
 
-ROLE_ORDER = ("cause", "problem", "outcome")
-
 PARAM_COLUMNS = ("lhs", "op", "rhs", "std_all", "pvalue")
 
 
@@ -62,28 +60,32 @@ def structural_paths(params, instrument, alpha=0.05):
 
 
 def _columns(paths, instrument):
-    """Horizontal slot of each construct: role band, then depth of the path chain within it."""
+    """Band (left to right) of each construct, and its depth of the path chain within the band.
+
+    Bands are the instrument's roles in their declared order; without roles, each construct's
+    band is the length of the longest chain of paths leading to it (its topological layer).
+    Returns (nodes, band of each node, band order, depth within band)."""
     nodes = [c for c in instrument.constructs if c in set(paths["predictor"]) | set(paths["outcome"])]
-    role = {c: instrument.constructs[c].role for c in nodes}
-    unknown_roles = sorted({r for r in role.values() if r not in ROLE_ORDER})
-    if unknown_roles:
-        raise InputError(
-            instrument.source,
-            f"construct role(s) {unknown_roles} are not one of {', '.join(ROLE_ORDER)}.",
-            "give each construct the role cause, problem or outcome.",
-        )
-    depth = dict.fromkeys(nodes, 0)
-    for _ in nodes:  # longest chain among same-role constructs (bounded: cycles cannot loop)
-        for _, path in paths.iterrows():
-            p, o = path["predictor"], path["outcome"]
-            if role[p] == role[o]:
-                depth[o] = max(depth[o], min(depth[p] + 1, len(nodes)))
-    return nodes, role, depth
+    edges = list(zip(paths["predictor"], paths["outcome"]))
+
+    def chain_depth(same_band):
+        depth = dict.fromkeys(nodes, 0)
+        for _ in nodes:  # longest chain (bounded: a cycle cannot loop forever)
+            for p, o in edges:
+                if same_band(p, o):
+                    depth[o] = max(depth[o], min(depth[p] + 1, len(nodes)))
+        return depth
+
+    if instrument.roles:
+        band = {c: instrument.constructs[c].role for c in nodes}
+        order = [r for r in instrument.roles if r in band.values()]
+        return nodes, band, order, chain_depth(lambda p, o: band[p] == band[o])
+    layer = chain_depth(lambda p, o: True)
+    return nodes, layer, sorted(set(layer.values())), dict.fromkeys(nodes, 0)
 
 
 def _positions(paths, instrument, node_w, node_h, width):
-    nodes, role, depth = _columns(paths, instrument)
-    bands = [r for r in ROLE_ORDER if r in role.values()]
+    nodes, role, bands, depth = _columns(paths, instrument)
     band_gap = (width - node_w - 0.1) / max(len(bands) - 1, 1)
     stagger = 0.36 * band_gap  # sideways shift per chain step inside a band
     x = {}
@@ -318,7 +320,8 @@ def _diagram_figure(params, instrument, language, alpha):
 
 
 def path_diagram(params, instrument, language, png_path, svg_path, alpha=0.05):
-    """Structural path diagram: causes left, problems middle, outcome right.
+    """Structural path diagram: the constructs in bands left to right (the instrument's roles in
+    their order, or the layers of the path chain), predictors before what they predict.
 
     Arrows carry standardized coefficients (APA, with stars); non-significant ones are dashed.
     Writes png_path (300 dpi) and svg_path; returns the table of drawn paths.

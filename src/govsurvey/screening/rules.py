@@ -71,19 +71,22 @@ def _order(responses, submitted):
     return np.lexsort((frame["record"].to_numpy(), frame["t"].to_numpy()))
 
 
-def screen(responses, instrument, settings, source="responses"):
+def screen(responses, instrument, settings, source="responses", absent=()):
     """Apply the screening rules to the ingested responses; returns a Screening.
 
     The ledger has one row per raw record: record, kept, primary_reason ('' when kept),
     reasons (every rule that fired, ';'-joined in REASONS order), one boolean column per rule,
     and the indices behind them (duration_s, share_missing, longstring, irv_sd, mahalanobis_d2,
-    mahalanobis_p, evenodd_score).
+    mahalanobis_p, evenodd_score). `absent` are instrument codes the export does not carry
+    (ingest's report says which): a rule that needs them is recorded as not applied.
     """
     responses = responses.reset_index(drop=True)
-    items = instrument.item_codes
-    checks = [c.code for c in instrument.attention_checks]
+    absent = set(absent) | {c for c in [*instrument.item_codes, *(c.code for c in instrument.attention_checks)]
+                            if c not in responses}
+    items = [c for c in instrument.item_codes if c not in absent]
+    checks = [c.code for c in instrument.attention_checks if c.code not in absent]
     demographics = [d.code for d in instrument.demographics if d.code in responses]
-    in_order = [row for m in instrument.matrices for row in m["rows"] if row in instrument.items]
+    in_order = [row for m in instrument.matrices for row in m["rows"] if row in items]
     values = responses[items].to_numpy(dtype=float)
     n = len(responses)
     flags = pd.DataFrame(False, index=responses.index, columns=list(REASONS))
@@ -138,10 +141,10 @@ def screen(responses, instrument, settings, source="responses"):
         rule("speeder", speed["enabled"], duration < limit, threshold=float(limit))
 
     failed = np.zeros(n, dtype=bool)
-    for check in instrument.attention_checks:
+    for check in (c for c in instrument.attention_checks if c.code in checks):
         # An unanswered check counts as failed: the respondent did not follow the instruction.
         failed |= responses[check.code].ne(check.expected).to_numpy()
-    note = "" if checks else "no_attention_check"
+    note = "" if checks else "attention_check_absent" if instrument.attention_checks else "no_attention_check"
     rule("attention_check", settings["attention_check"], failed if checks else None, note)
 
     runs = longstring(responses[in_order]) if in_order else np.zeros(n, dtype=int)
@@ -159,16 +162,18 @@ def screen(responses, instrument, settings, source="responses"):
         note,
     )
 
-    constructs = [c for c in instrument.constructs.values() if c.items]
-    keyed_frame = responses[[item.code for c in constructs for item in c.items]].astype(float).copy()
+    blocks = [[i.code for i in c.items if i.code in items] for c in instrument.constructs.values()]
+    blocks = [b for b in blocks if b]
+    keyed_frame = responses[[code for b in blocks for code in b]].astype(float).copy()
     for code in instrument.reverse_items:
-        keyed_frame[code] = instrument.reverse_score(keyed_frame[code])
-    eo = evenodd(keyed_frame, [len(c.items) for c in constructs]) if len(constructs) >= 2 else np.full(n, np.nan)
-    note = "" if len(constructs) >= 2 else "one_construct"
+        if code in keyed_frame:
+            keyed_frame[code] = instrument.reverse_score(keyed_frame[code])
+    eo = evenodd(keyed_frame, [len(b) for b in blocks]) if len(blocks) >= 2 else np.full(n, np.nan)
+    note = "" if len(blocks) >= 2 else "one_construct"
     rule(
         "evenodd",
         settings["evenodd"]["enabled"],
-        eo > settings["evenodd"]["max_score"] if len(constructs) >= 2 else None,
+        eo > settings["evenodd"]["max_score"] if len(blocks) >= 2 else None,
         note,
     )
 
@@ -217,12 +222,13 @@ def missingness_table(responses, ledger, instrument):
     Columns: item, construct, n (screened records), n_missing, pct_missing; one row per item.
     """
     screened = ledger["kept"] | (ledger["primary_reason"] == "incomplete")
-    frame = responses.reset_index(drop=True).loc[screened.to_numpy(), instrument.item_codes]
+    items = [c for c in instrument.item_codes if c in responses]
+    frame = responses.reset_index(drop=True).loc[screened.to_numpy(), items]
     missing = frame.isna().sum()
     return pd.DataFrame(
         {
-            "item": instrument.item_codes,
-            "construct": [instrument.items[c].construct for c in instrument.item_codes],
+            "item": items,
+            "construct": [instrument.items[c].construct for c in items],
             "n": len(frame),
             "n_missing": missing.to_numpy().astype(int),
             "pct_missing": (100 * missing / len(frame)).to_numpy() if len(frame) else np.nan,
@@ -246,5 +252,6 @@ def score(kept, instrument):
     """Reverse-key the instrument's reverse items on its own scale (max + min - x)."""
     scored = kept.copy()
     for code in instrument.reverse_items:
-        scored[code] = instrument.reverse_score(scored[code])
+        if code in scored:  # a street's export may lack an item (streets.<id>.items_absent)
+            scored[code] = instrument.reverse_score(scored[code])
     return scored

@@ -19,7 +19,7 @@ class Item:
 @dataclass(frozen=True)
 class Construct:
     code: str
-    role: str  # cause | problem | outcome
+    role: str | None  # a code of Instrument.roles, or None when the instrument declares none
     name: dict  # {"zh": ..., "en": ...}
     items: tuple
     implication: dict | None = None  # the optimisation path proposed when the evidence supports it
@@ -56,6 +56,7 @@ class Instrument:
     demographics: tuple
     personal_questions: tuple
     metadata: dict  # role -> {"header", "personal"}
+    roles: dict = field(default_factory=dict)  # role code -> {"zh", "en"} plural name, in order
     source: str = ""
     items: dict = field(default_factory=dict)  # code -> Item, in questionnaire order
 
@@ -66,6 +67,13 @@ class Instrument:
     @property
     def reverse_items(self):
         return [c for c, item in self.items.items() if item.reverse]
+
+    def constructs_by_role(self):
+        """[(role code or None, [constructs])] in the instrument's role order; one group with
+        role None when the instrument declares no roles."""
+        if not self.roles:
+            return [(None, list(self.constructs.values()))]
+        return [(role, [c for c in self.constructs.values() if c.role == role]) for role in self.roles]
 
     @property
     def scale_points(self):
@@ -102,8 +110,22 @@ def load_instrument(path):
             f"but the scale runs from {scale_min} to {scale_max}.",
             "give exactly one label per scale point.",
         )
+    roles = {r["code"]: r["name"] for r in data["roles"]}
     constructs, items = {}, {}
     for code, spec in data["constructs"].items():
+        if roles and spec.get("role") not in roles:
+            raise InputError(
+                source,
+                f"construct {code} has role {spec.get('role')!r}, which is not one of the declared roles "
+                f"({', '.join(roles)}).",
+                "give every construct one of the roles listed under 'roles', or remove 'roles' altogether.",
+            )
+        if not roles and spec.get("role"):
+            raise InputError(
+                source,
+                f"construct {code} has role {spec['role']!r}, but the instrument declares no roles.",
+                f"list the roles under 'roles' (e.g. - {{code: {spec['role']}, name: {{zh: …, en: …}}}}).",
+            )
         construct_items = []
         for raw in spec["items"]:
             if raw["code"] in items:
@@ -111,7 +133,7 @@ def load_instrument(path):
             item = Item(raw["code"], code, raw["zh"], raw["en"], raw.get("reverse", False))
             items[item.code] = item
             construct_items.append(item)
-        constructs[code] = Construct(code, spec["role"], spec["name"], tuple(construct_items), spec.get("implication"))
+        constructs[code] = Construct(code, spec.get("role"), spec["name"], tuple(construct_items), spec.get("implication"))
     checks = tuple(AttentionCheck(**c) for c in data["attention_checks"])
     for check in checks:
         if check.expected not in labels:
@@ -149,6 +171,7 @@ def load_instrument(path):
         demographics=demographics,
         personal_questions=tuple(data["personal_questions"]),
         metadata=data["metadata"],
+        roles=roles,
         source=source,
         items=ordered,
     )

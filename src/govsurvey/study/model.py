@@ -196,12 +196,11 @@ def check_against_instrument(parsed, instrument):
                              "in the model.", f"add `{code} =~ {' + '.join(items)}` to the model file "
                              "(or remove the construct from the instrument).")
         if sorted(factors[code]) != sorted(items):
-            extra = sorted(set(factors[code]) - set(items))
-            missing = sorted(set(items) - set(factors[code]))
-            raise InputError(where, f"construct {code} is measured by {' + '.join(factors[code])} in the "
-                             f"model but by {' + '.join(items)} in the instrument"
-                             + (f" (only in the model: {', '.join(extra)}" if extra else " (")
-                             + (f"; only in the instrument: {', '.join(missing)})." if missing else ")."),
+            only = [f"only in the model: {', '.join(sorted(set(factors[code]) - set(items)))}",
+                    f"only in the instrument: {', '.join(sorted(set(items) - set(factors[code])))}"]
+            differ = "; ".join(part for part in only if not part.endswith(": "))
+            raise InputError(where, f"construct {code} is measured by {' + '.join(factors[code])} in the model but "
+                             f"by {' + '.join(items)} in the instrument ({differ}).",
                              "make the model's =~ line and the instrument's item list of the construct agree.")
     unknown = sorted(set(factors) - set(instrument.constructs))
     if unknown:

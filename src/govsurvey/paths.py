@@ -1,0 +1,103 @@
+"""Where things are: every result file of a street, declared once, and the library modules a
+workflow script runs (so that editing the library reruns exactly the jobs that use it).
+
+The Snakemake rules take their outputs from `stage_files`, the report reads its inputs through
+`ResultFiles`; nothing else spells a result path.
+"""
+
+import ast
+from pathlib import Path
+
+# stage -> {name: file under results/<street>/<stage>/}
+STAGES = {
+    "ingest": {"responses": "responses.parquet", "report": "ingest_report.json"},
+    "clean": {
+        "ledger": "ledger.parquet", "ledger_csv": "ledger.csv", "summary": "screening.json",
+        "missingness": "missingness.csv", "kept": "responses.parquet", "scored": "scored.parquet",
+    },
+    "measure": {
+        "reliability": "reliability.csv", "descriptives": "descriptives.csv", "loadings": "loadings.csv",
+        "item_analysis": "item_analysis.csv", "fornell_larcker": "fornell_larcker.csv", "htmt": "htmt.csv",
+        "kmo": "kmo.csv", "bartlett": "bartlett.json", "harman": "harman.json",
+        "efa_loadings": "efa_loadings.csv", "params": "cfa_params.csv", "fit": "cfa_fit.json",
+        "fit_table": "cfa_fit_table.csv", "modindices": "modindices.csv",
+        "admissibility": "cfa_admissibility.json",
+    },
+    "sem": {
+        "params": "params.csv", "params_parquet": "params.parquet", "fit": "fit.json",
+        "fit_table": "fit_table.csv", "r2": "r2.csv", "admissibility": "admissibility.json",
+    },
+    "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json"},
+}  # fmt: skip
+# figure -> file stem under results/<street>/figures/ (each as .png and .svg)
+FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram", "forest": "forest"}
+BOOTSTRAP_SHARD = "shard_{shard}.parquet"
+
+
+def stage_files(stage, street="{street}", root="results"):
+    """{name: path} of one stage's result files for `street` (a wildcard by default)."""
+    return {name: f"{root}/{street}/{stage}/{file}" for name, file in STAGES[stage].items()}
+
+
+def figure_files(figure, street="{street}", root="results"):
+    """{png: path, svg: path} of one figure."""
+    stem = f"{root}/{street}/figures/{FIGURES[figure]}"
+    return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
+
+
+def log_file(rule, street="{street}", root="results"):
+    return f"{root}/{street}/logs/{rule}.log"
+
+
+class ResultFiles:
+    """The result files of one street, as the report reads them: `files.path("sem", "fit")`."""
+
+    def __init__(self, street_dir):
+        self.street_dir = Path(street_dir)
+
+    def path(self, stage, name):
+        return self.street_dir / stage / STAGES[stage][name]
+
+    def figure(self, figure):
+        return self.street_dir / "figures" / f"{FIGURES[figure]}.png"
+
+
+def library_files(script, package_dir):
+    """The library modules (.py files under `package_dir`, the govsurvey package) that `script`
+    imports, directly or through other library modules: the code a job runs besides its script.
+    Read from the import statements, without importing anything."""
+    package_dir = Path(package_dir)
+    seen, todo = set(), [Path(script)]
+    while todo:
+        path = todo.pop()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] != package_dir.name:
+                    continue
+                for found in _module_files(package_dir, parts[1:]):
+                    if found not in seen:
+                        seen.add(found)
+                        todo.append(found)
+    return sorted(str(p) for p in seen)
+
+
+def _module_files(package_dir, parts):
+    """The file(s) a dotted name inside the package stands for: a module, or a package's
+    __init__ (and the package's parents' __init__, which Python runs first)."""
+    found = [package_dir / "__init__.py"]
+    for k in range(1, len(parts) + 1):
+        base = package_dir.joinpath(*parts[:k])
+        if (base / "__init__.py").is_file():
+            found.append(base / "__init__.py")
+        elif base.with_suffix(".py").is_file():
+            found.append(base.with_suffix(".py"))
+            break
+        else:
+            break  # a name imported from a module (a function), not a module itself
+    return found

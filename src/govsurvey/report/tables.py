@@ -1,0 +1,184 @@
+"""Markdown (pipe) tables with Quarto captions, and the tables every kind of study shows:
+fit indices, all parameters, missingness, EFA, modification indices, provenance, software."""
+
+import importlib.metadata
+import platform
+import re
+import unicodedata
+
+import pandas as pd
+
+from govsurvey.formatting import apa_number, apa_p
+
+# Fit indices shown in the fit tables, in this order (thresholds come from the fit-table file).
+FIT_INDICES = {
+    "chisq_df": "χ²/df",
+    "cfi": "CFI",
+    "tli": "TLI",
+    "rmsea": "RMSEA [90% CI]",
+    "srmr": "SRMR",
+    "gfi": "GFI",
+    "agfi": "AGFI",
+    "nfi": "NFI",
+    "ifi": "IFI",
+}
+SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn",
+            "pypandoc-binary", "typst"]
+_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—]*$")
+
+
+def markdown_table(frame, caption, label):
+    """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`).
+
+    Numbers align right, text left. Pandoc sizes wrapped columns by the dashes under the
+    header, so each column gets dashes in proportion to its longest cell or header, plus room
+    for the cell padding (so that short columns such as codes do not wrap).
+    """
+    cells = frame.astype(str).apply(lambda col: col.str.replace("|", "\\|", regex=False))
+    rule = []
+    for column in cells.columns:
+        width = max(display_width(column), *(display_width(v) for v in cells[column])) + 3
+        dashes = "-" * min(max(width, 6), 80)
+        numeric = all(_NUMERIC.match(v) for v in cells[column])
+        rule.append(dashes[:-1] + ":" if numeric else ":" + dashes[1:])
+    header = "| " + " | ".join(cells.columns) + " |"
+    body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return "\n".join([header, "|" + "|".join(rule) + "|", *body, "", f": {caption} {{#{label}}}", ""])
+
+
+def display_width(text):
+    """Columns a string takes in print: Chinese characters are twice as wide as Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def p_phrase(p):
+    """'= .032' or '< .001', to follow a 'p'."""
+    text = apa_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def md_escape(text):
+    """Identifiers such as ind_OB_PL_GS or a1*d1 must not turn into emphasis."""
+    return re.sub(r"([*_])", r"\\\1", str(text))
+
+
+def num(value, digits=3):
+    return apa_number(value, digits, leading_zero=True)
+
+
+def level_percent(level):
+    """0.95 -> '95', 0.9 -> '90', 0.975 -> '97.5'."""
+    return f"{100 * level:.1f}".rstrip("0").rstrip(".")
+
+
+def fit_table(chapter, fit_table, caption, label):
+    """Fit indices beside the strict (Hu & Bentler) and lenient thresholds, with verdicts."""
+    values = dict(zip(fit_table["index"], fit_table["value"]))
+    rows = [("χ² (df)", f"{values['chisq']:.2f} ({values['df']:.0f})", "", ""), ("p", apa_p(values["pvalue"]), "", "")]
+    for r in fit_table.itertuples():
+        if r.index not in FIT_INDICES:
+            continue
+        value = f"{r.value:.2f}" if r.index == "chisq_df" else apa_number(r.value, 3)
+        if r.index == "rmsea":
+            value += f" [{apa_number(values['rmsea_ci_lower'], 3)}, {apa_number(values['rmsea_ci_upper'], 3)}]"
+        rows.append((FIT_INDICES[r.index], value, _threshold(r.threshold_strict, r.verdict_strict),
+                     _threshold(r.threshold_lenient, r.verdict_lenient)))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=chapter.w["fit_columns"]).replace("", "—")
+    return markdown_table(frame, caption, label)
+
+
+def _threshold(threshold, verdict):
+    if not isinstance(threshold, str):
+        return ""
+    mark = {"met": "✓", "not met": "✗"}.get(verdict, "")
+    apa = re.sub(r"(?<!\d)0\.", ".", threshold)  # APA: no leading zero where a value cannot exceed 1
+    return f"{apa} {mark}".strip()
+
+
+def all_parameters(chapter, params):
+    """Every free and fixed parameter (the defined ones have their own table)."""
+    columns = chapter.w["params_columns"]
+    params = params[params["op"] != ":="]
+    frame = pd.DataFrame(
+        {
+            columns[0]: params["lhs"].map(md_escape),
+            columns[1]: params["op"].map(lambda op: f"`{op}`"),
+            columns[2]: params["rhs"].map(md_escape),
+            columns[3]: params["label"].fillna("").map(md_escape),
+            columns[4]: [num(v) for v in params["est"]],
+            columns[5]: [num(v) for v in params["se"]],
+            columns[6]: [apa_number(v, 2, leading_zero=True) for v in params["z"]],
+            columns[7]: [apa_p(v) for v in params["pvalue"]],
+            columns[8]: [apa_number(v, 3) for v in params["std_all"]],
+        }
+    )
+    return markdown_table(frame, chapter.w["params_caption"], "tbl-all-params")
+
+
+def missingness(chapter, missing):
+    columns = chapter.w["missingness_columns"]
+    frame = pd.DataFrame(
+        {
+            columns[0]: missing["item"],
+            columns[1]: missing["n"],
+            columns[2]: missing["n_missing"],
+            columns[3]: [f"{v:.1f}" for v in missing["pct_missing"]],
+        }
+    )
+    return markdown_table(frame, chapter.w["missingness_caption"], "tbl-missingness")
+
+
+def efa(chapter, efa):
+    columns = chapter.w["efa_columns"]
+    factors = [c for c in efa.columns if re.fullmatch(r"F\d+", c)]
+    frame = pd.DataFrame({columns[0]: efa["item"]})
+    for f in factors:
+        frame[f] = [apa_number(v, 2) if abs(v) >= 0.30 else "" for v in efa[f]]
+    frame[columns[1]] = [apa_number(v, 2) for v in efa["communality"]]
+    return markdown_table(frame, chapter.w["efa_caption"], "tbl-efa")
+
+
+def modindices(chapter, mi):
+    columns = chapter.w["mi_columns"]
+    frame = pd.DataFrame(
+        {
+            columns[0]: [f"{r.lhs} `{r.op}` {r.rhs}" for r in mi.itertuples()],
+            columns[1]: [f"{v:.2f}" for v in mi["mi"]],
+            columns[2]: [num(v) for v in mi["epc"]],
+            columns[3]: [apa_number(v, 3) for v in mi["sepc_all"]],
+        }
+    )
+    return markdown_table(frame, chapter.w["mi_caption"], "tbl-modindices")
+
+
+def provenance(chapter, ingest):
+    """Where the data came from and what ingest did to them (ingest_report.json)."""
+    w = chapter.w
+    names = w["provenance_rows"]
+    personal = "; ".join(f"{d['column']} ({d['reason']})" for d in ingest["columns_dropped_personal"])
+    missing = ", ".join(f"{reason} {n}" for reason, n in ingest["missing_by_reason"].items())
+    rows = [
+        (names["file"], f"`{ingest['file']}` ({ingest['bytes']:,} bytes)"),
+        # In blocks of eight, like a key fingerprint, so that it wraps inside the column.
+        (names["sha256"], " ".join(f"`{ingest['sha256'][i:i + 8]}`" for i in range(0, 64, 8))),
+        (names["format"], f"{ingest['format_title']} — {ingest['format_chosen']}"),
+        (names["reader"], f"{ingest['reader']}; {ingest['encoding']}"),
+        (names["rows"], f"{ingest['rows']} × {ingest['columns']}; {ingest['record_from']}"),
+        (names["personal"], personal or w["none"]),
+        (names["hashed"], ", ".join(ingest["identifiers_hashed"]) or w["none"]),
+        (names["missing"], missing or w["none"]),
+    ]
+    unmatched = [c["column"] for c in ingest["columns_unmatched"]]
+    if unmatched:
+        rows.append((names["unmatched"], ", ".join(unmatched)))
+    if ingest["out_of_scale_as_missing"]:
+        rows.append((names["out_of_scale"], str(ingest["out_of_scale_as_missing"])))
+    frame = pd.DataFrame(rows, columns=w["provenance_columns"])
+    return markdown_table(frame, w["provenance_caption"], "tbl-provenance")
+
+
+def versions(chapter):
+    rows = [("Python", platform.python_version())]
+    rows += [(name, importlib.metadata.version(name)) for name in SOFTWARE]
+    frame = pd.DataFrame(rows, columns=chapter.w["versions_columns"])
+    return markdown_table(frame, chapter.w["versions_caption"], "tbl-versions")

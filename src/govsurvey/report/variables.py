@@ -1,0 +1,115 @@
+"""The values the chapter reads with {{< var … >}} (written to _variables.yml), and the flags
+that switch its conditional sections (structural model, mediation, bootstrap …)."""
+
+from govsurvey.formatting import apa_number, apa_p
+from govsurvey.report.structure import r2_text, structural_paths
+
+
+def flags(chapter):
+    """Which optional parts the chapter has, from the model, the settings and the results."""
+    model = chapter.model
+    structural = bool(len(structural_paths(chapter.table("sem", "params"), chapter.instrument)))
+    mediation = structural and bool(model.definitions)
+    return {
+        "structural": structural,
+        "mediation": mediation,
+        "bootstrap": structural and chapter.bootstrapped,
+        "discriminant": len(chapter.instrument.constructs) > 1,
+        "modindices": len(chapter.table("measure", "modindices")) > 0,
+        "demographics": any(d.code in chapter.table("clean", "kept") for d in chapter.instrument.demographics),
+    }
+
+
+def _fit_values(fit):
+    return {
+        "chisq": f"{fit['chisq']:.2f}",
+        "df": str(fit["df"]),
+        "p": apa_p(fit["pvalue"]),
+        "chisq_df": f"{fit['chisq_df']:.2f}" if fit.get("chisq_df") is not None else "—",
+        "cfi": apa_number(fit["cfi"], 3),
+        "tli": apa_number(fit["tli"], 3),
+        "rmsea": apa_number(fit["rmsea"], 3),
+        "rmsea_lo": apa_number(fit["rmsea_ci_lower"], 3),
+        "rmsea_hi": apa_number(fit["rmsea_ci_upper"], 3),
+        "srmr": apa_number(fit["srmr"], 3),
+    }
+
+
+def build_variables(chapter, on):
+    """{{< var >}} values; `on` are the flags (parts that are off get no values)."""
+    w, instrument, street = chapter.w, chapter.instrument, chapter.street
+    screening = chapter.json("clean", "summary")
+    reliability = chapter.table("measure", "reliability")
+    bartlett = chapter.json("measure", "bartlett")
+    harman = chapter.json("measure", "harman")
+    fornell = chapter.table("measure", "fornell_larcker")
+    problems = chapter.json("measure", "admissibility") + chapter.json("sem", "admissibility")
+    title = chapter.local(chapter.settings.get("title")) or instrument.title[chapter.language]
+    n_constructs = len(instrument.constructs)
+    values = {
+        "study": {
+            "title": title,
+            "subtitle": w["subtitle"],
+            "street": street["name"][chapter.language],
+            "n_items": len(instrument.items),
+            "n_constructs": n_constructs,
+        },
+        "sample": {"n_kept": screening["n_kept"], "n_excluded": screening["n_excluded"]},
+        "reliability": {
+            "alpha_min": apa_number(reliability["alpha"].min(), 3),
+            "alpha_max": apa_number(reliability["alpha"].max(), 3),
+            "below_70": chapter.count(int((reliability["alpha"] < 0.70).sum()), "construct_word"),
+            "omega_min": apa_number(reliability["omega"].min(), 3),
+            "ave_min": apa_number(reliability["ave_semtools"].min(), 3),
+            "cr_fl_min": apa_number(reliability["cr"].min(), 3),
+        },
+        "validity": {
+            "kmo": apa_number(bartlett["kmo_overall"], 3),
+            "bartlett_chisq": f"{bartlett['chisq']:.2f}",
+            "bartlett_df": bartlett["df"],
+            "bartlett_p": apa_p(bartlett["pvalue"]),
+            "harman_pct": f"{100 * harman['first_component_share']:.1f}",
+            "harman_verdict": w["harman_verdict"][bool(harman["below_50_percent"])],
+            "fl_pass": chapter.count(int(fornell["sqrt_ave_exceeds_correlations"].sum()), "construct_word"),
+        },
+        "cfa": {**_fit_values(chapter.json("measure", "fit")),
+                "constructs": chapter.count(n_constructs, "cfa_constructs")},
+        "admissibility": {
+            "n_problems": len(problems),
+            "text": w["admissible"] if not problems else "; ".join(p["message"] for p in problems),
+        },
+    }
+    # Parts that are off keep their keys (a dash), so that both engines find every {{< var >}}
+    # whether or not they drop the hidden section before resolving it.
+    off = "—"
+    values["validity"]["htmt_max"] = off
+    values["sem"] = dict.fromkeys([*_fit_values(chapter.json("measure", "fit")), "r2_text"], off)
+    values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed",
+                                         "n_effects", "n_supported"], off)
+    values["mediation"] = dict.fromkeys(["n_effects", "n_supported"], off)
+    if on["discriminant"]:
+        values["validity"]["htmt_max"] = apa_number(chapter.table("measure", "htmt")["htmt2"].max(), 3)
+    if on["structural"]:
+        values["sem"] = {**_fit_values(chapter.json("sem", "fit")), "r2_text": r2_text(chapter, chapter.table("sem", "r2"))}
+    if on["bootstrap"]:
+        summary = chapter.json("bootstrap", "summary")
+        effects = chapter.table("bootstrap", "indirect")
+        defined = effects[effects["op"] == ":="]
+        excludes_zero = (defined["ci_lower_perc"] > 0) | (defined["ci_upper_perc"] < 0)
+        values["bootstrap"] = {
+            "draws": summary["draws"],
+            "admissible": summary["admissible"],
+            "not_converged": summary["not_converged"],
+            "inadmissible": summary["inadmissible"],
+            "level": f"{100 * summary['level']:g}",
+            "seed": summary["seed"],
+            "n_effects": len(defined),
+            "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word"),
+        }
+    elif on["mediation"]:
+        params = chapter.table("sem", "params")
+        defined = params[params["op"] == ":="]
+        excludes_zero = (defined["ci_lower"] > 0) | (defined["ci_upper"] < 0)
+        values["mediation"] = {"n_effects": len(defined),
+                               "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word")}
+    return values
