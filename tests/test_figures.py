@@ -1,5 +1,6 @@
 """Figures: files, resolution, labels, dashes, determinism, Chinese text, APA formatting."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -306,6 +307,19 @@ def test_path_diagram_follows_its_inputs(instrument, tmp_path):
     strings = svg_strings(svg)
     assert "\u2212.61***" in strings and ".42***" not in strings
     assert "stroke-dasharray" in svg_group(svg, "path-MS-RI")
+
+
+def test_without_roles_the_bands_follow_the_path_chain(instrument):
+    """An instrument without roles: each construct's band is the length of the chain before it."""
+    plain = dataclasses.replace(
+        instrument, roles={}, constructs={c: dataclasses.replace(k, role=None) for c, k in instrument.constructs.items()}
+    )
+    chain = [("OB", "IN", 0.3, 0.01), ("PL", "OB", 0.4, 0.01), ("GS", "PL", 0.5, 0.01), ("GS", "IN", 0.1, 0.2)]
+    with matplotlib.rc_context(style.style("en")):
+        _, _, layout = diagram._diagram_figure(make_params(plain, chain), plain, "en", 0.05)
+    x = layout["x"]
+    assert set(x) == {"IN", "OB", "PL", "GS"}
+    assert x["IN"] < x["OB"] < x["PL"] < x["GS"]
 
 
 def test_path_layout_columns_and_labels_clear(instrument):

@@ -1,6 +1,6 @@
 """Parameter recovery: on a large sample drawn from the simulator's population model, the
 fitted standardized structural paths and defined effects lie near their known population
-values (truth from govsurvey.simulate, not typed in here)."""
+values (truth from govsurvey.synthetic.population, not typed in here)."""
 
 import numpy as np
 import pytest

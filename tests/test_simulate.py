@@ -292,7 +292,7 @@ def test_committed_default_export_is_what_the_command_makes(tmp_path):
     """data/raw/l_street holds exactly what the documented command writes."""
     folder = ROOT / "data/raw/l_street"
     readme = (folder / "README.md").read_text(encoding="utf-8")
-    command = shlex.split(re.search(r"python -m govsurvey\.simulate (.+)", readme).group(1))
+    command = shlex.split(re.search(r"python -m govsurvey\.synthetic (.+)", readme).group(1))
     command[command.index("--out") + 1] = str(tmp_path)
     given = command.index("--instrument") + 1
     command[given] = str(ROOT / command[given])

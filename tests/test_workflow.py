@@ -254,3 +254,23 @@ def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expecte
         assert set(planned_jobs(command)) == expected
     finally:
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_without_the_bootstrap_the_chapter_gives_delta_method_intervals(run, tmp_path):
+    """analysis.bootstrap.draws: 0 switches the bootstrap off: no bootstrap jobs, and the chapter's
+    mediation section and paths table say which intervals they give instead."""
+    work, command = run
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
+    config["analysis"]["bootstrap"]["draws"] = 0
+    (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [str(copy) if part == str(work) else part for part in command]
+    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    assert set(planned_jobs(command)) == {"report"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = html_text(copy / "results/report/chapter.html")
+    assert "The bootstrap was switched off" in text and "β 95% CI (delta method)" in text
+    assert "delta-method SE and 95% CI" in text and "nonparametric bootstrap of" not in text
+    assert "Forest" not in text and "bias-corrected" not in text

@@ -676,7 +676,7 @@ def wenjuanxing_filename(survey_id, title_zh, submitted, valid):
 _README = """# {street_zh} ({street_en}) — SYNTHETIC survey export
 
 **These data are SYNTHETIC.** No person answered this survey. Every record was drawn at random
-from the documented population model in `src/govsurvey/simulate.py` (cause correlations,
+from the documented population model in `src/govsurvey/synthetic/population.py` (cause correlations,
 structural paths, loadings, thresholds), so the true parameters are known and the pipeline's
 estimates can be checked against them. Names, phone numbers and IP addresses are invented.
 
@@ -723,7 +723,7 @@ def write_synthetic_export(instrument, out_dir, n, seed, street=None, survey_id=
 def main(argv=None):
     from govsurvey.study.instrument import load_instrument
 
-    parser = argparse.ArgumentParser(prog="python -m govsurvey.simulate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m govsurvey.synthetic", description=__doc__.splitlines()[0])
     parser.add_argument("--instrument", required=True, help="instrument YAML")
     parser.add_argument("--out", required=True, help="output folder, e.g. data/raw/l_street")
     parser.add_argument("--n", type=int, default=480, help="raw records, duplicates included")
@@ -735,7 +735,7 @@ def main(argv=None):
     parser.add_argument("--header-style", choices=HEADER_STYLES, default="stem_dash")
     args = parser.parse_args(argv)
     street = {**DEFAULT_STREET, "id": args.street_id, "name": {"zh": args.street_name, "en": args.street_name_en}}
-    command = "python -m govsurvey.simulate " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = "python -m govsurvey.synthetic " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     try:
         path = write_synthetic_export(
             load_instrument(args.instrument), args.out, args.n, args.seed, street, args.survey_id,
