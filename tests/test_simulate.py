@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from govsurvey.synthetic import population as sim
+from govsurvey.synthetic import streets
 from govsurvey.study.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,7 +280,7 @@ def test_filename_follows_wenjuanxing():
 
 
 def test_cli_writes_export_truth_table_and_readme(tmp_path):
-    assert sim.main(["--instrument", str(INSTRUMENT), "--out", str(tmp_path), "--n", "60", "--seed", "5"]) == 0
+    assert streets.main(["--instrument", str(INSTRUMENT), "--out", str(tmp_path), "--n", "60", "--seed", "5"]) == 0
     xlsx = list(tmp_path.glob("*_按文本_*_60_60.xlsx"))
     assert len(xlsx) == 1 and xlsx[0].name.startswith(sim.DEFAULT_SURVEY_ID)
     truth = pd.read_csv(tmp_path / "planted_defects.csv")
@@ -296,7 +297,7 @@ def test_committed_default_export_is_what_the_command_makes(tmp_path):
     command[command.index("--out") + 1] = str(tmp_path)
     given = command.index("--instrument") + 1
     command[given] = str(ROOT / command[given])
-    assert sim.main(command) == 0
+    assert streets.main(command) == 0
     for made in tmp_path.iterdir():
         committed = folder / made.name
         if made.name == "README.md":

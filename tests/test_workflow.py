@@ -15,7 +15,7 @@ import yaml
 from conftest import ROOT, run_workflow, workflow_config
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.study.instrument import load_instrument
-from govsurvey.synthetic.population import write_synthetic_export
+from govsurvey.synthetic.streets import write_synthetic_export
 
 pytestmark = pytest.mark.slow
 

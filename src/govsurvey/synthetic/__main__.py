@@ -1,7 +1,7 @@
-"""python -m govsurvey.synthetic: write a synthetic Wenjuanxing export (see population.main)."""
+"""python -m govsurvey.synthetic: write a synthetic Wenjuanxing export (see streets.main)."""
 
 import sys
 
-from govsurvey.synthetic.population import main
+from govsurvey.synthetic.streets import main
 
 sys.exit(main())

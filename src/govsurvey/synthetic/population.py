@@ -3,9 +3,11 @@
 The data made here are SYNTHETIC. They let the pipeline be run and tested end to end, and let
 later tests check that the measurement and structural models recover known parameters.
 
-Population model (the "known truth"; every latent is standardized, mean 0, variance 1)
+Population model (the "known truth"; every latent has variance 1 and, by default, mean 0)
 -------------------------------------------------------------------------------------
-Exogenous causes IN, OB, MS, PM ~ N(0, CAUSE_CORRELATION):
+Exogenous causes IN, OB, MS, PM ~ N(cause_means, CAUSE_CORRELATION), cause_means 0 unless a
+PopulationModel names them (the benchmark streets of streets.py do); the endogenous latents'
+means follow through the paths, (I - B)^-1 alpha:
 
           IN    OB    MS    PM
     IN  1.00  0.45  0.35  0.40
@@ -48,9 +50,6 @@ point between 20% and 45% of the way through is blank, the check too if it comes
 The truth table has one row per (respondent_id = 序号, defect).
 """
 
-import argparse
-import shlex
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +176,12 @@ class PopulationModel:
     loadings: dict = field(default_factory=lambda: dict(LOADINGS))
     thresholds: np.ndarray = field(default_factory=lambda: THRESHOLDS.copy())
     shifts: dict = field(default_factory=lambda: dict(CONSTRUCT_SHIFT))
+    cause_means: dict = field(default_factory=dict)  # latent mean of a cause (default 0), in SDs
+
+    def latent_means(self):
+        """Mean of every latent: the causes' own, passed on to the others through the paths."""
+        alpha = np.array([self.cause_means.get(c, 0.0) for c in CAUSES] + [0.0] * len(ENDOGENOUS))
+        return np.linalg.solve(np.eye(len(LATENTS)) - self.beta(), alpha)
 
     def beta(self):
         """Path matrix B (rows: lhs, columns: rhs) over LATENTS."""
@@ -278,7 +283,8 @@ def _check_instrument(instrument, model):
 def _draw_latents(rng, n, model):
     b = model.beta()
     eta = np.zeros((n, len(LATENTS)))
-    eta[:, :4] = rng.multivariate_normal(np.zeros(4), model.cause_correlation, size=n, method="cholesky")
+    means = np.array([model.cause_means.get(c, 0.0) for c in CAUSES])
+    eta[:, :4] = rng.multivariate_normal(means, model.cause_correlation, size=n, method="cholesky")
     for name, var in model.residual_variances().items():
         j = LATENTS.index(name)
         eta[:, j] = eta[:, :j] @ b[j, :j] + np.sqrt(var) * rng.standard_normal(n)
@@ -671,82 +677,3 @@ def wenjuanxing_filename(survey_id, title_zh, submitted, valid):
     if any(ch in str(title_zh) for ch in '/\\:*?"<>|'):
         raise InputError("title", f"'{title_zh}' has characters a file name cannot hold.", "remove them.")
     return f"{survey_id}_按文本_{title_zh}_{submitted}_{valid}.xlsx"
-
-
-_README = """# {street_zh} ({street_en}) — SYNTHETIC survey export
-
-**These data are SYNTHETIC.** No person answered this survey. Every record was drawn at random
-from the documented population model in `src/govsurvey/synthetic/population.py` (cause correlations,
-structural paths, loadings, thresholds), so the true parameters are known and the pipeline's
-estimates can be checked against them. Names, phone numbers and IP addresses are invented.
-
-- Export: `{xlsx}` (Wenjuanxing 按文本 layout, matrix headers in the `{style}` style)
-- Truth table of planted defects: `planted_defects.csv` (respondent_id = 序号, defect, copies =
-  the 序号 a duplicate copies)
-- Records: {n} ({n_defect} with a planted defect: {defect_counts})
-- Seed: {seed}
-
-Made with:
-
-    {command}
-"""
-
-
-def write_synthetic_export(instrument, out_dir, n, seed, street=None, survey_id=DEFAULT_SURVEY_ID,
-                           matrix_header_style="stem_dash", command=None):  # fmt: skip
-    """Simulate and write the export, planted_defects.csv and README.md; returns the xlsx path."""
-    street = street or DEFAULT_STREET
-    sim = simulate_survey(instrument, n, seed, street)
-    out_dir = Path(out_dir)
-    title = f"{street['name']['zh']}{instrument.title['zh']}"
-    xlsx = out_dir / wenjuanxing_filename(survey_id, title, n, n)
-    write_wenjuanxing_xlsx(sim.responses, instrument, xlsx, street, matrix_header_style)
-    sim.defects.to_csv(out_dir / "planted_defects.csv", index=False)
-    counts = sim.defects["defect"].value_counts().sort_index()
-    (out_dir / "README.md").write_text(
-        _README.format(
-            street_zh=street["name"]["zh"],
-            street_en=street["name"]["en"],
-            xlsx=xlsx.name,
-            style=matrix_header_style,
-            n=n,
-            n_defect=sim.defects["respondent_id"].nunique(),
-            defect_counts=", ".join(f"{k} {v}" for k, v in counts.items()),
-            seed=seed,
-            command=command or "(called from Python)",
-        ),
-        encoding="utf-8",
-    )
-    return xlsx
-
-
-def main(argv=None):
-    from govsurvey.study.instrument import load_instrument
-
-    parser = argparse.ArgumentParser(prog="python -m govsurvey.synthetic", description=__doc__.splitlines()[0])
-    parser.add_argument("--instrument", required=True, help="instrument YAML")
-    parser.add_argument("--out", required=True, help="output folder, e.g. data/raw/l_street")
-    parser.add_argument("--n", type=int, default=480, help="raw records, duplicates included")
-    parser.add_argument("--seed", type=int, default=20260903)
-    parser.add_argument("--street-id", default=DEFAULT_STREET["id"])
-    parser.add_argument("--street-name", default=DEFAULT_STREET["name"]["zh"], help="street name in Chinese")
-    parser.add_argument("--street-name-en", default=DEFAULT_STREET["name"]["en"])
-    parser.add_argument("--survey-id", default=DEFAULT_SURVEY_ID)
-    parser.add_argument("--header-style", choices=HEADER_STYLES, default="stem_dash")
-    args = parser.parse_args(argv)
-    street = {**DEFAULT_STREET, "id": args.street_id, "name": {"zh": args.street_name, "en": args.street_name_en}}
-    command = "python -m govsurvey.synthetic " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    try:
-        path = write_synthetic_export(
-            load_instrument(args.instrument), args.out, args.n, args.seed, street, args.survey_id,
-            args.header_style, command,
-        )  # fmt: skip
-    except InputError as err:
-        print(err, file=sys.stderr)
-        return 2
-    print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
