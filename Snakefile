@@ -13,6 +13,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/sem.smk"
 include: "workflow/rules/bootstrap.smk"
+include: "workflow/rules/compare.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

@@ -22,6 +22,16 @@ def check_config(config, source="config.yaml"):
             f"report.street is '{report['street']}', which is not a street in 'streets'.",
             f"use one of: {', '.join(streets)}.",
         )
+    comparison = config.get("comparison")
+    if comparison is not None:
+        comparison.setdefault("focal", report["street"])
+        for sid in [comparison["focal"], *comparison["streets"]]:
+            if sid not in config["streets"]:
+                raise InputError(source, f"comparison names the street '{sid}', which is not under 'streets'.",
+                                 f"use one of: {', '.join(streets)}.")
+        if comparison["focal"] in comparison["streets"]:
+            raise InputError(source, f"comparison.streets lists the focal street '{comparison['focal']}'.",
+                             "list only the benchmark streets there.")
     for sid, street in config["streets"].items():
         # A street's screening: the global rules, overridden where the street says otherwise.
         street["screening"] = merge(config["screening"], street.get("screening", {}))

@@ -29,6 +29,13 @@ STAGES = {
     },
     "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json"},
 }  # fmt: skip
+# The comparison of streets and groups: name -> file under results/comparison/
+COMPARISON = {
+    "invariance": "invariance.csv", "freed": "freed.csv", "latent_means": "latent_means.csv",
+    "paths": "paths_by_street.csv", "path_equality": "path_equality.csv", "midpoint": "midpoint.csv",
+    "differences": "differences.csv", "ipma": "ipma.csv", "summary": "summary.json",
+}  # fmt: skip
+COMPARISON_FIGURES = {"latent_means": "latent_means", "ipma": "ipma"}
 # figure -> file stem under results/<street>/figures/ (each as .png and .svg)
 FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram", "forest": "forest"}
 BOOTSTRAP_SHARD = "shard_{shard}.parquet"
@@ -42,6 +49,15 @@ def stage_files(stage, street="{street}", root="results"):
 def figure_files(figure, street="{street}", root="results"):
     """{png: path, svg: path} of one figure."""
     stem = f"{root}/{street}/figures/{FIGURES[figure]}"
+    return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
+
+
+def comparison_files(root="results"):
+    return {name: f"{root}/comparison/{file}" for name, file in COMPARISON.items()}
+
+
+def comparison_figure_files(figure, root="results"):
+    stem = f"{root}/comparison/figures/{COMPARISON_FIGURES[figure]}"
     return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
 
 
@@ -60,6 +76,12 @@ class ResultFiles:
 
     def figure(self, figure):
         return self.street_dir / "figures" / f"{FIGURES[figure]}.png"
+
+    def comparison(self, name):
+        return self.street_dir.parent / "comparison" / COMPARISON[name]
+
+    def comparison_figure(self, figure):
+        return self.street_dir.parent / "comparison" / "figures" / f"{COMPARISON_FIGURES[figure]}.png"
 
 
 def library_files(script, package_dir):

@@ -55,6 +55,12 @@ WORDS = {
             "path_note": "Standardized coefficients. * p < .05, ** p < .01, *** p < .001. "
             "Dashed: not significant (p ≥ {alpha}).",
         },
+        "comparison_figures": {
+            "focal": "{street} (reference)",
+            "latent_axis": "Latent mean − {street}'s (SD)",
+            "importance_axis": "Importance: total effect on {outcome} (unstandardized)",
+            "performance_axis": "Performance (0–100)",
+        },
         "forest": {
             "axis": "Effect (unstandardized) with {level:.0%} bootstrap CI",
             "perc": "Percentile CI",
@@ -244,6 +250,85 @@ WORDS = {
         },
         "versions_caption": "Software used",
         "versions_columns": ["Software", "Version"],
+        "path_word": ("path", "paths"),
+        "comparison": {
+            "streets_name": "the streets",
+            "step": {"configural": "configural", "metric": "metric", "scalar": "scalar", "strict": "strict"},
+            "holds": {True: "holds", False: "does not hold"},
+            "partial_mark": " (partial)",
+            "held": "{steps} invariance held",
+            "partial": " (partially, with {parameters} freed)",
+            "failed": "; {steps} invariance did not hold",
+            "verdict": "Across {comparison}, {text}.",
+            "intro": "This section compares {focal} (n = {n_focal}) with {benchmarks}, and within {focal} the groups of {groupings}.",
+            "left_out": "Left out of the comparison of {comparison}, for too few respondents: {groups}.",
+            "invariance_heading": "Measurement invariance",
+            "invariance_intro": (
+                "Latent means and paths can be compared only where the items measure the constructs alike: with "
+                "equal loadings (metric invariance) and equal intercepts (scalar invariance) in the groups compared "
+                "(@tbl-invariance). A step holds when CFI drops by at most .01 and RMSEA rises by at most .015 "
+                "(Cheung & Rensvold, 2002; Chen, 2007); when one fails, the constraint with the largest score test "
+                "is freed, one at a time (partial invariance)."
+            ),
+            "invariance_columns": ["Comparison", "Model", "χ² (df)", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA",
+                                   "Δχ² (Δdf), p", "Verdict"],
+            "invariance_caption": "Measurement invariance of the measurement model (ML; each step against the one before)",
+            "latent_heading": "Latent means",
+            "latent_intro": (
+                "Under (partial) scalar invariance the benchmark streets' latent means are estimated relative to "
+                "{focal}, whose means are fixed at zero (@tbl-latent-means, @fig-latent-means)."
+            ),
+            "latent_street": "{street} scores significantly higher on {higher} and lower on {lower}.",
+            "no_latent_means": "Scalar invariance did not hold, so latent means are not compared.",
+            "latent_columns": ["Street", "Construct", "Difference", "SE", "p", "95% CI", "d"],
+            "latent_caption": (
+                "Latent mean differences from {street} (scalar invariance model; d: the difference in units of "
+                "{street}'s latent SD)"
+            ),
+            "latent_figure": "Latent means of the benchmark streets relative to {street} (standardized, with 95% CIs)",
+            "scores_heading": "Construct scores",
+            "scores_text": (
+                "@tbl-scores-streets gives each street's mean construct scores (stars: different from the scale "
+                "midpoint, Holm-corrected one-sample t tests) and Welch's test of equal means across the streets "
+                "(Holm-corrected over the constructs)."
+            ),
+            "construct": "Construct",
+            "welch_anova": "Welch F (df), p",
+            "scores_caption": "Construct scores by street, M (SD); * p < .05 against the midpoint {midpoint} (Holm)",
+            "paths_heading": "Structural paths by street",
+            "paths_text": (
+                "With loadings held equal across the streets (metric invariance), {n} of the {total} differ between "
+                "streets (Wald test, p < .05): {paths} (@tbl-paths-streets)."
+            ),
+            "path": "Path",
+            "wald": "Wald χ² (df), p",
+            "d_chisq": "Δχ² (df), p",
+            "paths_caption": "Standardized paths (β) by street and the tests of their equality across streets",
+            "ipma_heading": "Importance–performance map",
+            "ipma_text": (
+                "The importance–performance map (@fig-ipma, @tbl-ipma) sets each construct's total effect on "
+                "{outcome} against its performance, the mean score on a 0–100 scale. Among the more important half "
+                "of the constructs, {focal} lags furthest behind the best benchmark on {constructs}."
+            ),
+            "ipma_item": "{code} (importance {importance}; performance {performance}, {gap} points behind)",
+            "importance": "Importance",
+            "importance_std": "Importance (std.)",
+            "gap": "Gap",
+            "ipma_caption": (
+                "Importance (total effect on {outcome}, unstandardized and standardized) and performance (0–100) "
+                "by street; gap: the best benchmark's performance minus the focal street's"
+            ),
+            "ipma_figure": "Importance–performance map of {focal} and the benchmark streets",
+            "groups_heading": "Groups within {focal}",
+            "groups_text": (
+                "@tbl-groups compares the construct scores of the groups within the focal street: Welch's t test "
+                "with Hedges' g for two groups, Welch's ANOVA with η² for more; p values are Holm-corrected within "
+                "each grouping."
+            ),
+            "groups_columns": ["Grouping", "Construct", "Groups", "M", "Test", "p (Holm)", "Effect"],
+            "groups_caption": "Construct scores by group within the focal street",
+            "test": {"welch_t": "t", "welch_anova": "F"},
+        },
     },
     "zh": {
         "reasons": {
@@ -286,6 +371,12 @@ WORDS = {
             "reverse_note": "(R) 反向计分题，按原始作答显示（未反向）。",
             "n": "n",
             "path_note": "标准化系数。* p < .05，** p < .01，*** p < .001。虚线：不显著（p ≥ {alpha}）。",
+        },
+        "comparison_figures": {
+            "focal": "{street}（参照）",
+            "latent_axis": "潜变量均值 − {street}（标准差单位）",
+            "importance_axis": "重要性：对 {outcome} 的总效应（非标准化）",
+            "performance_axis": "绩效（0–100）",
         },
         "forest": {
             "axis": "效应（非标准化）及 {level:.0%} Bootstrap 置信区间",
@@ -437,6 +528,58 @@ WORDS = {
         },
         "versions_caption": "所用软件",
         "versions_columns": ["软件", "版本"],
+        "path_word": ("条路径", "条路径"),
+        "comparison": {
+            "streets_name": "各街道",
+            "step": {"configural": "形态", "metric": "弱（载荷）", "scalar": "强（截距）", "strict": "严格（残差）"},
+            "holds": {True: "成立", False: "不成立"},
+            "partial_mark": "（部分）",
+            "held": "{steps}等值成立",
+            "partial": "（部分等值，释放了 {parameters}）",
+            "failed": "；{steps}等值不成立",
+            "verdict": "{comparison}之间，{text}。",
+            "intro": "本节将{focal}（n = {n_focal}）与{benchmarks}进行比较，并在{focal}内部按{groupings}比较各组。",
+            "left_out": "按{comparison}比较时，以下各组因人数过少未纳入：{groups}。",
+            "invariance_heading": "测量等值性",
+            "invariance_intro": (
+                "只有当题项在各组中以相同方式测量构念——载荷相等（弱等值）、截距相等（强等值）——时，才能比较潜变量均值和路径"
+                "（@tbl-invariance）。若 CFI 下降不超过 .01 且 RMSEA 上升不超过 .015，则该步等值成立（Cheung & Rensvold, 2002；"
+                "Chen, 2007）；不成立时，依次释放得分检验最大的约束（部分等值）。"
+            ),
+            "invariance_columns": ["比较", "模型", "χ² (df)", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ² (Δdf)，p", "结论"],
+            "invariance_caption": "测量模型的测量等值性检验（极大似然；每一步与前一步比较）",
+            "latent_heading": "潜变量均值",
+            "latent_intro": "在（部分）强等值下，以{focal}为参照（其均值固定为零）估计各对标街道的潜变量均值（@tbl-latent-means，@fig-latent-means）。",
+            "latent_street": "{street}在 {higher} 上显著更高，在 {lower} 上显著更低。",
+            "no_latent_means": "强等值不成立，因此不比较潜变量均值。",
+            "latent_columns": ["街道", "构念", "差值", "SE", "p", "95% CI", "d"],
+            "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值）",
+            "latent_figure": "各对标街道相对于{street}的潜变量均值（标准化，含 95% 置信区间）",
+            "scores_heading": "构念得分",
+            "scores_text": "@tbl-scores-streets 给出各街道的构念平均得分（星号：与量表中点差异显著，单样本 t 检验，Holm 校正），以及各街道均值相等的 Welch 检验（对各构念做 Holm 校正）。",
+            "construct": "构念",
+            "welch_anova": "Welch F (df)，p",
+            "scores_caption": "各街道构念得分，M (SD)；* 表示与中点 {midpoint} 差异显著 p < .05（Holm）",
+            "paths_heading": "各街道的结构路径",
+            "paths_text": "在各街道载荷相等（弱等值）的前提下，{total} 条结构路径中有 {n}在街道之间存在差异（Wald 检验，p < .05）：{paths}（@tbl-paths-streets）。",
+            "path": "路径",
+            "wald": "Wald χ² (df)，p",
+            "d_chisq": "Δχ² (df)，p",
+            "paths_caption": "各街道的标准化路径系数（β）及其跨街道相等性检验",
+            "ipma_heading": "重要性—绩效分析",
+            "ipma_text": "重要性—绩效图（@fig-ipma，@tbl-ipma）将各构念对 {outcome} 的总效应与其绩效（0–100 分制的平均得分）对照。在较重要的一半构念中，{focal}落后最佳对标街道最多的是：{constructs}。",
+            "ipma_item": "{code}（重要性 {importance}；绩效 {performance}，落后 {gap} 分）",
+            "importance": "重要性",
+            "importance_std": "重要性（标准化）",
+            "gap": "差距",
+            "ipma_caption": "各街道的重要性（对 {outcome} 的总效应，非标准化与标准化）与绩效（0–100）；差距为最佳对标街道与本街道的绩效之差",
+            "ipma_figure": "{focal}与各对标街道的重要性—绩效图",
+            "groups_heading": "{focal}内部的群体比较",
+            "groups_text": "@tbl-groups 比较本街道内部各群体的构念得分：两组用 Welch t 检验并报告 Hedges' g，多组用 Welch 方差分析并报告 η²；p 值在每种分组内做 Holm 校正。",
+            "groups_columns": ["分组", "构念", "各组", "M", "检验", "p (Holm)", "效应量"],
+            "groups_caption": "本街道内部各群体的构念得分",
+            "test": {"welch_t": "t", "welch_anova": "F"},
+        },
     },
 }
 

@@ -6,6 +6,8 @@ import govsurvey
 from govsurvey.config import check_config, ingest_settings
 from govsurvey.paths import (
     BOOTSTRAP_SHARD,
+    comparison_figure_files,
+    comparison_files,
     figure_files,
     library_files,
     log_file,
@@ -71,6 +73,16 @@ def report_inputs(street):
     return files
 
 
+def report_comparison():
+    """What the chapter shows of the comparison: its settings and the compared streets' names."""
+    comparison = config.get("comparison")
+    if not comparison:
+        return None
+    compared = [comparison["focal"], *comparison["streets"]]
+    names = {s: {"name": config["streets"][s]["name"]} for s in compared}
+    return {"focal": comparison["focal"], "groups": comparison["groups"], "names": names}
+
+
 def report_sources():
     """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
     return sorted(str(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
@@ -87,5 +99,7 @@ def all_outputs():
         outputs += (
             [stage_files("bootstrap", street)["indirect"]] if BOOTSTRAP_ON else []
         )
+    if config.get("comparison"):
+        outputs += [comparison_figure_files("ipma")["png"]]
     outputs += expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"])
     return outputs

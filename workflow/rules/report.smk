@@ -23,6 +23,8 @@ rule report:
             "author": config["study"]["author"],
             "alpha": config["analysis"]["alpha"],
             "bootstrap": {"draws": BOOTSTRAP["draws"], "level": BOOTSTRAP["level"]},
+            "street_id": REPORT_STREET,
+            "comparison": report_comparison(),
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],

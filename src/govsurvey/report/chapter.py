@@ -14,6 +14,7 @@ import yaml
 
 from govsurvey.paths import ResultFiles
 from govsurvey.report import design, measurement, structure, tables
+from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.variables import build_variables, flags
 
@@ -70,6 +71,11 @@ def generated_parts(chapter, on):
         parts["discussion.md"] = structure.discussion_text(c, paths, alpha)
     if on["mediation"]:
         parts["table_indirect.md"] = structure.indirect_table(c, params, bootstrap, summary)
+    parts["comparison.md"] = ""
+    if on["comparison"]:
+        settings = c.settings["comparison"]
+        cmp = Comparison(c, settings["names"], settings["groups"])
+        parts["comparison.md"] = comparison_text(cmp, alpha)
     return parts
 
 
@@ -77,7 +83,11 @@ def figures(chapter, on):
     """{file name in the build's figures/: result file} of the figures the chapter shows."""
     wanted = ["flow", "likert"] + (["path"] if on["structural"] else [])
     wanted += ["forest"] if on["bootstrap"] and on["mediation"] else []
-    return {chapter.files.figure(name).name: chapter.files.figure(name) for name in wanted}
+    found = {chapter.files.figure(name).name: chapter.files.figure(name) for name in wanted}
+    if on["comparison"]:
+        found.update({chapter.files.comparison_figure(n).name: chapter.files.comparison_figure(n)
+                      for n in ("latent_means", "ipma")})
+    return found
 
 
 def build_chapter_sources(instrument, model, street, settings, street_dir, source_dir, build_dir, language="en"):

@@ -37,8 +37,22 @@ class Chapter:
     def json(self, stage, name):
         return read_json(self.files.path(stage, name))
 
+    @functools.cache
+    def csv_file(self, path):
+        return pd.read_csv(path)
+
+    @functools.cache
+    def json_file(self, path):
+        return read_json(path)
+
     def __hash__(self):  # functools.cache keys on self; one Chapter is one set of results
         return id(self)
+
+    @property
+    def compared(self):
+        """Whether this chapter's street is the focal street of a configured comparison."""
+        comparison = self.settings.get("comparison")
+        return bool(comparison) and comparison["focal"] == self.settings.get("street_id")
 
     @property
     def bootstrapped(self):

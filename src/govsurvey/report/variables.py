@@ -17,6 +17,7 @@ def flags(chapter):
         "discriminant": len(chapter.instrument.constructs) > 1,
         "modindices": len(chapter.table("measure", "modindices")) > 0,
         "demographics": any(d.code in chapter.table("clean", "kept") for d in chapter.instrument.demographics),
+        "comparison": chapter.compared,
     }
 
 
