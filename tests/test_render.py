@@ -269,3 +269,21 @@ def test_quarto_engine(tmp_path):
     assert "L Street" in html and "data:image/png;base64," in html and "{{<" not in html
     text = pdf_text(out["pdf"])
     assert "L Street kept 377 of 412" in text and "Table 1" in text and "Figure 1" in text
+
+
+def _tool(name, package):
+    if not shutil.which(name):
+        pytest.skip(f"{name} ({package}) not on PATH")
+    return name
+
+
+@pytest.mark.parametrize("key", ["en", "zh"])
+def test_pdf_passes_pdfinfo_and_qpdf_without_complaint(rendered, key):
+    """poppler must print nothing on stderr (it used to say 'Suspects object is wrong type')."""
+    pdf = str(rendered[key]["pdf"])
+    info = subprocess.run([_tool("pdfinfo", "poppler-utils"), pdf], capture_output=True, text=True)
+    assert info.returncode == 0 and info.stderr == "", info.stderr
+    assert "Tagged:          yes" in info.stdout  # the fix keeps the PDF tagged (accessible)
+    check = subprocess.run([_tool("qpdf", "qpdf"), "--check", pdf], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "WARNING" not in check.stdout + check.stderr and "No syntax or stream encoding errors" in check.stdout

@@ -472,17 +472,27 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             out = out_dir / f"{qmd_path.stem}.pdf"
             log(f"render: pdf via pandoc + typst (fallback) -> {out}")
             stamp = os.environ.get("SOURCE_DATE_EPOCH")
+            # format.typst.pdf-standard, as Quarto (1.9+) reads it: "2.0" keeps the PDF tagged but
+            # leaves out /MarkInfo /Suspects (deprecated in PDF 2.0), the key poppler misreports.
+            standards = [str(s) for s in _as_list(typst_fmt.get("pdf-standard"))]
             try:
                 typst.compile(
                     str(typ),
                     output=str(out),
                     root=str(anchor),
                     font_paths=font_paths,
+                    **({"pdf_standards": standards} if standards else {}),
                     **({"timestamp": int(stamp)} if stamp else {}),
                 )
             except Exception as exc:  # typst.TypstError: keep the .typ so the problem can be found
                 kept = out_dir / f"{qmd_path.stem}.fallback.typ"
                 shutil.copy(typ, kept)
+                if "pdf standard" in str(exc).lower():
+                    raise InputError(
+                        project_dir / "_quarto.yml",
+                        f"format.typst.pdf-standard {standards} is not one typst knows: {exc}",
+                        'Use a PDF version ("1.7", "2.0") or a standard such as "a-2b", "ua-1".',
+                    ) from None
                 raise InputError(
                     kept,
                     f"typst could not compile the chapter: {exc}",
