@@ -287,3 +287,14 @@ def test_pdf_passes_pdfinfo_and_qpdf_without_complaint(rendered, key):
     check = subprocess.run([_tool("qpdf", "qpdf"), "--check", pdf], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "WARNING" not in check.stdout + check.stderr and "No syntax or stream encoding errors" in check.stdout
+
+
+def test_plain_quarto_render_renders_only_the_chapter():
+    """Without `project: render`, `quarto render` in the build folder renders every generated part
+    (generated/*.md) and QUARTO_SUBSET.md as documents of their own. (The fallback ignores the key;
+    the fixture renders here all use this _quarto.yml.)"""
+    import yaml
+
+    project = yaml.safe_load((REPORT / "_quarto.yml").read_text(encoding="utf-8"))["project"]
+    assert project["type"] == "default"
+    assert project["render"] == ["chapter.qmd"]
