@@ -298,3 +298,26 @@ def test_plain_quarto_render_renders_only_the_chapter():
     project = yaml.safe_load((REPORT / "_quarto.yml").read_text(encoding="utf-8"))["project"]
     assert project["type"] == "default"
     assert project["render"] == ["chapter.qmd"]
+
+
+def test_nested_include_paths_are_relative_to_the_main_document(tmp_path):
+    """Quarto: includes are pasted into the main file, so paths inside an included file (other
+    includes too) resolve against the main document's folder; a leading / is the project root."""
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    (tmp_path / "sub" / "parts").mkdir(parents=True)
+    (tmp_path / "shared.md").write_text("From the project root.\n", encoding="utf-8")
+    (tmp_path / "sub" / "parts" / "a.md").write_text(
+        "{{< include parts/b.md >}}\n\n{{< include /shared.md >}}\n", encoding="utf-8"
+    )
+    (tmp_path / "sub" / "parts" / "b.md").write_text("Nested, relative to the main file.\n", encoding="utf-8")
+    (tmp_path / "sub" / "main.qmd").write_text("{{< include parts/a.md >}}\n", encoding="utf-8")
+    text = expand_source(tmp_path / "sub" / "main.qmd")
+    assert "Nested, relative to the main file." in text and "From the project root." in text
+
+    # the including file's own folder is not where Quarto looks: say so
+    (tmp_path / "sub" / "parts" / "a.md").write_text("{{< include b.md >}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        expand_source(tmp_path / "sub" / "main.qmd")
+    msg = str(err.value)
+    assert "a.md line 1" in msg and str(tmp_path / "sub" / "b.md") in msg
+    assert "relative to the main document" in msg

@@ -244,13 +244,26 @@ def _var_text(key, variables, where, var_path):
     return str(value)
 
 
-def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
+def project_root(start_dir):
+    """Quarto's project folder for a document in `start_dir`: the nearest folder at or above it that
+    holds a _quarto.yml (or _quarto.yaml); None when there is none (a file outside any project)."""
+    start = Path(start_dir).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "_quarto.yml").is_file() or (folder / "_quarto.yaml").is_file():
+            return folder
+    return None
+
+
+def expand_source(qmd_path, variables=None, var_path=None, _stack=(), _main_dir=None) -> str:
     """Text of `qmd_path` with includes inlined and `{{< var >}}` resolved.
 
+    Include paths resolve as in Quarto, which pastes an included file into the main one: against
+    the main document's folder, also inside included files; a leading `/` means the project root.
     Errors name the file and line of the shortcode. HTML comments are dropped first, so a
     shortcode mentioned in a comment is not expanded.
     """
     qmd_path = Path(qmd_path).resolve()
+    main_dir = Path(_main_dir) if _main_dir else qmd_path.parent
     if variables is None:
         variables = load_variables(qmd_path.parent)
     var_path = Path(var_path) if var_path else qmd_path.parent / "_variables.yml"
@@ -268,15 +281,19 @@ def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
         if name == "var":
             return _var_text(arg, variables, where(match), var_path)
         if name == "include":
-            target = (qmd_path.parent / arg).resolve()
+            if arg.startswith("/"):
+                target = ((project_root(main_dir) or main_dir) / arg.lstrip("/")).resolve()
+            else:
+                target = (main_dir / arg).resolve()
             if not target.is_file():
                 raise InputError(
                     where(match),
                     f"{{{{< include {arg} >}}}}: the file {target} does not exist.",
-                    "Create it (or run the step that writes it) or correct the path; "
-                    "paths are relative to the including file.",
+                    "Create it (or run the step that writes it) or correct the path. As in Quarto, "
+                    f"include paths are relative to the main document's folder ({main_dir}), also "
+                    "inside included files; a path that starts with / is relative to the project root.",
                 )
-            return expand_source(target, variables, var_path, (*_stack, qmd_path))
+            return expand_source(target, variables, var_path, (*_stack, qmd_path), main_dir)
         if name == "pagebreak":
             return PAGEBREAK
         raise InputError(
