@@ -321,3 +321,50 @@ def test_nested_include_paths_are_relative_to_the_main_document(tmp_path):
     msg = str(err.value)
     assert "a.md line 1" in msg and str(tmp_path / "sub" / "b.md") in msg
     assert "relative to the main document" in msg
+
+
+def _appendix_break_rules(chapter):
+    """The chapter's two raw typst blocks that switch table page breaks on and off."""
+    blocks = re.findall(r"```\{=typst\}\n(.*?)```", chapter.read_text(encoding="utf-8"), re.S)
+    on = [b for b in blocks if "breakable: true" in b]
+    off = [b for b in blocks if "breakable: false" in b]
+    assert len(on) == 1 and len(off) == 1, f"{chapter.name}: expected one rule block each"
+    return on[0], off[0]
+
+
+def _long_table_figure(kind, rows=88):
+    """A long table as each engine writes it: Quarto's Typst floats are figures of kind
+    "quarto-float-tbl" (caption passed as figure.caption); pandoc's are figures of kind table."""
+    cells = ", ".join(f"[row-{i:03d}], [0.{i:03d}], [text]" for i in range(1, rows + 1))
+    table = f"table(columns: 3, table.header([Name], [Value], [Note]), table.hline(), {cells})"
+    if kind == "quarto":
+        return (
+            f"#figure([\n#{table}\n], caption: figure.caption(separator: \"\", position: top, [All parameters]),"
+            ' kind: "quarto-float-tbl", supplement: "Table")\n'
+        )
+    return f"#figure(align(center)[#{table}], caption: [All parameters], kind: table)\n"
+
+
+@pytest.mark.parametrize("chapter", ["chapter.qmd", "chapter.zh.qmd"])
+@pytest.mark.parametrize("engine", ["quarto", "fallback"])
+def test_appendix_tables_break_across_pages_in_both_engines(tmp_path, chapter, engine):
+    """An 88-row parameter table must run over pages, not overprint the page foot (with real
+    Quarto the rule for `kind: table` missed Quarto's tables)."""
+    import typst
+
+    on, off = _appendix_break_rules(REPORT / chapter)
+    for rule in (on, off):  # Quarto's kind and pandoc's
+        assert {"table", '"quarto-float-tbl"'} <= set(re.findall(r"figure\.where\(kind: ([^)]+)\)", rule))
+    style = (REPORT / "styles" / "chapter.typ").read_text(encoding="utf-8")
+    source = f"{style}\n#lorem(120)\n\n{on}\n{_long_table_figure(engine)}\n{off}\n"
+    (tmp_path / "t.typ").write_text(source, encoding="utf-8")
+    typst.compile(str(tmp_path / "t.typ"), output=str(tmp_path / "t.pdf"))
+    _tool("pdftotext", "poppler-utils")
+
+    def page(n):
+        args = ["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "t.pdf"), "-"]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    first = page(1)
+    assert "row-001" in first and "row-088" not in first  # starts under the text, goes on overleaf
+    assert "row-088" in page(2) + page(3)
