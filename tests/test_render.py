@@ -368,3 +368,79 @@ def test_appendix_tables_break_across_pages_in_both_engines(tmp_path, chapter, e
     first = page(1)
     assert "row-001" in first and "row-088" not in first  # starts under the text, goes on overleaf
     assert "row-088" in page(2) + page(3)
+
+
+CJK_NAMES_EN = """---
+title: "Names in the English chapter"
+---
+
+# Fieldwork {#sec-fieldwork}
+
+The survey ran in {{< var study.street_zh >}} ({{< var study.street >}}), Binzhou.
+
+{{< include generated/provenance.md >}}
+"""
+# a generated table, as the chapter's provenance table: a Chinese file name in code text
+CJK_PROVENANCE = """| Item | Value |
+|:-----|:------|
+| Street | L街道 |
+| Export file | `287514936_按文本_L街道问卷.xlsx` |
+
+: Provenance {#tbl-provenance}
+"""
+
+
+def _names_project(dest):
+    project = make_project(dest)
+    (project / "names.qmd").write_text(CJK_NAMES_EN, encoding="utf-8")
+    (project / "generated").mkdir()
+    (project / "generated" / "provenance.md").write_text(CJK_PROVENANCE, encoding="utf-8")
+    return project
+
+
+def _cjk_fonts(pdf):
+    out = subprocess.run(
+        [_tool("pdffonts", "poppler-utils"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    names = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+    return [n for n in names if re.search(r"CJK|Han|Song|SimSun|YaHei", n, re.I)]
+
+
+def test_chinese_names_in_the_english_pdf_use_the_serif_sc_font(tmp_path):
+    """Chinese names reach the English chapter through variables and generated tables (even in
+    code text: the export's file name); every CJK glyph must come from the Simplified-Chinese
+    serif, not from typst's fallback (it picked Noto Sans CJK JP for code text)."""
+    family, _ = find_cjk_font()
+    if family not in ("Noto Serif CJK SC", "Source Han Serif SC"):
+        pytest.skip(f"needs Noto Serif CJK SC (fonts-noto-cjk); the first CJK font found is {family}")
+    project = _names_project(tmp_path / "p")
+    out = render_chapter(project, qmd="names.qmd", formats=("pdf",), engine="fallback", log=lambda m: None)
+    assert "L街道" in pdf_text(out["pdf"])
+    fonts = _cjk_fonts(out["pdf"])
+    assert fonts, "no CJK font in the PDF"
+    serif_sc = re.compile(r"SerifCJKsc|SerifCJKSC|SourceHanSerifSC|SourceHanSerifCN", re.I)
+    assert all(serif_sc.search(f) for f in fonts), fonts
+
+
+def test_quarto_engine_gets_the_serif_sc_font_when_variables_bring_chinese(tmp_path, monkeypatch):
+    """The Quarto path looked for Chinese in chapter.qmd's own text only, so names arriving through
+    {{< var >}} or includes left Quarto's typst to pick a CJK font itself (a Japanese sans)."""
+    from govsurvey.report import render as render_module
+
+    family, _ = find_cjk_font()
+    project = _names_project(tmp_path / "p")
+    calls = []
+
+    def fake_run(cmd, cwd=None, **kwargs):
+        calls.append(cmd)
+        fmt = "pdf" if cmd[cmd.index("--to") + 1] == "typst" else "html"
+        (Path(cwd) / f"names.{fmt}").write_text("x", encoding="utf-8")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/quarto")
+    monkeypatch.setattr(render_module.subprocess, "run", fake_run)
+    render_chapter(project, qmd="names.qmd", engine="quarto", out_dir=tmp_path / "out", log=lambda m: None)
+    html_cmd, pdf_cmd = calls
+    assert f"mainfont:{family}" in pdf_cmd
+    assert f'codefont:["DejaVu Sans Mono", "{family}"]' in pdf_cmd  # code text (Quarto 1.9+)
+    assert not any(a.startswith(("mainfont", "codefont")) for a in html_cmd)

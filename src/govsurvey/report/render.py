@@ -43,6 +43,7 @@ CJK_FONT_DIRS = (
     "/usr/share/fonts/google-noto-serif-cjk-fonts",
 )
 LATIN_SERIF = "Libertinus Serif"  # embedded in typst, so always there
+MONO = "DejaVu Sans Mono"  # typst's code font, embedded too
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 SHORTCODE_RE = re.compile(r"\{\{<\s*([A-Za-z_][\w-]*)\s*(.*?)\s*>\}\}")
@@ -333,6 +334,32 @@ def find_cjk_font(font_dirs=None, system=True):
     )
 
 
+def needs_cjk_font(qmd_path, lang) -> bool:
+    """Whether the rendered chapter has Chinese text: lang zh, or CJK characters in the source with
+    its includes and variables expanded (names reach the English chapter through both)."""
+    if lang.lower().startswith("zh"):
+        return True
+    try:
+        text = expand_source(qmd_path)
+    except InputError:  # outside the fallback's subset (the Quarto path): look at every text file
+        folder = Path(qmd_path).resolve().parent
+        files = [Path(qmd_path), *folder.rglob("*.md"), *folder.rglob("*.qmd"), folder / "_variables.yml"]
+        text = "".join(f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file())
+    return bool(CJK_RE.search(text))
+
+
+def _typst_font_rules(cjk_family):
+    """Typst set rules: Latin serif body text, then the CJK family; code text likewise.
+
+    Without the CJK family in the list for code text too, typst's own fallback serves Chinese in
+    `code` from whichever CJK face it meets first (Noto Sans CJK JP on Debian), not the SC serif.
+    """
+    body = [LATIN_SERIF] + ([cjk_family] if cjk_family else [])
+    code = [MONO] + ([cjk_family] if cjk_family else [])
+    as_list = lambda fonts: ", ".join(f'"{f}"' for f in fonts)  # noqa: E731
+    return [f"#set text(font: ({as_list(body)},))", f"#show raw: set text(font: ({as_list(code)},))"]
+
+
 # ---------------------------------------------------------------- engines
 
 
@@ -449,16 +476,14 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             _run_pandoc(args, text, project_dir, qmd_path)
             outputs["html"] = out
         if "pdf" in formats:
-            font_paths, fonts = [], [LATIN_SERIF]
+            font_paths, family = [], None
             if zh or CJK_RE.search(text):
                 family, path = find_cjk_font()
                 log(f"render: CJK font {family} ({path})")
-                fonts.append(family)
                 if path:
                     font_paths.append(str(path.parent))
-            font_list = ", ".join(f'"{f}"' for f in fonts)
             header = [
-                f"#set text(font: ({font_list},))",
+                *_typst_font_rules(family),
                 "// captions carry their own 'Figure N:' prefix from the crossref filter",
                 "#set figure(numbering: none)",
                 *_typst_includes(config, project_dir),
@@ -525,12 +550,15 @@ def _render_quarto(qmd_path, formats, out_dir, lang, log):
     for fmt in formats:
         to = "typst" if fmt == "pdf" else "html"  # Quarto's typst format writes the PDF
         cmd = ["quarto", "render", qmd_path.name, "--to", to, "-M", f"lang:{lang}"]
-        if fmt == "pdf" and (
-            lang.lower().startswith("zh") or CJK_RE.search(qmd_path.read_text(encoding="utf-8"))
-        ):
+        if fmt == "pdf" and lang.lower().startswith("zh"):
+            cmd += ["-M", "region:CN"]
+        if fmt == "pdf" and needs_cjk_font(qmd_path, lang):
+            # Quarto's typst template takes one mainfont family (its Latin letters serve the Latin
+            # text) and, from Quarto 1.9, a codefont list (-M values are read as YAML).
             try:
                 family, path = find_cjk_font()
-                cmd += ["-M", f"mainfont:{family}"] + (["-M", f"font-paths:{path.parent}"] if path else [])
+                cmd += ["-M", f"mainfont:{family}", "-M", f'codefont:["{MONO}", "{family}"]']
+                cmd += ["-M", f"font-paths:{path.parent}"] if path else []
             except InputError as exc:
                 log(f"render: warning: {exc}")
         log(f"render: {fmt} via {' '.join(cmd)}")
