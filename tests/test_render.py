@@ -444,3 +444,157 @@ def test_quarto_engine_gets_the_serif_sc_font_when_variables_bring_chinese(tmp_p
     assert f"mainfont:{family}" in pdf_cmd
     assert f'codefont:["DejaVu Sans Mono", "{family}"]' in pdf_cmd  # code text (Quarto 1.9+)
     assert not any(a.startswith(("mainfont", "codefont")) for a in html_cmd)
+
+
+# ---------------------------------------------------------------- conditional content
+
+CONDITIONAL = """---
+title: "Conditional fixture"
+---
+
+# Design {#sec-design}
+
+DESIGN-TEXT. @tbl-design, @sec-bootstrap and @sec-discussion follow.
+
+| A | B |
+|:--|--:|
+| 1 | 2 |
+
+: Design table {#tbl-design}
+
+::: {.content-visible when-meta="govsurvey.has-sem"}
+# Structural model {#sec-sem}
+
+SEM-ONLY-TEXT with {{< var sem.missing_value >}} that only this study would have.
+
+![SEM figure](figures/no-such-figure.png){#fig-sem}
+
+| C | D |
+|:--|--:|
+| 3 | 4 |
+
+: SEM table {#tbl-sem}
+:::
+
+::: {.content-hidden unless-meta="govsurvey.has-bootstrap"}
+# Bootstrap {#sec-bootstrap}
+
+BOOTSTRAP-TEXT.
+
+::: {.content-hidden when-meta="govsurvey.checks.attention"}
+NESTED-HIDDEN-TEXT.
+:::
+
+::: {.content-visible when-meta="govsurvey.checks.attention"}
+NESTED-SHOWN-TEXT.
+:::
+
+| E | F |
+|:--|--:|
+| 5 | 6 |
+
+: Bootstrap table {#tbl-bootstrap}
+:::
+
+# Discussion {#sec-discussion}
+
+Inline [SPAN-HIDDEN]{.content-visible when-meta="govsurvey.has-sem"}[SPAN-SHOWN]{.content-hidden when-meta="govsurvey.has-sem"}.
+As @fig-bar and @tbl-bootstrap show.
+
+![Bar figure](figures/bar.png){#fig-bar width="40%"}
+"""
+
+FLAGS = """# written by the chapter step: which parts of the chapter this study has
+govsurvey:
+  has-sem: false
+  has-bootstrap: true
+  checks:
+    attention: true
+"""
+
+
+def _conditional_project(dest, flags=FLAGS, chapter=CONDITIONAL):
+    project = make_project(dest)
+    (project / "cond.qmd").write_text(chapter, encoding="utf-8")
+    if flags is not None:
+        (project / "_metadata.yml").write_text(flags, encoding="utf-8")
+    return project
+
+
+def _render_cond(project, formats=("html", "pdf")):
+    return render_chapter(project, qmd="cond.qmd", formats=formats, engine="fallback", log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def conditional(tmp_path_factory):
+    project = _conditional_project(tmp_path_factory.mktemp("cond") / "p")
+    out = _render_cond(project)
+    html = out["html"].read_text(encoding="utf-8")
+    return {"html": html, "html_text": _html_text(html), "pdf_text": pdf_text(out["pdf"])}
+
+
+@pytest.mark.parametrize("fmt", ["html_text", "pdf_text"])
+def test_conditional_content_is_dropped_and_numbering_stays_continuous(conditional, fmt):
+    text = re.sub(r"\s+([,.:;])", r"\1", conditional[fmt])  # HTML tags leave "Table 1 ,"
+    for gone in ("SEM-ONLY-TEXT", "Structural model", "SEM table", "SEM figure", "NESTED-HIDDEN-TEXT", "SPAN-HIDDEN"):
+        assert gone not in text, gone
+    for shown in ("DESIGN-TEXT", "BOOTSTRAP-TEXT", "NESTED-SHOWN-TEXT", "SPAN-SHOWN"):
+        assert shown in text, shown
+    # the hidden section, table and figure take no number: the rest count on without a gap
+    for phrase in (
+        "1 Design",
+        "2 Bootstrap",
+        "3 Discussion",
+        "Table 1: Design table",
+        "Table 2: Bootstrap table",
+        "Figure 1: Bar figure",
+        "Table 1, Section 2 and Section 3 follow",
+        "As Figure 1 and Table 2 show",
+    ):
+        assert phrase in text, phrase
+    for bad in LEFTOVERS + ("GOVSURVEYVAR", "content-visible", "content-hidden", "when-meta"):
+        assert bad not in text, bad
+
+
+def test_conditional_content_leaves_no_wrapper_in_the_html(conditional):
+    html = conditional["html"]
+    assert "content-visible" not in html and "content-hidden" not in html and "when-meta" not in html
+    assert 'id="sec-sem"' not in html and 'id="tbl-sem"' not in html
+
+
+def test_front_matter_overrides_metadata_file_key_by_key(tmp_path):
+    """Quarto merges _quarto.yml < _metadata.yml < front matter, maps key by key."""
+    chapter = CONDITIONAL.replace('title: "Conditional fixture"', 'title: "x"\ngovsurvey:\n  has-sem: true')
+    project = _conditional_project(tmp_path / "p", chapter=chapter.replace(
+        "SEM-ONLY-TEXT with {{< var sem.missing_value >}} that", "SEM-ONLY-TEXT that"
+    ).replace("figures/no-such-figure.png", "figures/bar.png"))
+    text = _html_text(_render_cond(project, ("html",))["html"].read_text(encoding="utf-8"))
+    assert "SEM-ONLY-TEXT" in text and "BOOTSTRAP-TEXT" in text  # has-bootstrap still from _metadata.yml
+    assert "2 Structural model" in text and "3 Bootstrap" in text and "Table 3 : Bootstrap table" in text
+
+
+@pytest.mark.parametrize(
+    "flags, chapter_edit, needles",
+    [
+        # a flag the chapter asks for but nobody wrote: Quarto would silently read it as false
+        (FLAGS.replace("  has-bootstrap: true\n", ""), None, ["govsurvey.has-bootstrap", "not set", "_metadata.yml"]),
+        # YAML 1.1 booleans read as true to pandoc but as text to Quarto
+        (FLAGS.replace("has-sem: false", "has-sem: no"), None, ["_metadata.yml", "'no'", "true or false"]),
+        (FLAGS.replace("has-sem: false", 'has-sem: "false"'), None, ["govsurvey.has-sem", "booleans"]),
+        (None, None, ["govsurvey.has-sem", "not set"]),
+        # a visible reference into hidden content
+        (FLAGS, ("@sec-bootstrap and", "@tbl-sem and"), ["@tbl-sem", "hidden by", 'when-meta="govsurvey.has-sem"']),
+        # a missing value in visible content is still an error
+        (FLAGS, ("DESIGN-TEXT.", "DESIGN-TEXT {{< var sem.nothing >}}."), ["sem.nothing", "cond.qmd line 7"]),
+        # conditions the fallback does not evaluate
+        (FLAGS, ('when-meta="govsurvey.checks.attention"}\nNESTED-SHOWN', 'when-format="html"}\nNESTED-SHOWN'), ["when-format"]),
+    ],
+)
+def test_conditional_content_errors(tmp_path, flags, chapter_edit, needles):
+    chapter = CONDITIONAL.replace(*chapter_edit) if chapter_edit else CONDITIONAL
+    project = _conditional_project(tmp_path / "p", flags=flags, chapter=chapter)
+    with pytest.raises(InputError) as err:
+        _render_cond(project, ("html",))
+    for needle in needles:
+        assert needle in str(err.value), (needle, str(err.value))
+    assert not (project / "cond.html").exists()
