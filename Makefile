@@ -18,8 +18,8 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # Debian/Ubuntu packages some features need (README, set-up): CJK fonts for the PDF and
-# Chinese figures, poppler-utils and chromium for the tests that look at the outputs.
-SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils chromium
+# Chinese figures, poppler-utils, qpdf and chromium for the tests that look at the outputs.
+SYSTEM_PACKAGES := fonts-noto-cjk poppler-utils qpdf chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	$(SUDO) apt-get update

@@ -269,3 +269,332 @@ def test_quarto_engine(tmp_path):
     assert "L Street" in html and "data:image/png;base64," in html and "{{<" not in html
     text = pdf_text(out["pdf"])
     assert "L Street kept 377 of 412" in text and "Table 1" in text and "Figure 1" in text
+
+
+def _tool(name, package):
+    if not shutil.which(name):
+        pytest.skip(f"{name} ({package}) not on PATH")
+    return name
+
+
+@pytest.mark.parametrize("key", ["en", "zh"])
+def test_pdf_passes_pdfinfo_and_qpdf_without_complaint(rendered, key):
+    """poppler must print nothing on stderr (it used to say 'Suspects object is wrong type')."""
+    pdf = str(rendered[key]["pdf"])
+    info = subprocess.run([_tool("pdfinfo", "poppler-utils"), pdf], capture_output=True, text=True)
+    assert info.returncode == 0 and info.stderr == "", info.stderr
+    assert "Tagged:          yes" in info.stdout  # the fix keeps the PDF tagged (accessible)
+    check = subprocess.run([_tool("qpdf", "qpdf"), "--check", pdf], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "WARNING" not in check.stdout + check.stderr and "No syntax or stream encoding errors" in check.stdout
+
+
+def test_plain_quarto_render_renders_only_the_chapter():
+    """Without `project: render`, `quarto render` in the build folder renders every generated part
+    (generated/*.md) and QUARTO_SUBSET.md as documents of their own. (The fallback ignores the key;
+    the fixture renders here all use this _quarto.yml.)"""
+    import yaml
+
+    project = yaml.safe_load((REPORT / "_quarto.yml").read_text(encoding="utf-8"))["project"]
+    assert project["type"] == "default"
+    assert project["render"] == ["chapter.qmd"]
+
+
+def test_nested_include_paths_are_relative_to_the_main_document(tmp_path):
+    """Quarto: includes are pasted into the main file, so paths inside an included file (other
+    includes too) resolve against the main document's folder; a leading / is the project root."""
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    (tmp_path / "sub" / "parts").mkdir(parents=True)
+    (tmp_path / "shared.md").write_text("From the project root.\n", encoding="utf-8")
+    (tmp_path / "sub" / "parts" / "a.md").write_text(
+        "{{< include parts/b.md >}}\n\n{{< include /shared.md >}}\n", encoding="utf-8"
+    )
+    (tmp_path / "sub" / "parts" / "b.md").write_text("Nested, relative to the main file.\n", encoding="utf-8")
+    (tmp_path / "sub" / "main.qmd").write_text("{{< include parts/a.md >}}\n", encoding="utf-8")
+    text = expand_source(tmp_path / "sub" / "main.qmd")
+    assert "Nested, relative to the main file." in text and "From the project root." in text
+
+    # the including file's own folder is not where Quarto looks: say so
+    (tmp_path / "sub" / "parts" / "a.md").write_text("{{< include b.md >}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        expand_source(tmp_path / "sub" / "main.qmd")
+    msg = str(err.value)
+    assert "a.md line 1" in msg and str(tmp_path / "sub" / "b.md") in msg
+    assert "relative to the main document" in msg
+
+
+def _appendix_break_rules(chapter):
+    """The chapter's two raw typst blocks that switch table page breaks on and off."""
+    blocks = re.findall(r"```\{=typst\}\n(.*?)```", chapter.read_text(encoding="utf-8"), re.S)
+    on = [b for b in blocks if "breakable: true" in b]
+    off = [b for b in blocks if "breakable: false" in b]
+    assert len(on) == 1 and len(off) == 1, f"{chapter.name}: expected one rule block each"
+    return on[0], off[0]
+
+
+def _long_table_figure(kind, rows=88):
+    """A long table as each engine writes it: Quarto's Typst floats are figures of kind
+    "quarto-float-tbl" (caption passed as figure.caption); pandoc's are figures of kind table."""
+    cells = ", ".join(f"[row-{i:03d}], [0.{i:03d}], [text]" for i in range(1, rows + 1))
+    table = f"table(columns: 3, table.header([Name], [Value], [Note]), table.hline(), {cells})"
+    if kind == "quarto":
+        return (
+            f"#figure([\n#{table}\n], caption: figure.caption(separator: \"\", position: top, [All parameters]),"
+            ' kind: "quarto-float-tbl", supplement: "Table")\n'
+        )
+    return f"#figure(align(center)[#{table}], caption: [All parameters], kind: table)\n"
+
+
+@pytest.mark.parametrize("chapter", ["chapter.qmd", "chapter.zh.qmd"])
+@pytest.mark.parametrize("engine", ["quarto", "fallback"])
+def test_appendix_tables_break_across_pages_in_both_engines(tmp_path, chapter, engine):
+    """An 88-row parameter table must run over pages, not overprint the page foot (with real
+    Quarto the rule for `kind: table` missed Quarto's tables)."""
+    import typst
+
+    on, off = _appendix_break_rules(REPORT / chapter)
+    for rule in (on, off):  # Quarto's kind and pandoc's
+        assert {"table", '"quarto-float-tbl"'} <= set(re.findall(r"figure\.where\(kind: ([^)]+)\)", rule))
+    style = (REPORT / "styles" / "chapter.typ").read_text(encoding="utf-8")
+    source = f"{style}\n#lorem(120)\n\n{on}\n{_long_table_figure(engine)}\n{off}\n"
+    (tmp_path / "t.typ").write_text(source, encoding="utf-8")
+    typst.compile(str(tmp_path / "t.typ"), output=str(tmp_path / "t.pdf"))
+    _tool("pdftotext", "poppler-utils")
+
+    def page(n):
+        args = ["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "t.pdf"), "-"]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+    first = page(1)
+    assert "row-001" in first and "row-088" not in first  # starts under the text, goes on overleaf
+    assert "row-088" in page(2) + page(3)
+
+
+CJK_NAMES_EN = """---
+title: "Names in the English chapter"
+---
+
+# Fieldwork {#sec-fieldwork}
+
+The survey ran in {{< var study.street_zh >}} ({{< var study.street >}}), Binzhou.
+
+{{< include generated/provenance.md >}}
+"""
+# a generated table, as the chapter's provenance table: a Chinese file name in code text
+CJK_PROVENANCE = """| Item | Value |
+|:-----|:------|
+| Street | L街道 |
+| Export file | `287514936_按文本_L街道问卷.xlsx` |
+
+: Provenance {#tbl-provenance}
+"""
+
+
+def _names_project(dest):
+    project = make_project(dest)
+    (project / "names.qmd").write_text(CJK_NAMES_EN, encoding="utf-8")
+    (project / "generated").mkdir()
+    (project / "generated" / "provenance.md").write_text(CJK_PROVENANCE, encoding="utf-8")
+    return project
+
+
+def _cjk_fonts(pdf):
+    out = subprocess.run(
+        [_tool("pdffonts", "poppler-utils"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    names = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+    return [n for n in names if re.search(r"CJK|Han|Song|SimSun|YaHei", n, re.I)]
+
+
+def test_chinese_names_in_the_english_pdf_use_the_serif_sc_font(tmp_path):
+    """Chinese names reach the English chapter through variables and generated tables (even in
+    code text: the export's file name); every CJK glyph must come from the Simplified-Chinese
+    serif, not from typst's fallback (it picked Noto Sans CJK JP for code text)."""
+    family, _ = find_cjk_font()
+    if family not in ("Noto Serif CJK SC", "Source Han Serif SC"):
+        pytest.skip(f"needs Noto Serif CJK SC (fonts-noto-cjk); the first CJK font found is {family}")
+    project = _names_project(tmp_path / "p")
+    out = render_chapter(project, qmd="names.qmd", formats=("pdf",), engine="fallback", log=lambda m: None)
+    assert "L街道" in pdf_text(out["pdf"])
+    fonts = _cjk_fonts(out["pdf"])
+    assert fonts, "no CJK font in the PDF"
+    serif_sc = re.compile(r"SerifCJKsc|SerifCJKSC|SourceHanSerifSC|SourceHanSerifCN", re.I)
+    assert all(serif_sc.search(f) for f in fonts), fonts
+
+
+def test_quarto_engine_gets_the_serif_sc_font_when_variables_bring_chinese(tmp_path, monkeypatch):
+    """The Quarto path looked for Chinese in chapter.qmd's own text only, so names arriving through
+    {{< var >}} or includes left Quarto's typst to pick a CJK font itself (a Japanese sans)."""
+    from govsurvey.report import render as render_module
+
+    family, _ = find_cjk_font()
+    project = _names_project(tmp_path / "p")
+    calls = []
+
+    def fake_run(cmd, cwd=None, **kwargs):
+        calls.append(cmd)
+        fmt = "pdf" if cmd[cmd.index("--to") + 1] == "typst" else "html"
+        (Path(cwd) / f"names.{fmt}").write_text("x", encoding="utf-8")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/quarto")
+    monkeypatch.setattr(render_module.subprocess, "run", fake_run)
+    render_chapter(project, qmd="names.qmd", engine="quarto", out_dir=tmp_path / "out", log=lambda m: None)
+    html_cmd, pdf_cmd = calls
+    assert f"mainfont:{family}" in pdf_cmd
+    assert f'codefont:["DejaVu Sans Mono", "{family}"]' in pdf_cmd  # code text (Quarto 1.9+)
+    assert not any(a.startswith(("mainfont", "codefont")) for a in html_cmd)
+
+
+# ---------------------------------------------------------------- conditional content
+
+CONDITIONAL = """---
+title: "Conditional fixture"
+---
+
+# Design {#sec-design}
+
+DESIGN-TEXT. @tbl-design, @sec-bootstrap and @sec-discussion follow.
+
+| A | B |
+|:--|--:|
+| 1 | 2 |
+
+: Design table {#tbl-design}
+
+::: {.content-visible when-meta="govsurvey.has-sem"}
+# Structural model {#sec-sem}
+
+SEM-ONLY-TEXT with {{< var sem.missing_value >}} that only this study would have.
+
+![SEM figure](figures/no-such-figure.png){#fig-sem}
+
+| C | D |
+|:--|--:|
+| 3 | 4 |
+
+: SEM table {#tbl-sem}
+:::
+
+::: {.content-hidden unless-meta="govsurvey.has-bootstrap"}
+# Bootstrap {#sec-bootstrap}
+
+BOOTSTRAP-TEXT.
+
+::: {.content-hidden when-meta="govsurvey.checks.attention"}
+NESTED-HIDDEN-TEXT.
+:::
+
+::: {.content-visible when-meta="govsurvey.checks.attention"}
+NESTED-SHOWN-TEXT.
+:::
+
+| E | F |
+|:--|--:|
+| 5 | 6 |
+
+: Bootstrap table {#tbl-bootstrap}
+:::
+
+# Discussion {#sec-discussion}
+
+Inline [SPAN-HIDDEN]{.content-visible when-meta="govsurvey.has-sem"}[SPAN-SHOWN]{.content-hidden when-meta="govsurvey.has-sem"}.
+As @fig-bar and @tbl-bootstrap show.
+
+![Bar figure](figures/bar.png){#fig-bar width="40%"}
+"""
+
+FLAGS = """# written by the chapter step: which parts of the chapter this study has
+govsurvey:
+  has-sem: false
+  has-bootstrap: true
+  checks:
+    attention: true
+"""
+
+
+def _conditional_project(dest, flags=FLAGS, chapter=CONDITIONAL):
+    project = make_project(dest)
+    (project / "cond.qmd").write_text(chapter, encoding="utf-8")
+    if flags is not None:
+        (project / "_metadata.yml").write_text(flags, encoding="utf-8")
+    return project
+
+
+def _render_cond(project, formats=("html", "pdf")):
+    return render_chapter(project, qmd="cond.qmd", formats=formats, engine="fallback", log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def conditional(tmp_path_factory):
+    project = _conditional_project(tmp_path_factory.mktemp("cond") / "p")
+    out = _render_cond(project)
+    html = out["html"].read_text(encoding="utf-8")
+    return {"html": html, "html_text": _html_text(html), "pdf_text": pdf_text(out["pdf"])}
+
+
+@pytest.mark.parametrize("fmt", ["html_text", "pdf_text"])
+def test_conditional_content_is_dropped_and_numbering_stays_continuous(conditional, fmt):
+    text = re.sub(r"\s+([,.:;])", r"\1", conditional[fmt])  # HTML tags leave "Table 1 ,"
+    for gone in ("SEM-ONLY-TEXT", "Structural model", "SEM table", "SEM figure", "NESTED-HIDDEN-TEXT", "SPAN-HIDDEN"):
+        assert gone not in text, gone
+    for shown in ("DESIGN-TEXT", "BOOTSTRAP-TEXT", "NESTED-SHOWN-TEXT", "SPAN-SHOWN"):
+        assert shown in text, shown
+    # the hidden section, table and figure take no number: the rest count on without a gap
+    for phrase in (
+        "1 Design",
+        "2 Bootstrap",
+        "3 Discussion",
+        "Table 1: Design table",
+        "Table 2: Bootstrap table",
+        "Figure 1: Bar figure",
+        "Table 1, Section 2 and Section 3 follow",
+        "As Figure 1 and Table 2 show",
+    ):
+        assert phrase in text, phrase
+    for bad in LEFTOVERS + ("GOVSURVEYVAR", "content-visible", "content-hidden", "when-meta"):
+        assert bad not in text, bad
+
+
+def test_conditional_content_leaves_no_wrapper_in_the_html(conditional):
+    html = conditional["html"]
+    assert "content-visible" not in html and "content-hidden" not in html and "when-meta" not in html
+    assert 'id="sec-sem"' not in html and 'id="tbl-sem"' not in html
+
+
+def test_front_matter_overrides_metadata_file_key_by_key(tmp_path):
+    """Quarto merges _quarto.yml < _metadata.yml < front matter, maps key by key."""
+    chapter = CONDITIONAL.replace('title: "Conditional fixture"', 'title: "x"\ngovsurvey:\n  has-sem: true')
+    project = _conditional_project(tmp_path / "p", chapter=chapter.replace(
+        "SEM-ONLY-TEXT with {{< var sem.missing_value >}} that", "SEM-ONLY-TEXT that"
+    ).replace("figures/no-such-figure.png", "figures/bar.png"))
+    text = _html_text(_render_cond(project, ("html",))["html"].read_text(encoding="utf-8"))
+    assert "SEM-ONLY-TEXT" in text and "BOOTSTRAP-TEXT" in text  # has-bootstrap still from _metadata.yml
+    assert "2 Structural model" in text and "3 Bootstrap" in text and "Table 3 : Bootstrap table" in text
+
+
+@pytest.mark.parametrize(
+    "flags, chapter_edit, needles",
+    [
+        # a flag the chapter asks for but nobody wrote: Quarto would silently read it as false
+        (FLAGS.replace("  has-bootstrap: true\n", ""), None, ["govsurvey.has-bootstrap", "not set", "_metadata.yml"]),
+        # YAML 1.1 booleans read as true to pandoc but as text to Quarto
+        (FLAGS.replace("has-sem: false", "has-sem: no"), None, ["_metadata.yml", "'no'", "true or false"]),
+        (FLAGS.replace("has-sem: false", 'has-sem: "false"'), None, ["govsurvey.has-sem", "booleans"]),
+        (None, None, ["govsurvey.has-sem", "not set"]),
+        # a visible reference into hidden content
+        (FLAGS, ("@sec-bootstrap and", "@tbl-sem and"), ["@tbl-sem", "hidden by", 'when-meta="govsurvey.has-sem"']),
+        # a missing value in visible content is still an error
+        (FLAGS, ("DESIGN-TEXT.", "DESIGN-TEXT {{< var sem.nothing >}}."), ["sem.nothing", "cond.qmd line 7"]),
+        # conditions the fallback does not evaluate
+        (FLAGS, ('when-meta="govsurvey.checks.attention"}\nNESTED-SHOWN', 'when-format="html"}\nNESTED-SHOWN'), ["when-format"]),
+    ],
+)
+def test_conditional_content_errors(tmp_path, flags, chapter_edit, needles):
+    chapter = CONDITIONAL.replace(*chapter_edit) if chapter_edit else CONDITIONAL
+    project = _conditional_project(tmp_path / "p", flags=flags, chapter=chapter)
+    with pytest.raises(InputError) as err:
+        _render_cond(project, ("html",))
+    for needle in needles:
+        assert needle in str(err.value), (needle, str(err.value))
+    assert not (project / "cond.html").exists()

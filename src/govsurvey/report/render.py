@@ -3,7 +3,8 @@
 With `quarto` on PATH the project is rendered by Quarto itself. Without it, a fallback renders the
 same source with pandoc 3 (PyPI pypandoc-binary) and Typst (PyPI typst), for the Quarto subset
 written down in report/QUARTO_SUBSET.md: front matter, `{{< var >}}` from _variables.yml,
-`{{< include >}}`, `{{< pagebreak >}}`, numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
+`{{< include >}}`, `{{< pagebreak >}}`, conditional content (`.content-visible` / `.content-hidden`
+with `when-meta` / `unless-meta`), numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
 cross-references (done by a pandoc Lua filter so that HTML and PDF share one numbering).
 """
 
@@ -43,6 +44,7 @@ CJK_FONT_DIRS = (
     "/usr/share/fonts/google-noto-serif-cjk-fonts",
 )
 LATIN_SERIF = "Libertinus Serif"  # embedded in typst, so always there
+MONO = "DejaVu Sans Mono"  # typst's code font, embedded too
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 SHORTCODE_RE = re.compile(r"\{\{<\s*([A-Za-z_][\w-]*)\s*(.*?)\s*>\}\}")
@@ -67,6 +69,140 @@ local kinds = { fig = true, tbl = true, sec = true }
 local docdir = nil
 
 local function fail(msg) error("GOVSURVEY-ERROR: " .. msg, 0) end
+
+-- Conditional content, as Quarto (1.4+) does it: a div or span (or code block) of class
+-- content-visible / content-hidden with when-meta / unless-meta="dotted.key" matches boolean
+-- metadata. Several keys: all must hold; a key given twice: either. Hidden content is dropped
+-- before anything is numbered. Metadata comes in layers, as Quarto merges it: the document's
+-- (front matter, -M), then _metadata.yml files (deepest folder first), then _quarto.yml.
+local meta_layers = {}
+local hidden_ids = {}  -- identifier -> the condition that hid it
+local CONDITION_CLASSES = { ["content-visible"] = true, ["content-hidden"] = true }
+local META_TESTS = { "when-meta", "unless-meta" }
+local OTHER_TESTS = { ["when-format"] = true, ["unless-format"] = true,
+  ["when-profile"] = true, ["unless-profile"] = true }
+
+local function read_meta_file(path)
+  local f = io.open(path, "r")
+  if not f then fail("cannot read the metadata file " .. path) end
+  local text = f:read("a"):gsub("^%-%-%-[ \t]*\n", "")
+  f:close()
+  return pandoc.read("---\n" .. text .. "\n---\n", "markdown").meta
+end
+
+local function meta_value(key)
+  local parts = {}
+  for part in key:gmatch("[^.]+") do parts[#parts + 1] = part end
+  for _, layer in ipairs(meta_layers) do
+    local obj, found = layer, true
+    for _, k in ipairs(parts) do
+      local t = pandoc.utils.type(obj)
+      if t ~= "Meta" and t ~= "table" then return nil end  -- a value where a group was wanted
+      obj = obj[k]
+      if obj == nil then found = false; break end
+    end
+    if found then return obj end
+  end
+  return nil
+end
+
+local function meta_flag(test, key)
+  local value = meta_value(key)
+  local where = test .. '="' .. key .. '"'
+  if value == nil then
+    fail(where .. ": the metadata key " .. key .. " is not set (Quarto reads a missing key as"
+      .. " false, which hides typos). Write it as true or false in _metadata.yml beside the"
+      .. " chapter (or in its front matter)")
+  end
+  if type(value) ~= "boolean" then
+    fail(where .. ": the metadata key " .. key .. " is '" .. pandoc.utils.stringify(value)
+      .. "', but when-meta / unless-meta match only the YAML booleans true and false")
+  end
+  return value
+end
+
+-- true / false when `el` is conditional content, nil when it is not; then a description of it
+local function condition_holds(el)
+  local visible_class = el.classes:includes("content-visible")
+  if not visible_class and not el.classes:includes("content-hidden") then return nil end
+  local keys, described = {}, {}
+  for _, kv in ipairs(el.attributes) do
+    local name, value = kv[1], kv[2]
+    if OTHER_TESTS[name] then
+      fail(name .. '="' .. value .. '" on a .content-visible / .content-hidden block: the fallback'
+        .. " renderer supports only when-meta and unless-meta conditions")
+    end
+    if name == "when-meta" or name == "unless-meta" then
+      keys[name] = keys[name] or {}
+      table.insert(keys[name], value)
+      table.insert(described, name .. '="' .. value .. '"')
+    end
+  end
+  local match = true
+  for _, test in ipairs(META_TESTS) do
+    if keys[test] then
+      local any = false
+      for _, key in ipairs(keys[test]) do
+        if meta_flag(test, key) then any = true end
+      end
+      if test == "unless-meta" then any = not any end
+      match = match and any
+    end
+  end
+  local why = "{." .. (visible_class and "content-visible" or "content-hidden")
+    .. (#described > 0 and " " .. table.concat(described, " ") or "") .. "}"
+  if visible_class then return match, why end
+  return not match, why
+end
+
+local function forget_condition(el)
+  el.classes = el.classes:filter(function(c) return not CONDITION_CLASSES[c] end)
+  local kept = pandoc.List({})
+  for _, kv in ipairs(el.attributes) do
+    if kv[1] ~= "when-meta" and kv[1] ~= "unless-meta" then kept:insert(kv) end
+  end
+  el.attributes = kept
+  return el
+end
+
+local function remember_hidden(el, content, why)
+  local function note(x)
+    if x.identifier and x.identifier ~= "" then hidden_ids[x.identifier] = why end
+  end
+  note(el)
+  content:walk({ Header = note, Table = note, Figure = note, Div = note, Span = note,
+    Image = note, CodeBlock = note })
+end
+
+local conditions
+conditions = {
+  traverse = "topdown",
+  Div = function(d)
+    local visible, why = condition_holds(d)
+    if visible == nil then return nil end
+    if visible then return pandoc.Blocks(d.content):walk(conditions), false end
+    remember_hidden(d, pandoc.Blocks(d.content), why)
+    return pandoc.Blocks({}), false
+  end,
+  Span = function(sp)
+    local visible, why = condition_holds(sp)
+    if visible == nil then return nil end
+    if visible then
+      sp = forget_condition(sp)
+      sp.content = pandoc.Inlines(sp.content):walk(conditions)
+      return sp, false
+    end
+    remember_hidden(sp, pandoc.Inlines(sp.content), why)
+    return pandoc.Inlines({}), false
+  end,
+  CodeBlock = function(cb)
+    local visible, why = condition_holds(cb)
+    if visible == nil then return nil end
+    if visible then return forget_condition(cb) end
+    if cb.identifier ~= "" then hidden_ids[cb.identifier] = why end
+    return pandoc.Blocks({})
+  end,
+}
 
 local function label(kind)
   return (zh and L.zh or L.en)[kind]
@@ -100,6 +236,15 @@ function Pandoc(doc)
   local lang = pandoc.utils.stringify(doc.meta.lang or "en")
   zh = lang:sub(1, 2) == "zh"
   docdir = os.getenv("GOVSURVEY_DOCDIR")
+
+  -- conditional content first, so hidden headings, figures and tables are never numbered
+  meta_layers = { doc.meta }
+  local files = {}
+  for path in (os.getenv("GOVSURVEY_METADATA_FILES") or ""):gmatch("[^\n]+") do
+    table.insert(files, 1, path)  -- given lowest priority first
+  end
+  for _, path in ipairs(files) do table.insert(meta_layers, read_meta_file(path)) end
+  doc.blocks = doc.blocks:walk(conditions)
 
   -- sections are numbered from the shallowest numbered heading level in the document
   local minlevel = 99
@@ -159,6 +304,11 @@ function Pandoc(doc)
         end
         local target = lkind .. id:sub(#kind + 1)
         local n = numbers[target]
+        if not n and hidden_ids[target] then
+          fail("cross-reference @" .. id .. " points to #" .. target .. ", which is in content"
+            .. " hidden by " .. hidden_ids[target] .. "; drop the reference or put it inside"
+            .. " content shown under the same condition")
+        end
         if not n then fail("cross-reference @" .. id .. " points to no label #" .. target) end
         local text = cit.mode == "SuppressAuthor" and n or reftext(lkind, n)
         if i > 1 then out:insert(pandoc.Str((zh and L.zh or L.en).join)) end
@@ -244,13 +394,34 @@ def _var_text(key, variables, where, var_path):
     return str(value)
 
 
-def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
+def project_root(start_dir):
+    """Quarto's project folder for a document in `start_dir`: the nearest folder at or above it that
+    holds a _quarto.yml (or _quarto.yaml); None when there is none (a file outside any project)."""
+    start = Path(start_dir).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "_quarto.yml").is_file() or (folder / "_quarto.yaml").is_file():
+            return folder
+    return None
+
+
+DEFERRED_RE = re.compile(r"GOVSURVEYVAR\d{4}Q")
+
+
+def expand_source(qmd_path, variables=None, var_path=None, _stack=(), _main_dir=None, deferred=None) -> str:
     """Text of `qmd_path` with includes inlined and `{{< var >}}` resolved.
 
+    Include paths resolve as in Quarto, which pastes an included file into the main one: against
+    the main document's folder, also inside included files; a leading `/` means the project root.
     Errors name the file and line of the shortcode. HTML comments are dropped first, so a
     shortcode mentioned in a comment is not expanded.
+
+    With a dict as `deferred`, a `{{< var >}}` that cannot be resolved becomes a placeholder word
+    (DEFERRED_RE) and its error is kept under that word, to be raised only if the placeholder
+    reaches the output: in hidden conditional content a missing value does not matter (Quarto
+    drops such content before it resolves shortcodes).
     """
     qmd_path = Path(qmd_path).resolve()
+    main_dir = Path(_main_dir) if _main_dir else qmd_path.parent
     if variables is None:
         variables = load_variables(qmd_path.parent)
     var_path = Path(var_path) if var_path else qmd_path.parent / "_variables.yml"
@@ -266,17 +437,28 @@ def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
     def replace(match):
         name, arg = match.group(1), match.group(2).strip().strip("'\"")
         if name == "var":
-            return _var_text(arg, variables, where(match), var_path)
+            try:
+                return _var_text(arg, variables, where(match), var_path)
+            except InputError as exc:
+                if deferred is None:
+                    raise
+                token = f"GOVSURVEYVAR{len(deferred):04d}Q"
+                deferred[token] = exc
+                return token
         if name == "include":
-            target = (qmd_path.parent / arg).resolve()
+            if arg.startswith("/"):
+                target = ((project_root(main_dir) or main_dir) / arg.lstrip("/")).resolve()
+            else:
+                target = (main_dir / arg).resolve()
             if not target.is_file():
                 raise InputError(
                     where(match),
                     f"{{{{< include {arg} >}}}}: the file {target} does not exist.",
-                    "Create it (or run the step that writes it) or correct the path; "
-                    "paths are relative to the including file.",
+                    "Create it (or run the step that writes it) or correct the path. As in Quarto, "
+                    f"include paths are relative to the main document's folder ({main_dir}), also "
+                    "inside included files; a path that starts with / is relative to the project root.",
                 )
-            return expand_source(target, variables, var_path, (*_stack, qmd_path))
+            return expand_source(target, variables, var_path, (*_stack, qmd_path), main_dir, deferred)
         if name == "pagebreak":
             return PAGEBREAK
         raise InputError(
@@ -286,6 +468,62 @@ def expand_source(qmd_path, variables=None, var_path=None, _stack=()) -> str:
         )
 
     return SHORTCODE_RE.sub(replace, text)
+
+
+# ---------------------------------------------------------------- metadata for conditions
+
+
+class _YAML12Booleans(yaml.SafeLoader):
+    """PyYAML's safe loader, but a boolean must be written true or false (any case), as in YAML 1.2."""
+
+
+def _yaml12_bool(loader, node):
+    if node.value.lower() not in ("true", "false"):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"'{node.value}' is a boolean to pandoc (YAML 1.1) but text to Quarto (YAML 1.2); "
+            "write true or false",
+            node.start_mark,
+        )
+    return node.value.lower() == "true"
+
+
+_YAML12Booleans.add_constructor("tag:yaml.org,2002:bool", _yaml12_bool)
+
+
+def metadata_files(qmd_path) -> list:
+    """The metadata files Quarto merges under a document's front matter, lowest priority first.
+
+    Within a project (a folder at or above the document with _quarto.yml): the project's
+    _quarto.yml, then a _metadata.yml (or .yaml) in each folder from the project folder down to
+    the document's own. Outside a project: none. Each file must be a YAML mapping whose booleans
+    read the same to pandoc and Quarto.
+    """
+    folder = Path(qmd_path).resolve().parent
+    root = project_root(folder)
+    if root is None:
+        return []
+    files = [root / "_quarto.yml" if (root / "_quarto.yml").is_file() else root / "_quarto.yaml"]
+    here = root
+    for part in ("", *folder.relative_to(root).parts):
+        here = here / part
+        found = [here / n for n in ("_metadata.yml", "_metadata.yaml") if (here / n).is_file()]
+        files += found[:1]
+    for path in files:
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML12Booleans)
+        except yaml.YAMLError as exc:
+            raise InputError(path, f"is not valid YAML here ({exc}).", "Fix the YAML.") from None
+        if data is not None and not isinstance(data, dict):
+            raise InputError(path, "must be a mapping of keys to values.", "Write `key: value` lines.")
+        if isinstance(data, dict) and "metadata-files" in data:
+            raise InputError(
+                path,
+                "uses metadata-files, which the fallback renderer does not read.",
+                "Put the keys in _metadata.yml beside the chapter instead (see report/QUARTO_SUBSET.md).",
+            )
+    return files
 
 
 # ---------------------------------------------------------------- fonts
@@ -314,6 +552,32 @@ def find_cjk_font(font_dirs=None, system=True):
         "Fedora `google-noto-serif-cjk-fonts`; "
         "macOS has Songti SC (or `brew install --cask font-noto-serif-cjk-sc`); Windows has SimSun.",
     )
+
+
+def needs_cjk_font(qmd_path, lang) -> bool:
+    """Whether the rendered chapter has Chinese text: lang zh, or CJK characters in the source with
+    its includes and variables expanded (names reach the English chapter through both)."""
+    if lang.lower().startswith("zh"):
+        return True
+    try:
+        text = expand_source(qmd_path)
+    except InputError:  # outside the fallback's subset (the Quarto path): look at every text file
+        folder = Path(qmd_path).resolve().parent
+        files = [Path(qmd_path), *folder.rglob("*.md"), *folder.rglob("*.qmd"), folder / "_variables.yml"]
+        text = "".join(f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file())
+    return bool(CJK_RE.search(text))
+
+
+def _typst_font_rules(cjk_family):
+    """Typst set rules: Latin serif body text, then the CJK family; code text likewise.
+
+    Without the CJK family in the list for code text too, typst's own fallback serves Chinese in
+    `code` from whichever CJK face it meets first (Noto Sans CJK JP on Debian), not the SC serif.
+    """
+    body = [LATIN_SERIF] + ([cjk_family] if cjk_family else [])
+    code = [MONO] + ([cjk_family] if cjk_family else [])
+    as_list = lambda fonts: ", ".join(f'"{f}"' for f in fonts)  # noqa: E731
+    return [f"#set text(font: ({as_list(body)},))", f"#show raw: set text(font: ({as_list(code)},))"]
 
 
 # ---------------------------------------------------------------- engines
@@ -394,7 +658,8 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
 
     project_dir = qmd_path.parent
     log(f"render: expanding includes and variables in {qmd_path.name}")
-    text = expand_source(qmd_path)
+    deferred = {}  # var errors, raised only for values that reach the output (see expand_source)
+    text = expand_source(qmd_path, deferred=deferred)
     leftover = re.search(r"\{\{<|\?var", text)
     if leftover:
         raise InputError(
@@ -407,9 +672,18 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
     html_fmt = (config.get("format") or {}).get("html") or {}
     zh = lang.lower().startswith("zh")
     docdir = qmd_path.parent.resolve()
+    # metadata that when-meta / unless-meta read besides the front matter (as Quarto merges it)
+    meta_env = {"GOVSURVEY_METADATA_FILES": "\n".join(str(f) for f in metadata_files(qmd_path))}
+
+    def check_placeholders(path):
+        found = DEFERRED_RE.search(path.read_text(encoding="utf-8"))
+        if found:
+            raise deferred[found.group()]
+
     outputs = {}
     with tempfile.TemporaryDirectory(prefix="govsurvey-render-") as tmp:
         tmp = Path(tmp)
+        built = {}  # format -> file in tmp; moved to out_dir once every format has rendered
         lua = tmp / "crossref.lua"
         lua.write_text(CROSSREF_LUA, encoding="utf-8")
         common = [
@@ -424,24 +698,23 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             str(project_dir),
         ]
         if "html" in formats:
-            out = out_dir / f"{qmd_path.stem}.html"
+            out = tmp / f"{qmd_path.stem}.html"
             args = [*common, "--to", "html5", "--embed-resources", "--mathml", "--output", str(out)]
             for css in _as_list(html_fmt.get("css")):
                 args += ["--css", str(project_dir / css)]
-            log(f"render: html via pandoc (fallback) -> {out}")
-            _run_pandoc(args, text, project_dir, qmd_path)
-            outputs["html"] = out
+            log(f"render: html via pandoc (fallback) -> {out_dir / out.name}")
+            _run_pandoc(args, text, project_dir, qmd_path, meta_env)
+            check_placeholders(out)
+            built["html"] = out
         if "pdf" in formats:
-            font_paths, fonts = [], [LATIN_SERIF]
+            font_paths, family = [], None
             if zh or CJK_RE.search(text):
                 family, path = find_cjk_font()
                 log(f"render: CJK font {family} ({path})")
-                fonts.append(family)
                 if path:
                     font_paths.append(str(path.parent))
-            font_list = ", ".join(f'"{f}"' for f in fonts)
             header = [
-                f"#set text(font: ({font_list},))",
+                *_typst_font_rules(family),
                 "// captions carry their own 'Figure N:' prefix from the crossref filter",
                 "#set figure(numbering: none)",
                 *_typst_includes(config, project_dir),
@@ -467,28 +740,42 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
                 str(typ),
             ]
             # typst resolves absolute image paths against its root: the filesystem anchor
-            env = {"GOVSURVEY_DOCDIR": "/" + docdir.relative_to(anchor).as_posix()}
+            env = {"GOVSURVEY_DOCDIR": "/" + docdir.relative_to(anchor).as_posix(), **meta_env}
             _run_pandoc(args, text, project_dir, qmd_path, env)
-            out = out_dir / f"{qmd_path.stem}.pdf"
-            log(f"render: pdf via pandoc + typst (fallback) -> {out}")
+            check_placeholders(typ)
+            out = tmp / f"{qmd_path.stem}.pdf"
+            log(f"render: pdf via pandoc + typst (fallback) -> {out_dir / out.name}")
             stamp = os.environ.get("SOURCE_DATE_EPOCH")
+            # format.typst.pdf-standard, as Quarto (1.9+) reads it: "2.0" keeps the PDF tagged but
+            # leaves out /MarkInfo /Suspects (deprecated in PDF 2.0), the key poppler misreports.
+            standards = [str(s) for s in _as_list(typst_fmt.get("pdf-standard"))]
             try:
                 typst.compile(
                     str(typ),
                     output=str(out),
                     root=str(anchor),
                     font_paths=font_paths,
+                    **({"pdf_standards": standards} if standards else {}),
                     **({"timestamp": int(stamp)} if stamp else {}),
                 )
             except Exception as exc:  # typst.TypstError: keep the .typ so the problem can be found
                 kept = out_dir / f"{qmd_path.stem}.fallback.typ"
                 shutil.copy(typ, kept)
+                if "pdf standard" in str(exc).lower():
+                    raise InputError(
+                        project_dir / "_quarto.yml",
+                        f"format.typst.pdf-standard {standards} is not one typst knows: {exc}",
+                        'Use a PDF version ("1.7", "2.0") or a standard such as "a-2b", "ua-1".',
+                    ) from None
                 raise InputError(
                     kept,
                     f"typst could not compile the chapter: {exc}",
                     "Look at the kept .typ file; raw typst blocks in the chapter are the usual cause.",
                 ) from None
-            outputs["pdf"] = out
+            built["pdf"] = out
+        for fmt, path in built.items():
+            outputs[fmt] = out_dir / path.name
+            shutil.move(str(path), str(outputs[fmt]))
     return outputs
 
 
@@ -498,12 +785,15 @@ def _render_quarto(qmd_path, formats, out_dir, lang, log):
     for fmt in formats:
         to = "typst" if fmt == "pdf" else "html"  # Quarto's typst format writes the PDF
         cmd = ["quarto", "render", qmd_path.name, "--to", to, "-M", f"lang:{lang}"]
-        if fmt == "pdf" and (
-            lang.lower().startswith("zh") or CJK_RE.search(qmd_path.read_text(encoding="utf-8"))
-        ):
+        if fmt == "pdf" and lang.lower().startswith("zh"):
+            cmd += ["-M", "region:CN"]
+        if fmt == "pdf" and needs_cjk_font(qmd_path, lang):
+            # Quarto's typst template takes one mainfont family (its Latin letters serve the Latin
+            # text) and, from Quarto 1.9, a codefont list (-M values are read as YAML).
             try:
                 family, path = find_cjk_font()
-                cmd += ["-M", f"mainfont:{family}"] + (["-M", f"font-paths:{path.parent}"] if path else [])
+                cmd += ["-M", f"mainfont:{family}", "-M", f'codefont:["{MONO}", "{family}"]']
+                cmd += ["-M", f"font-paths:{path.parent}"] if path else []
             except InputError as exc:
                 log(f"render: warning: {exc}")
         log(f"render: {fmt} via {' '.join(cmd)}")
