@@ -80,11 +80,11 @@ WORDS = {
         "synthetic": (
             "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
             "documented population model (src/govsurvey/synthetic/population.py); they are not a real survey of "
-            "{street}. The numbers show how the pipeline works, not facts about the street.\n"
+            "{street}. The numbers show how the pipeline works, not facts about {street}.\n"
         ),
         "synthetic_limitation": (
             "Above all, the data are synthetic: they were simulated from a population model whose paths were "
-            "set by the authors of the pipeline, so the results confirm that model, not the situation in the street.\n"
+            "set by the authors of the pipeline, so the results confirm that model, not the situation in {street}.\n"
         ),
         # ---- research design
         "aim_default": "This chapter analyses the {survey} in {place}.",
@@ -141,7 +141,7 @@ WORDS = {
             "{pct}% of an item; @tbl-missingness in the appendix); the models use the complete cases."
         ),
         "missing_none": (
-            "None of the {n} records that passed every other rule had a missing answer (@tbl-missingness in the "
+            "No answer was missing in the {n} records that passed every other rule (@tbl-missingness in the "
             "appendix)."
         ),
         "missingness_caption": "Item non-response among the records that passed every other rule (before listwise deletion)",
@@ -395,9 +395,9 @@ WORDS = {
         "effect_word": ("个效应", "个效应"),
         "synthetic": (
             "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/synthetic/population.py）随机生成，"
-            "并非对{street}的真实调查。文中数字用于展示分析流程，不代表该街道的实际情况。\n"
+            "并非对{street}的真实调查。文中数字用于展示分析流程，不代表{street}的实际情况。\n"
         ),
-        "synthetic_limitation": "最重要的是，本章数据为模拟数据：它们由流程作者设定路径的总体模型生成，结果只能印证该模型，不能说明街道的实际情况。\n",
+        "synthetic_limitation": "最重要的是，本章数据为模拟数据：它们由流程作者设定路径的总体模型生成，结果只能印证该模型，不能说明{street}的实际情况。\n",
         "aim_default": "本章分析{place}的{survey}。",
         "place": "{street}（{city}）",
         "place_no_city": "{street}",

@@ -80,7 +80,11 @@ def report_comparison():
         return None
     compared = [comparison["focal"], *comparison["streets"]]
     names = {s: {"name": config["streets"][s]["name"]} for s in compared}
-    return {"focal": comparison["focal"], "groups": comparison["groups"], "names": names}
+    return {
+        "focal": comparison["focal"],
+        "groups": comparison["groups"],
+        "names": names,
+    }
 
 
 def report_sources():

@@ -8,7 +8,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from govsurvey.errors import InputError
 from govsurvey.figures.style import (FONT_SIZE, NEUTRAL_GREY, TEXT_WIDTH_IN, check_language, fit,
-                                     new_figure, save, style)
+                                     new_figure, save, style, text_size)
 from govsurvey.words import words
 
 
@@ -63,6 +63,25 @@ def _likert_layout(instrument):
     return rows
 
 
+def _legend_columns(labels):
+    """Legend columns: every scale point in one row when the labels fit the text width, else
+    as few rows as make them fit (long labels of a 7-point scale)."""
+    fig = new_figure(TEXT_WIDTH_IN, 1)
+    # per entry: the label, a 1.2 em handle, 0.4 em before the text and 1 em between columns
+    widths = [text_size(fig, label, FONT_SIZE)[0] + 2.6 * FONT_SIZE / 72 for label in labels]
+    for n_rows in range(1, len(labels) + 1):
+        ncols = -(-len(labels) // n_rows)
+        if max(sum(widths[i:i + ncols]) for i in range(0, len(widths), ncols)) <= TEXT_WIDTH_IN - 0.3:
+            return ncols
+    return 1
+
+
+def _row_major(items, ncols):
+    """matplotlib fills a legend column by column; this order makes it read row by row."""
+    n_rows = -(-len(items) // ncols)
+    return [items[r * ncols + c] for c in range(ncols) for r in range(n_rows) if r * ncols + c < len(items)]
+
+
 def _likert_figure(responses, instrument, language):
     table = likert_percentages(responses, instrument)
     points = instrument.scale_points
@@ -71,8 +90,11 @@ def _likert_figure(responses, instrument, language):
     text = words(language)["figures"]
     rows = _likert_layout(instrument)
 
+    labels = [instrument.labels[p][language] for p in points]
+    ncols = _legend_columns(labels)
+    legend_rows = -(-len(points) // ncols)
     row_height = 0.18  # inches per row
-    top, bottom = 0.45, 0.55  # room for legend; axis label and note
+    top, bottom = 0.3 + 0.15 * legend_rows, 0.55  # room for legend; axis label and note
     height = len(rows) * row_height + top + bottom
     fig = new_figure(TEXT_WIDTH_IN, height)
     label_width = 0.47 * TEXT_WIDTH_IN  # left column for item labels
@@ -136,13 +158,12 @@ def _likert_figure(responses, instrument, language):
     )
     ax.set_xlabel(f"{text['axis']} (%), {n_text}", fontsize=FONT_SIZE, labelpad=2)
     handles = [Patch(facecolor=c, edgecolor="none") for c in colours]
-    labels = [instrument.labels[p][language] for p in points]
     fig.legend(
-        handles,
-        labels,
+        _row_major(handles, ncols),
+        _row_major(labels, ncols),
         loc="upper center",
         bbox_to_anchor=(0.5, 1 - 0.08 / height),
-        ncols=len(points),
+        ncols=ncols,
         frameon=False,
         fontsize=FONT_SIZE,
         handlelength=1.2,

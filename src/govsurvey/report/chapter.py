@@ -36,7 +36,7 @@ def generated_parts(chapter, on):
     alpha = c.settings["alpha"]
     parts = {
         "synthetic_notice.md": w["synthetic"].format(street=street_name) if c.street.get("synthetic") else "",
-        "limitation_synthetic.md": w["synthetic_limitation"] if c.street.get("synthetic") else "",
+        "limitation_synthetic.md": w["synthetic_limitation"].format(street=street_name) if c.street.get("synthetic") else "",
         "design.md": design.design_text(c),
         "instrument.md": design.instrument_text(c, ingest),
         "screening_text.md": design.screening_text(c, screening, missing, ingest),
