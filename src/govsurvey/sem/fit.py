@@ -109,7 +109,8 @@ def _jacobian(f, x, h=1e-6):
 
 
 
-def _prepare_data(data, observed, log, source):
+def _prepare_data(data, observed, log, source,
+                  few_rows_fix="collect more responses or use fewer items."):
     missing = [v for v in observed if v not in data.columns]
     if missing:
         raise InputError(source, f"the data has no column(s) {missing} that the model uses.",
@@ -125,7 +126,7 @@ def _prepare_data(data, observed, log, source):
             "left out (listwise, as lavaan's default)")
     if len(complete) <= len(observed):
         raise InputError(source, f"only {len(complete)} complete rows for {len(observed)} "
-                         "observed variables.", "collect more responses or use fewer items.")
+                         "observed variables.", few_rows_fix)
     return complete.astype(float)
 
 

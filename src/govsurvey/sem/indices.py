@@ -2,7 +2,8 @@
 
 Everything here is a pure function of the sample covariance S (divided by N, as lavaan's
 likelihood="normal" does), the model-implied covariance Sigma, N and the number of free
-parameters. Formulas follow lavaan's lav_fit_* functions (no mean structure, one group).
+parameters. Formulas follow lavaan's lav_fit_* functions: fit_indices for one group without a
+mean structure, multigroup_fit_indices for several groups with one.
 """
 
 import math
@@ -53,13 +54,15 @@ def rmsea_ci(chisq, df, n, level=0.90):
     return lower, upper
 
 
-def srmr_bentler(S, Sigma):
-    """lavaan's default `srmr` (continuous data, no mean structure): residuals of the covariances
-    scaled by the sample standard deviations, root mean square over the lower triangle with the
-    diagonal."""
+def srmr_bentler(S, Sigma, mean_residual=None):
+    """lavaan's default `srmr` (continuous data): residuals of the covariances scaled by the
+    sample standard deviations, root mean square over the lower triangle with the diagonal
+    and, with a mean structure, the mean residuals (m - mu) scaled the same way."""
     sd = np.sqrt(np.diag(S))
     resid = (S - Sigma) / np.outer(sd, sd)
     low = resid[np.tril_indices_from(resid)]
+    if mean_residual is not None:
+        low = np.r_[low, mean_residual / sd]
     return float(np.sqrt(np.mean(low**2)))
 
 
@@ -93,6 +96,44 @@ def fit_indices(S, Sigma, n, npar, fixed_x=()):
     base_chisq = n * ml_discrepancy(S, base)
     base_df = nel - (p - q)
 
+    logl_x = normal_loglik(S[np.ix_(fx, fx)], S[np.ix_(fx, fx)], n) if q else 0.0
+    logl = normal_loglik(S, Sigma, n) - logl_x
+    unrestricted = normal_loglik(S, S, n) - logl_x
+    out = _indices(chisq, df, base_chisq, base_df, n, npar, logl, unrestricted,
+                   srmr_bentler(S, Sigma))
+    # lavaan's GFI with fixed x uses a weight we have not reproduced: leave it out then.
+    g = gfi(S, Sigma) if not q else math.nan
+    out["gfi"] = g
+    out["agfi"] = 1 - (nel / df) * (1 - g) if df > 0 else 1.0
+    return out
+
+
+def multigroup_fit_indices(samples, implied, npar):
+    """Fit indices of a multi-group model with a mean structure, as lavaan 0.6-14 computes
+    them. samples: per group (S, mean, n); implied: per group (Sigma, mu); npar: free
+    parameters after equality constraints. Differences from one group: chi-square sums
+    n_g F_g with the mean term; the baseline has free means and variances in every group;
+    RMSEA, its CI and its p-value carry lavaan's sqrt(G) factor; SRMR is the n_g/N weighted
+    mean of each group's SRMR with the standardized mean residuals; logl includes the means.
+    No GFI/AGFI."""
+    G = len(samples)
+    n = sum(ng for _, _, ng in samples)
+    p = samples[0][0].shape[0]
+    df = G * (p * (p + 3) // 2) - npar
+    chisq = base_chisq = logl = unrestricted = srmr = 0.0
+    for (S, m, ng), (Sigma, mu) in zip(samples, implied):
+        d = m - mu
+        chisq += ng * (ml_discrepancy(S, Sigma) + d @ np.linalg.solve(Sigma, d))
+        base_chisq += ng * ml_discrepancy(S, np.diag(np.diag(S)))
+        logl += normal_loglik(S + np.outer(d, d), Sigma, ng)
+        unrestricted += normal_loglik(S, S, ng)
+        srmr += ng / n * srmr_bentler(S, Sigma, d)
+    base_df = G * (p * (p + 3) // 2) - G * 2 * p
+    return _indices(chisq, df, base_chisq, base_df, n, npar, logl, unrestricted, srmr, G)
+
+
+def _indices(chisq, df, base_chisq, base_df, n, npar, logl, unrestricted, srmr, groups=1):
+    """The indices that follow from the chi-squares, the log-likelihoods and SRMR."""
     def chi_p(x, d):
         return float(stats.chi2.sf(x, d)) if d > 0 else math.nan
 
@@ -104,7 +145,9 @@ def fit_indices(S, Sigma, n, npar, fixed_x=()):
     tt1, tt2 = (chisq - df) * base_df, (base_chisq - base_df) * df
     tli = 1 - tt1 / tt2 if df > 0 and abs(tt2) > 0 else 1.0
     nfi = (base_chisq - chisq) / base_chisq if df > 0 else 1.0
-    if df > 0 and base_df > 0:
+    if df > base_df:  # lavaan: NFI and RFI undefined when the model has more df than the baseline
+        nfi = rfi = math.nan
+    elif df > 0 and base_df > 0:
         r1, r2 = base_chisq / base_df - chisq / df, base_chisq / base_df
         rfi = 1.0 if (r1 < 0 or r2 < 0) else r1 / r2
     else:
@@ -112,16 +155,12 @@ def fit_indices(S, Sigma, n, npar, fixed_x=()):
     i2 = base_chisq - df
     ifi = 1.0 if i2 < 0 else (base_chisq - chisq) / i2
 
-    rmsea = math.sqrt(max(chisq / n / df - 1 / n, 0.0)) if df > 0 else 0.0
-    ci_lower, ci_upper = rmsea_ci(chisq, df, n)
-    rmsea_p = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2)) if df > 0 else math.nan
-
-    logl_x = normal_loglik(S[np.ix_(fx, fx)], S[np.ix_(fx, fx)], n) if q else 0.0
-    logl = normal_loglik(S, Sigma, n) - logl_x
-    unrestricted = normal_loglik(S, S, n) - logl_x
-    # lavaan's GFI with fixed x uses a weight we have not reproduced: leave it out then.
-    g = gfi(S, Sigma) if not q else math.nan
-    agfi = 1 - (nel / df) * (1 - g) if df > 0 else 1.0
+    # lavaan 0.6-14 multiplies RMSEA and its CI by sqrt(G) (and divides the ncp of its
+    # p-value by G): each group's RMSEA, not the pooled one.
+    root_g = math.sqrt(groups)
+    rmsea = math.sqrt(max(chisq / n / df - 1 / n, 0.0)) * root_g if df > 0 else 0.0
+    ci_lower, ci_upper = (root_g * v for v in rmsea_ci(chisq, df, n))
+    rmsea_p = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2 / groups)) if df > 0 else math.nan
     return {
         "npar": npar,
         "ntotal": n,
@@ -142,14 +181,12 @@ def fit_indices(S, Sigma, n, npar, fixed_x=()):
         "rmsea_ci_lower": ci_lower,
         "rmsea_ci_upper": ci_upper,
         "rmsea_pvalue": rmsea_p,
-        "srmr": srmr_bentler(S, Sigma),
+        "srmr": srmr,
         "logl": logl,
         "unrestricted_logl": unrestricted,
         "aic": -2 * logl + 2 * npar,
         "bic": -2 * logl + npar * math.log(n),
         "bic2": -2 * logl + npar * math.log((n + 2) / 24),
-        "gfi": g,
-        "agfi": agfi,
     }
 
 

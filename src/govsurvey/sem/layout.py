@@ -56,6 +56,14 @@ class Layout:
                                  free=free_index.get(name), fixed=p.start, key=key))
         self.locations = locations
         self.n_free = len(self.free_names)
+        # the locations as index arrays per matrix (both triangles of Psi, Theta), for matrices()
+        self._assign = {}
+        for kind in MATRICES:
+            at = [(i, j, k) for kd, i, j, k in locations if kd == kind]
+            if kind in ("psi", "theta"):
+                at += [(j, i, k) for i, j, k in at if i != j]
+            if at:
+                self._assign[kind] = tuple(np.array(v, dtype=int) for v in zip(*at))
         user_pos = {k: n for n, k in enumerate(user)}
 
         def sort_key(r):
@@ -117,19 +125,20 @@ class Layout:
         """Lambda, B, Psi, Theta at free parameters x (symmetric matrices in both triangles)."""
         out = {k: m.copy() for k, m in self.base.items()}
         x = np.asarray(x, dtype=float)
-        for kind, i, j, k in self.locations:
+        for kind, (i, j, k) in self._assign.items():
             out[kind][i, j] = x[k]
-            if kind in ("psi", "theta"):
-                out[kind][j, i] = x[k]
         return out
 
-    def implied(self, x):
-        """Implied Sigma (observed) and Phi (total covariance of the inner variables)."""
+    def _moments(self, x):
         m = self.matrices(x)
         c = np.linalg.inv(np.eye(len(self.inner)) - m["beta"])
         phi = c @ m["psi"] @ c.T
         sigma = m["lambda"] @ phi @ m["lambda"].T + m["theta"]
-        return sigma, phi
+        return m, sigma, phi
+
+    def implied(self, x):
+        """Implied Sigma (observed) and Phi (total covariance of the inner variables)."""
+        return self._moments(x)[1:]
 
     def estimates(self, x):
         return np.where(self.row_free >= 0, np.asarray(x)[np.maximum(self.row_free, 0)],
@@ -137,16 +146,16 @@ class Layout:
 
     def variances(self, x):
         """Total and residual variance of every variable, in the order of self.var_names."""
-        m = self.matrices(x)
-        sigma, phi = self.implied(x)
+        m, sigma, phi = self._moments(x)
         total = np.concatenate([np.diag(sigma), np.diag(phi)])
         resid = np.concatenate([np.diag(m["theta"]), np.diag(m["psi"])])
         return total, resid
 
-    def standardized(self, x):
-        """lavaan's std.all for every row (lav_standardize_all with cov.std = TRUE)."""
+    def standardized(self, x, variances=None):
+        """lavaan's std.all for every row (lav_standardize_all with cov.std = TRUE);
+        `variances`: self.variances(x), when the caller has them."""
         est = self.estimates(x)
-        total, resid = self.variances(x)
+        total, resid = self.variances(x) if variances is None else variances
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.sqrt(np.where(total > 0, total, np.nan))
             a, b = self.row_lhs_var, self.row_rhs_var
