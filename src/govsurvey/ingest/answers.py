@@ -2,13 +2,14 @@
 value labels), record numbers, submission times and completion times."""
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.wording import normalize_text
+from govsurvey.ingest.wording import fold_lookalikes, nearest_difference, normalize_text
 from govsurvey.ingest.layouts import MISSING_MARKERS
 
 _OTHER_TEXT = re.compile(r"〖.*〗$")  # Wenjuanxing's "其他〖free text〗"
@@ -65,16 +66,42 @@ class _Context:
         self.layout, self.out_of_scale = layout, out_of_scale
 
 
-def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels=None):
+@dataclass(frozen=True)
+class AnswerKey:
+    """The answers one column may hold: the instrument's wordings (zh and en) and their codes."""
+
+    what: str  # "scale labels" | "answer options", for messages
+    noun: str  # "label" | "option": one of them
+    wordings: tuple  # ((wording, code), ...) in the instrument's order
+    numbers: frozenset  # codes a bare number in a code export stands for
+
+    @property
+    def codes(self):
+        """Normalized wording -> code."""
+        return {normalize_text(w): code for w, code in self.wordings}
+
+
+def scale_key(instrument):
+    pairs = tuple((label[lang], point) for point, label in instrument.labels.items() for lang in ("zh", "en"))
+    return AnswerKey("scale labels", "label", pairs, frozenset(instrument.scale_points))
+
+
+def option_key(options):
+    pairs = tuple((o[lang], number) for number, o in enumerate(options, start=1) for lang in ("zh", "en"))
+    return AnswerKey("answer options", "option", pairs, frozenset(range(1, len(options) + 1)))
+
+
+def map_answers(values, key, ctx, column, value_labels=None):
     """Text answers -> codes (float, NaN when missing); returns (codes, {reason: count}, out-of-scale mask)."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
     mapped = np.full(len(uniques), np.nan)
     reason_of = {}
     mode = ctx.layout.answers
+    text_codes = key.codes
     for k, raw_value in enumerate(uniques):
         text = str(raw_value).strip()
-        if text in ctx.layout.missing:
-            reason_of[k] = ctx.layout.missing[text]
+        if fold_lookalikes(text) in ctx.layout.missing:  # '（空）' is '(空)'
+            reason_of[k] = ctx.layout.missing[fold_lookalikes(text)]
             continue
         code = None
         if value_labels and text in value_labels:  # SPSS: the label says what the code means
@@ -88,7 +115,7 @@ def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels
                 code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", text)))
             if code is None and mode in ("code", "either"):
                 number = _as_code(text)
-                code = number if number in valid_codes else None
+                code = number if number in key.numbers else None
         if code is None:
             if ctx.out_of_scale == "missing":
                 reason_of[k] = "out_of_scale"
@@ -97,11 +124,13 @@ def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels
             shown = f"'{privacy.mask(text)}'"
             if value_labels and text in value_labels:
                 shown += f" (labelled '{privacy.mask(value_labels[text])}')"
-            allowed = sorted({k2 for k2 in text_codes if not k2.isdigit()}) if mode == "text" else sorted(valid_codes)
+            wordings = [w for w, _ in key.wordings]
+            allowed = list(dict.fromkeys(wordings)) if mode == "text" else sorted(key.numbers)
+            near = None if privacy.personal_kinds(text) else nearest_difference(text, wordings, key.noun)
             raise InputError(
                 ctx.source,
                 f"record {ctx.record_label}={ctx.records[row]}, column '{column}': answer {shown} "
-                f"is not one of the {what}.",
+                f"is not one of the {key.what}" + (f" ({near})." if near else "."),
                 f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer; "
                 "or set ingest.out_of_scale: missing to count such answers as missing.",
             )
@@ -115,16 +144,6 @@ def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels
         counts["blank"] = counts.get("blank", 0) + blank
     outside = np.isin(codes, [k for k, reason in reason_of.items() if reason == "out_of_scale"])
     return out, counts, outside
-
-
-def _scale_codes(instrument):
-    return {
-        normalize_text(text): point for point, label in instrument.labels.items() for text in (label["zh"], label["en"])
-    }
-
-
-def _option_codes(options):
-    return {normalize_text(o[lang]): number for number, o in enumerate(options, start=1) for lang in ("zh", "en")}
 
 
 def _records(values, ctx_source, header, first_line):

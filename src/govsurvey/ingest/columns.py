@@ -8,7 +8,7 @@ from govsurvey.ingest.layouts import META_ROLES
 from govsurvey.ingest.readers import column_letter
 from govsurvey.ingest.wording import header_candidates, normalize_text
 
-_SEPARATORS = "—-_:|/)"  # between a matrix stem and its row text
+_SEPARATORS = "-_:|/)"  # between a matrix stem and its row text (normalize_text folds every dash to "-")
 
 
 def _column_headers(raw, layout):

@@ -20,8 +20,8 @@ import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.answers import (_as_code, _Context, _durations, _is_code_export, _option_codes,
-                                      _records, _scale_codes, _timestamps, map_answers)
+from govsurvey.ingest.answers import (_Context, _durations, _is_code_export, _records, _timestamps, map_answers,
+                                      option_key, scale_key)
 from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
@@ -124,21 +124,16 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             hashed.append(headers[j][0])
     missing_counts, out_of_scale = {}, {}
     demographics = {d.code: d for d in instrument.demographics}
-    scale_text, scale_codes = _scale_codes(instrument), set(instrument.scale_points)
+    scale = scale_key(instrument)
     answers, n_outside = {}, np.zeros(len(data), dtype=int)
     for j, (kind, code) in mapping.items():
         labels = raw.value_labels.get(j)
         if kind in ("item", "check"):
-            answers[code], counts, outside = map_answers(
-                data[j].to_numpy(), scale_text, scale_codes, ctx, headers[j][0], "scale labels", labels
-            )
+            answers[code], counts, outside = map_answers(data[j].to_numpy(), scale, ctx, headers[j][0], labels)
             n_outside += outside
         elif kind == "demographic":
             options = instrument.demographic_options(demographics[code], street)
-            answers[code], counts, _ = map_answers(
-                data[j].to_numpy(), _option_codes(options), set(range(1, len(options) + 1)),
-                ctx, headers[j][0], "answer options", labels,
-            )  # fmt: skip
+            answers[code], counts, _ = map_answers(data[j].to_numpy(), option_key(options), ctx, headers[j][0], labels)
         elif kind == "personal":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
             continue

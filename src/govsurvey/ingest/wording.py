@@ -1,17 +1,33 @@
-"""How texts of the same wording are compared across exports: Unicode width (NFKC), spaces,
-case, quotes and question numbering are folded before two wordings are compared."""
+"""How texts of the same wording are compared across exports: Unicode width (NFKC), look-alike
+dashes, tildes, dots and quotes, invisible characters, spaces, case and question numbering are
+folded before two wordings are compared."""
 
+import difflib
 import re
 import unicodedata
 
-_QUOTES = re.compile(r"[\"'“”‘’「」『』]")
+# Characters that look alike and stand for the same thing in a wording; each class folds to one.
+# Tildes are kept apart from dashes: '1~3年' and '1-3年' may mean the same, but that is a guess.
+_LOOKALIKES = str.maketrans(
+    {
+        **dict.fromkeys("‐‑‒–—―⁃−﹘﹣⸺⸻", "-"),  # hyphens, dashes, minus (NFKC folds －﹣ to '-')
+        **dict.fromkeys("〜〰∼", "~"),  # wave dashes (NFKC folds ～ to '~')
+        **dict.fromkeys("・•‧∙⋅", "·"),  # middle dots (NFKC folds ･ to ・)
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),  # zero-width characters, soft hyphen: dropped
+    }
+)
+_QUOTES = re.compile(r"[\"'“”‘’„‚«»‹›「」『』〝〞〟]")
 _NUMBERING = re.compile(r"^(?:第\d+题[、.:)]?|\d+[、.)]|q\d+[.:、)])")
 
 
+def fold_lookalikes(text):
+    """Width (NFKC), look-alike dashes, tildes and dots, invisible characters; case and spaces kept."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_LOOKALIKES)
+
+
 def normalize_text(text):
-    """Fold what differs between exports of the same wording: width, spaces, quotes, numbering."""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = re.sub(r"\s+", "", text)
+    """Fold what differs between exports of the same wording: width, look-alikes, spaces, quotes, numbering."""
+    text = re.sub(r"\s+", "", fold_lookalikes(text))
     text = _NUMBERING.sub("", text.lower())
     text = _QUOTES.sub("", text)
     return text.rstrip(":：")
@@ -21,9 +37,34 @@ def header_candidates(header):
     """Wordings a header may stand for: itself, the row after a stem's dash, the text in (…)."""
     whole = normalize_text(header)
     found = [whole]
-    if "—" in whole:
-        found.append(whole.rsplit("—", 1)[1])
+    if "-" in whole:
+        found.append(whole.rsplit("-", 1)[1])
     match = re.fullmatch(r"\((.+)\)", whole)
     if match:
         found.append(match.group(1))
     return found
+
+
+def _describe(char):
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}" if char else "(end of text)"
+
+
+def nearest_difference(text, wordings, what="option"):
+    """"'51~60岁' differs from option '51–60岁' at position 3: U+007E TILDE vs U+2013 EN DASH" for the
+    wording nearest to `text` (None when none is near): what an error shows when two strings look alike."""
+    by_form = {normalize_text(w): w for w in wordings}
+    near = difflib.get_close_matches(normalize_text(text), list(by_form), n=1, cutoff=0.6)
+    if not near:
+        return None
+    wording = by_form[near[0]]
+    # Compare character by character as matching does, skipping what folding drops (spaces,
+    # quotes, invisible characters); the position is the answer's own, counted from 1.
+    mine = [(i, c) for i, c in enumerate(text) if normalize_text(c)]
+    theirs = [c for c in wording if normalize_text(c)]
+    for k in range(max(len(mine), len(theirs))):
+        a = mine[k][1] if k < len(mine) else ""
+        b = theirs[k] if k < len(theirs) else ""
+        if normalize_text(a) != normalize_text(b):
+            position = mine[k][0] + 1 if k < len(mine) else len(text) + 1
+            return f"'{text}' differs from {what} '{wording}' at position {position}: {_describe(a)} vs {_describe(b)}"
+    return None
