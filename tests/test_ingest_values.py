@@ -78,3 +78,84 @@ def test_unknown_answer_shows_the_code_points_that_differ_from_the_nearest_optio
         f"{path}: record 序号={frame.loc[2, '序号']}, column '{age}': answer '51~60岁' is not one of the answer "
         "options ('51~60岁' differs from option '51–60岁' at position 3: U+007E TILDE vs U+2013 EN DASH)."
     )
+
+
+# --- missing-value tokens (issue 10, defect 5) --------------------------------------------
+
+
+def test_r_style_na_tokens_count_as_missing_with_their_own_reason(tmp_path, simulated, instrument):
+    path, frame = text_csv(tmp_path, simulated, instrument)
+    in1, gender = column_of(frame, "党建活动与解决"), column_of(frame, "性别")
+    frame.loc[[0, 4, 5], in1] = ["NA", "#N/A", "n/a"]
+    frame.loc[1, gender] = "NA"
+    frame.to_csv(path, index=False)
+    table, report = ingest(path, instrument)
+    assert table["IN1"].isna().tolist() == [i in (0, 4, 5) for i in range(len(table))]
+    assert pd.isna(table["gender"].iloc[1])
+    assert report["missing_answers"]["IN1"] == {"missing_token": 3}
+    assert report["missing_answers"]["gender"] == {"missing_token": 1}
+    assert report["missing_by_reason"] == {"missing_token": 4}
+    assert report["missing_tokens"] == ["NA", "N/A", "#N/A", "NaN", "NULL", "."]
+    assert report["out_of_scale_as_missing"] == {} and "n_out_of_range" not in table
+
+
+def test_a_streets_missing_tokens_replace_the_global_ones(tmp_path, simulated, instrument):
+    path, frame = text_csv(tmp_path, simulated, instrument)
+    in1 = column_of(frame, "党建活动与解决")
+    frame.loc[0, in1], frame.loc[1, in1] = "999", "NA"
+    frame.to_csv(path, index=False)
+    text = error_of(path, instrument, {"missing_tokens": ["NA"]}, missing_tokens=["999"])
+    assert f"column '{in1}': answer 'NA' is not one of the scale labels" in text
+    frame.loc[1, in1] = "同意"
+    frame.to_csv(path, index=False)
+    table, report = ingest(path, instrument, {"missing_tokens": ["NA"]}, missing_tokens=["999"])
+    assert report["missing_answers"]["IN1"] == {"missing_token": 1} and report["missing_tokens"] == ["999"]
+    assert report["missing_tokens_from"] == "streets.<id>.missing_tokens"
+
+
+def test_unknown_answer_that_looks_like_a_missing_marker_suggests_missing_tokens(tmp_path, simulated, instrument):
+    path, frame = text_csv(tmp_path, simulated, instrument)
+    in1 = column_of(frame, "党建活动与解决")
+    frame.loc[2, in1] = "-99"
+    frame.to_csv(path, index=False)
+    assert error_of(path, instrument) == (
+        f"{path}: record 序号={frame.loc[2, '序号']}, column '{in1}': answer '-99' is not one of the scale labels; "
+        "it looks like a missing-value marker. Fix: if '-99' marks an unanswered question, list it in "
+        "ingest.missing_tokens (all streets) or streets.<id>.missing_tokens (this street) in config.yaml; it is then "
+        "counted as missing (reason missing_token)."
+    )
+
+
+def test_unknown_text_answer_does_not_suggest_counting_it_as_off_the_scale(tmp_path, simulated, instrument):
+    path, frame = text_csv(tmp_path, simulated, instrument)
+    in1 = column_of(frame, "党建活动与解决")
+    frame.loc[2, in1] = "很同意"
+    frame.to_csv(path, index=False)
+    assert error_of(path, instrument) == (
+        f"{path}: record 序号={frame.loc[2, '序号']}, column '{in1}': answer '很同意' is not one of the scale labels. "
+        "Fix: expected one of: 非常不同意, Strongly disagree, 不同意, Disagree, 一般, Neutral, 同意, Agree, 非常同意, "
+        "Strongly agree; or '(空)' for no answer; if the questionnaire as fielded worded its options otherwise, "
+        "correct the wording in the instrument."
+    )
+
+
+def test_a_missing_token_that_is_also_an_answer_option_is_an_error(tmp_path, simulated, instrument):
+    path, _ = text_csv(tmp_path, simulated, instrument)
+    assert error_of(path, instrument, {"missing_tokens": ["NA", "一般"]}) == (
+        "config.yaml: the missing-value token '一般' is also one of the scale labels, so it would hide real answers. "
+        "Fix: remove '一般' from ingest.missing_tokens (or streets.<id>.missing_tokens)."
+    )
+    assert error_of(path, instrument, missing_tokens=["Tenant"]).startswith(
+        "config.yaml: the missing-value token 'Tenant' is also an answer option of tenure, so"
+    )
+
+
+def test_na_tokens_do_not_hide_a_code_export(tmp_path, simulated, instrument):
+    path = write_export(simulated, instrument, tmp_path / "code.csv", "wenjuanxing_code_csv").path
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    in1 = column_of(frame, "党建活动与解决")
+    frame.loc[0, in1] = "NA"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    table, report = ingest(path, instrument)
+    assert report["format"] == "wenjuanxing_code" and report["missing_answers"]["IN1"] == {"missing_token": 1}
+    assert table["IN1"].iloc[1:].tolist() == pytest.approx(simulated["IN1"].iloc[1:].astype(float).tolist())

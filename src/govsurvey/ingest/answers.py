@@ -34,24 +34,45 @@ def parse_duration(value, source, record):
         ) from None
 
 
-# --- layout -------------------------------------------------------------------------------
+# --- answers ------------------------------------------------------------------------------
 
+
+def _as_number(text):
+    """The number a cell's text is, or None."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _as_code(text):
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
+    number = _as_number(text)
+    return int(number) if number is not None and number.is_integer() else None
 
 
-def _is_code_export(data, mapping, missing):
+def token_set(tokens):
+    """Missing-value tokens as they are compared: look-alikes folded, case ignored."""
+    return frozenset(fold_lookalikes(t).strip().casefold() for t in tokens)
+
+
+def _is_token(text, tokens):
+    return fold_lookalikes(text).casefold() in tokens
+
+
+# A value that looks like someone's missing-value marker: -99, 999, NA, N/A, NULL, '.', '-', 无, 缺失...
+_MISSING_LOOK = re.compile(
+    r"-\d+|9{2,}|#?n\.?/?a\.?|#null!?|nan|null|none|nil|missing|\.+|-+|/|\?+|无|空|缺失|不适用|不详|未填|未答|拒答",
+    re.IGNORECASE,
+)
+
+
+def _is_code_export(data, mapping, missing, tokens):
     """Wenjuanxing: answers all numbers -> the 按序号 export (stops at the first answer text)."""
     seen_number = False
     for j, (kind, _) in mapping.items():
         if kind in ("item", "check", "demographic"):
             values = {str(v).strip() for v in pd.unique(data[j])} - set(missing)
+            values = {v for v in values if not _is_token(v, tokens)}
             if any(_as_code(v) is None for v in values):
                 return False
             seen_number = seen_number or bool(values)
@@ -59,11 +80,11 @@ def _is_code_export(data, mapping, missing):
 
 
 class _Context:
-    """What value errors need: file, record numbers, layout and the out-of-scale policy."""
+    """What value errors need: file, record numbers, layout, missing-value tokens, the out-of-scale policy."""
 
-    def __init__(self, source, records, record_label, layout, out_of_scale):
+    def __init__(self, source, records, record_label, layout, out_of_scale, missing_tokens=frozenset()):
         self.source, self.records, self.record_label = source, records, record_label
-        self.layout, self.out_of_scale = layout, out_of_scale
+        self.layout, self.out_of_scale, self.missing_tokens = layout, out_of_scale, missing_tokens
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,54 @@ class AnswerKey:
     def codes(self):
         """Normalized wording -> code."""
         return {normalize_text(w): code for w, code in self.wordings}
+
+
+def _unknown_answer(text, key, ctx, column, record, value_labels):
+    """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
+    shown = f"'{privacy.mask(text)}'"
+    if value_labels and text in value_labels:
+        shown += f" (labelled '{privacy.mask(value_labels[text])}')"
+    problem = f"record {ctx.record_label}={record}, column '{column}': answer {shown} is not one of the {key.what}"
+    wordings = [w for w, _ in key.wordings]
+    allowed = list(dict.fromkeys(wordings)) if ctx.layout.answers == "text" else sorted(key.numbers)
+    expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
+    if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
+        raise InputError(
+            ctx.source,
+            f"{problem}; it looks like a missing-value marker.",
+            f"if {shown} marks an unanswered question, list it in ingest.missing_tokens (all streets) or "
+            "streets.<id>.missing_tokens (this street) in config.yaml; it is then counted as missing "
+            "(reason missing_token).",
+        )
+    if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
+        raise InputError(
+            ctx.source,
+            f"{problem}.",
+            f"{expected}; or set ingest.out_of_scale: missing to count such answers as missing.",
+        )
+    near = None if privacy.personal_kinds(text) else nearest_difference(text, wordings, key.noun)
+    raise InputError(
+        ctx.source,
+        f"{problem}" + (f" ({near})." if near else "."),
+        f"{expected}; if the questionnaire as fielded worded its options otherwise, correct the wording in the "
+        "instrument.",
+    )
+
+
+def check_missing_tokens(tokens, keys):
+    """A token that is also an answer's wording would hide real answers: an error, never a guess.
+
+    `keys` maps a question code (or 'scale') to its AnswerKey."""
+    for name, key in keys.items():
+        wordings = token_set(w for w, _ in key.wordings)
+        for token in tokens:
+            if _is_token(token.strip(), wordings):
+                where = "one of the scale labels" if name == "scale" else f"an answer option of {name}"
+                raise InputError(
+                    "config.yaml",
+                    f"the missing-value token '{token}' is also {where}, so it would hide real answers.",
+                    f"remove '{token}' from ingest.missing_tokens (or streets.<id>.missing_tokens).",
+                )
 
 
 def scale_key(instrument):
@@ -103,11 +172,17 @@ def map_answers(values, key, ctx, column, value_labels=None):
         if fold_lookalikes(text) in ctx.layout.missing:  # '（空）' is '(空)'
             reason_of[k] = ctx.layout.missing[fold_lookalikes(text)]
             continue
+        if _is_token(text, ctx.missing_tokens):  # configured tokens win over codes: they are explicit
+            reason_of[k] = "missing_token"
+            continue
         code = None
         if value_labels and text in value_labels:  # SPSS: the label says what the code means
             label = value_labels[text].strip()
             if label in MISSING_MARKERS:
                 reason_of[k] = MISSING_MARKERS[label]
+                continue
+            if _is_token(label, ctx.missing_tokens):
+                reason_of[k] = "missing_token"
                 continue
             code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", label)))
         else:
@@ -121,19 +196,7 @@ def map_answers(values, key, ctx, column, value_labels=None):
                 reason_of[k] = "out_of_scale"
                 continue
             row = int(np.flatnonzero(codes == k)[0])
-            shown = f"'{privacy.mask(text)}'"
-            if value_labels and text in value_labels:
-                shown += f" (labelled '{privacy.mask(value_labels[text])}')"
-            wordings = [w for w, _ in key.wordings]
-            allowed = list(dict.fromkeys(wordings)) if mode == "text" else sorted(key.numbers)
-            near = None if privacy.personal_kinds(text) else nearest_difference(text, wordings, key.noun)
-            raise InputError(
-                ctx.source,
-                f"record {ctx.record_label}={ctx.records[row]}, column '{column}': answer {shown} "
-                f"is not one of the {key.what}" + (f" ({near})." if near else "."),
-                f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer; "
-                "or set ingest.out_of_scale: missing to count such answers as missing.",
-            )
+            _unknown_answer(text, key, ctx, column, ctx.records[row], value_labels)
         mapped[k] = code
     out = np.append(mapped, np.nan)[codes]
     counts = {}

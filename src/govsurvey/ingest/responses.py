@@ -20,11 +20,12 @@ import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.answers import (_Context, _durations, _is_code_export, _records, _timestamps, map_answers,
-                                      option_key, scale_key)
+from govsurvey.ingest.answers import (_Context, _durations, _is_code_export, _records, _timestamps,
+                                      check_missing_tokens, map_answers, option_key, scale_key, token_set)
 from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
+from govsurvey.schema import load_schema
 
 
 def file_sha256(path):
@@ -35,14 +36,26 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def ingest_defaults():
+    """The defaults of config's `ingest` section, as the schema gives them (one place for them)."""
+    spec = load_schema("config.schema.yaml")["properties"]["ingest"]["properties"]
+    return {key: value["default"] for key, value in spec.items() if "default" in value}
+
+
+def _missing_tokens(street, settings):
+    """(tokens, where they come from): the street's list replaces the global one."""
+    if "missing_tokens" in street:
+        return list(street["missing_tokens"]), "streets.<id>.missing_tokens"
+    return list(settings["missing_tokens"]), "ingest.missing_tokens"
+
 
 def ingest_export(path, instrument, street, salt, settings=None, log=print):
     """Read a raw export of any supported format; return (tidy table, ingest report dict).
 
-    `street` is the street's config entry (format, encoding, column_map, communities);
-    `settings` the config's `ingest` section (out_of_scale: error | missing).
+    `street` is the street's config entry (format, encoding, column_map, missing_tokens,
+    communities); `settings` the config's `ingest` section (out_of_scale, missing_tokens).
     """
-    settings = settings or {}
+    settings = {**ingest_defaults(), **(settings or {})}
     street = street or {}
     declared = street.get("format", "auto")
     column_map = street.get("column_map") or {}
@@ -60,10 +73,11 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
     log(f"ingest: read {len(data)} records x {len(columns)} columns from {source} ({raw.reader}, {raw.encoding})")
     mapping, how, unmatched, ambiguous = match_columns(raw, headers, columns, instrument, layout, column_map)
     _check_required(raw, instrument, mapping, unmatched, ambiguous)
+    tokens = token_set(_missing_tokens(street, settings)[0])
     if layout.name.startswith("wenjuanxing"):
         actual = (
             "wenjuanxing_code"
-            if _is_code_export(data, mapping, {**MISSING_MARKERS, **CODE_MISSING})
+            if _is_code_export(data, mapping, {**MISSING_MARKERS, **CODE_MISSING}, tokens)
             else "wenjuanxing_text"
         )
         if declared.startswith("wenjuanxing") and declared != actual:
@@ -94,7 +108,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     else:
         records = np.arange(1, len(data) + 1)
         record_label, record_from = "row", "row number in the file (the export has no record number)"
-    ctx = _Context(source, records, record_label, layout, settings.get("out_of_scale", "error"))
+    tokens, tokens_from = _missing_tokens(street, settings)
+    ctx = _Context(source, records, record_label, layout, settings["out_of_scale"], token_set(tokens))
     tidy = {"record": records}
     dropped, ignored, hashed = [], [], []
     j = role_column.get("submitted_at")
@@ -123,17 +138,19 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}"})
             hashed.append(headers[j][0])
     missing_counts, out_of_scale = {}, {}
-    demographics = {d.code: d for d in instrument.demographics}
-    scale = scale_key(instrument)
+    asked = {code for kind, code in mapping.values() if kind == "demographic"}
+    keys = {"scale": scale_key(instrument)} | {
+        d.code: option_key(instrument.demographic_options(d, street)) for d in instrument.demographics if d.code in asked
+    }
+    check_missing_tokens(tokens, keys)
     answers, n_outside = {}, np.zeros(len(data), dtype=int)
     for j, (kind, code) in mapping.items():
         labels = raw.value_labels.get(j)
         if kind in ("item", "check"):
-            answers[code], counts, outside = map_answers(data[j].to_numpy(), scale, ctx, headers[j][0], labels)
+            answers[code], counts, outside = map_answers(data[j].to_numpy(), keys["scale"], ctx, headers[j][0], labels)
             n_outside += outside
         elif kind == "demographic":
-            options = instrument.demographic_options(demographics[code], street)
-            answers[code], counts, _ = map_answers(data[j].to_numpy(), option_key(options), ctx, headers[j][0], labels)
+            answers[code], counts, _ = map_answers(data[j].to_numpy(), keys[code], ctx, headers[j][0], labels)
         elif kind == "personal":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
             continue
@@ -190,6 +207,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "identifiers_hashed": hashed,
         "missing_answers": missing_counts,
         "missing_by_reason": reasons,
+        "missing_tokens": tokens,
+        "missing_tokens_from": tokens_from,
         "out_of_scale_as_missing": out_of_scale,
     }
     log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")

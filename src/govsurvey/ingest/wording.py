@@ -2,7 +2,6 @@
 dashes, tildes, dots and quotes, invisible characters, spaces, case and question numbering are
 folded before two wordings are compared."""
 
-import difflib
 import re
 import unicodedata
 
@@ -46,25 +45,32 @@ def header_candidates(header):
 
 
 def _describe(char):
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}" if char else "(end of text)"
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')}"
+
+
+def _look_alike(a, b):
+    """Two characters a reader may take for one another: not two letters of the same script
+    (很 and 不 are plainly different; - and –, l and 1, Latin o and Cyrillic о are not)."""
+    letters = unicodedata.category(a).startswith("L") and unicodedata.category(b).startswith("L")
+    return not letters or unicodedata.name(a, "?").split()[0] != unicodedata.name(b, "?").split()[0]
 
 
 def nearest_difference(text, wordings, what="option"):
-    """"'51~60岁' differs from option '51–60岁' at position 3: U+007E TILDE vs U+2013 EN DASH" for the
-    wording nearest to `text` (None when none is near): what an error shows when two strings look alike."""
-    by_form = {normalize_text(w): w for w in wordings}
-    near = difflib.get_close_matches(normalize_text(text), list(by_form), n=1, cutoff=0.6)
-    if not near:
-        return None
-    wording = by_form[near[0]]
-    # Compare character by character as matching does, skipping what folding drops (spaces,
-    # quotes, invisible characters); the position is the answer's own, counted from 1.
+    """"'51~60岁' differs from option '51–60岁' at position 3: U+007E TILDE vs U+2013 EN DASH" for a
+    text that looks like one of the wordings (same length, one or two look-alike characters differ);
+    None otherwise. What an error shows when two strings look identical."""
+    # Compared character by character as matching does, skipping what folding drops (spaces,
+    # quotes, invisible characters); the position is the text's own, counted from 1.
     mine = [(i, c) for i, c in enumerate(text) if normalize_text(c)]
-    theirs = [c for c in wording if normalize_text(c)]
-    for k in range(max(len(mine), len(theirs))):
-        a = mine[k][1] if k < len(mine) else ""
-        b = theirs[k] if k < len(theirs) else ""
-        if normalize_text(a) != normalize_text(b):
-            position = mine[k][0] + 1 if k < len(mine) else len(text) + 1
-            return f"'{text}' differs from {what} '{wording}' at position {position}: {_describe(a)} vs {_describe(b)}"
+    for wording in wordings:
+        theirs = [c for c in wording if normalize_text(c)]
+        if len(theirs) != len(mine):
+            continue
+        differ = [k for k, ((_, a), b) in enumerate(zip(mine, theirs)) if normalize_text(a) != normalize_text(b)]
+        if 1 <= len(differ) <= 2 and all(_look_alike(mine[k][1], theirs[k]) for k in differ):
+            position, char = mine[differ[0]]
+            return (
+                f"'{text}' differs from {what} '{wording}' at position {position + 1}: "
+                f"{_describe(char)} vs {_describe(theirs[differ[0]])}"
+            )
     return None
