@@ -200,12 +200,13 @@ def test_text_declared_for_a_code_export(tmp_path, simulated, instrument):
 
 
 def test_code_out_of_scale_names_record_and_column(tmp_path, simulated, instrument):
-    path = write(tmp_path, simulated, instrument, "wenjuanxing_code_csv", "code.csv")
+    export = write_export(simulated, instrument, tmp_path / "code.csv", "wenjuanxing_code_csv")
+    path = export.path
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     column = frame.columns[20]
     frame.loc[3, column] = "7"
     frame.to_csv(path, index=False, encoding="utf-8-sig")
-    assert message(path, instrument) == (
+    assert message(path, instrument, code_map=export.code_map) == (
         f"{path}: record 序号={frame.loc[3, '序号']}, column '{column}': answer '7' is not one of the scale labels. "
         "Fix: expected one of: 1, 2, 3, 4, 5; or '(空)' for no answer; or set ingest.out_of_scale: missing to "
         "count such answers as missing."

@@ -149,13 +149,3 @@ def test_a_missing_token_that_is_also_an_answer_option_is_an_error(tmp_path, sim
         "config.yaml: the missing-value token 'Tenant' is also an answer option of tenure, so"
     )
 
-
-def test_na_tokens_do_not_hide_a_code_export(tmp_path, simulated, instrument):
-    path = write_export(simulated, instrument, tmp_path / "code.csv", "wenjuanxing_code_csv").path
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    in1 = column_of(frame, "党建活动与解决")
-    frame.loc[0, in1] = "NA"
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
-    table, report = ingest(path, instrument)
-    assert report["format"] == "wenjuanxing_code" and report["missing_answers"]["IN1"] == {"missing_token": 1}
-    assert table["IN1"].iloc[1:].tolist() == pytest.approx(simulated["IN1"].iloc[1:].astype(float).tolist())

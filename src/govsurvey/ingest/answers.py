@@ -61,7 +61,8 @@ def _is_token(text, tokens):
 
 # A value that looks like someone's missing-value marker: -99, 999, NA, N/A, NULL, '.', '-', 无, 缺失...
 _MISSING_LOOK = re.compile(
-    r"-\d+|9{2,}|#?n\.?/?a\.?|#null!?|nan|null|none|nil|missing|\.+|-+|/|\?+|无|空|缺失|不适用|不详|未填|未答|拒答",
+    r"-\d+|9{2,}|#?n\.?/?a\.?|#null!?|nan|null|none|nil|missing|\.+|-+|/|\?+"
+    r"|无|空|缺失|不适用|不详|未填|未答|拒答",
     re.IGNORECASE,
 )
 
@@ -89,27 +90,141 @@ class _Context:
 
 @dataclass(frozen=True)
 class AnswerKey:
-    """The answers one column may hold: the instrument's wordings (zh and en) and their codes."""
+    """The answers one column may hold: the instrument's choices (zh and en wording) and their codes."""
 
     what: str  # "scale labels" | "answer options", for messages
     noun: str  # "label" | "option": one of them
-    wordings: tuple  # ((wording, code), ...) in the instrument's order
-    numbers: frozenset  # codes a bare number in a code export stands for
+    choices: tuple  # ((code, {"zh", "en"}), ...) in the instrument's order
+    # Numbers that are codes by themselves: the scale's points. Empty for option lists, whose
+    # numbers mean something only through value labels or a code map.
+    points: frozenset
+
+    @property
+    def wordings(self):
+        return [text for _, wording in self.choices for text in (wording["zh"], wording["en"])]
 
     @property
     def codes(self):
         """Normalized wording -> code."""
-        return {normalize_text(w): code for w, code in self.wordings}
+        return {normalize_text(text): code for code, wording in self.choices for text in (wording["zh"], wording["en"])}
+
+    def listed(self, language):
+        return ", ".join(wording[language] for _, wording in self.choices)
 
 
-def _unknown_answer(text, key, ctx, column, record, value_labels):
+def scale_key(instrument):
+    choices = tuple(instrument.labels.items())
+    return AnswerKey("scale labels", "label", choices, frozenset(instrument.scale_points))
+
+
+def option_key(options):
+    return AnswerKey("answer options", "option", tuple(enumerate(options, start=1)), frozenset())
+
+
+# How the codes of a column were read (ingest report, codes_read_as).
+SCALE_POINTS = "scale points (options numbered 1..k in the scale's order)"
+VALUE_LABELS = "value labels in the file"
+CODE_MAP = "streets.<id>.code_map"
+
+
+@dataclass(frozen=True)
+class CodeMeaning:
+    """What the codes of one column stand for, and who says so (the file's value labels or config)."""
+
+    labels: dict  # code as text ("1") -> wording
+    source: str  # VALUE_LABELS | CODE_MAP
+    entry: str = ""  # the code_map entry: a question code or "scale"
+
+    def label_of(self, text):
+        if text in self.labels:
+            return self.labels[text]
+        code = _as_code(text)
+        return None if code is None else self.labels.get(str(code))
+
+
+def code_meanings(code_map, instrument, keys):
+    """streets.<id>.code_map checked against the instrument: {entry: CodeMeaning}.
+
+    `keys` maps demographic codes and 'scale' to their AnswerKey. Every code must be a whole
+    number and every wording one of the question's choices, each choice at most once."""
+    questions = set(instrument.items) | {c.code for c in instrument.attention_checks} | {"scale"}
+    meanings = {}
+    for entry, codes in (code_map or {}).items():
+        key = keys.get("scale" if entry in questions else entry)
+        if key is None:
+            raise InputError(
+                "config.yaml",
+                f"streets.<id>.code_map names '{entry}', which is no question of the instrument.",
+                "use a demographic, item or attention-check code of the instrument, or 'scale' for every item.",
+            )
+        where, chosen, labels = f"streets.<id>.code_map.{entry}", {}, {}
+        for code, wording in codes.items():
+            number = _as_code(str(code))
+            if number is None or str(code).strip() != str(number):
+                examples = ", ".join(f"{n}: {w['zh']}" for n, (_, w) in enumerate(key.choices[:2], start=1))
+                raise InputError(
+                    "config.yaml",
+                    f"{where} has the code '{code}', which is not a whole number.",
+                    f"use the numbers the export holds, e.g. {{{examples}}}.",
+                )
+            choice = key.codes.get(normalize_text(wording))
+            if choice is None:
+                raise InputError(
+                    "config.yaml",
+                    f"{where} maps {code} to '{wording}', which is not one of its {key.noun}s "
+                    f"({key.listed('zh')}, {key.listed('en')}).",
+                    f"use the wording of one of the {key.noun}s in the instrument (zh or en).",
+                )
+            if choice in chosen:
+                raise InputError(
+                    "config.yaml",
+                    f"{where} maps both {chosen[choice]} and {code} to {dict(key.choices)[choice]['zh']}.",
+                    f"give each code its own {key.noun}.",
+                )
+            chosen[choice], labels[str(number)] = code, wording
+        meanings[entry] = CodeMeaning(labels, CODE_MAP, entry)
+    return meanings
+
+
+def unstated_codes(values, key, layout, tokens):
+    """Numbers in an option column that no wording explains (sorted): codes whose meaning is unknown."""
+    found = set()
+    for value in pd.unique(pd.Series(values, dtype=object)):
+        text = str(value).strip()
+        if not text or fold_lookalikes(text) in layout.missing or _is_token(text, tokens):
+            continue
+        if normalize_text(text) not in key.codes and _as_code(text) is not None:
+            found.add(_as_code(text))
+    return sorted(found)
+
+
+def unstated_codes_error(source, columns, language):
+    """One error for every option column of bare codes: [(header, question code, key, codes)]."""
+    held = "; ".join(f"column '{h}' ({code}) codes {', '.join(map(str, codes))}" for h, code, _, codes in columns)
+    skeleton = ", ".join(f"{code}: {{{', '.join(f'{c}: …' for c in codes)}}}" for _, code, _, codes in columns)
+    options = "; ".join(f"{code}: {key.listed(language)}" for _, code, key, _ in columns)
+    return InputError(
+        source,
+        f"the export carries answer codes whose meaning the file does not state: {held}.",
+        "say which option each code stands for on the questionnaire as fielded, in config.yaml: "
+        f"streets.<id>.code_map: {{{skeleton}}}, each … the wording of an option in the instrument ({options}); "
+        "or export the answers as text instead of codes (问卷星 按文本, Qualtrics 'Use choice text').",
+    )
+
+
+def _unknown_answer(text, key, ctx, column, record, meaning):
     """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
     shown = f"'{privacy.mask(text)}'"
-    if value_labels and text in value_labels:
-        shown += f" (labelled '{privacy.mask(value_labels[text])}')"
+    label = meaning.label_of(text) if meaning else None
+    if label is not None:
+        shown += f" (labelled '{privacy.mask(label)}')"
     problem = f"record {ctx.record_label}={record}, column '{column}': answer {shown} is not one of the {key.what}"
-    wordings = [w for w, _ in key.wordings]
-    allowed = list(dict.fromkeys(wordings)) if ctx.layout.answers == "text" else sorted(key.numbers)
+    if meaning:
+        allowed = sorted(meaning.labels, key=lambda c: (_as_number(c) is None, _as_number(c) or 0, c))
+    elif key.points and ctx.layout.answers != "text":
+        allowed = sorted(key.points)
+    else:
+        allowed = list(dict.fromkeys(key.wordings))
     expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
         raise InputError(
@@ -120,12 +235,14 @@ def _unknown_answer(text, key, ctx, column, record, value_labels):
             "(reason missing_token).",
         )
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
+        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
+        add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
         raise InputError(
             ctx.source,
             f"{problem}.",
-            f"{expected}; or set ingest.out_of_scale: missing to count such answers as missing.",
+            f"{expected}{add}; or set ingest.out_of_scale: missing to count such answers as missing.",
         )
-    near = None if privacy.personal_kinds(text) else nearest_difference(text, wordings, key.noun)
+    near = None if privacy.personal_kinds(text) else nearest_difference(text, key.wordings, key.noun)
     raise InputError(
         ctx.source,
         f"{problem}" + (f" ({near})." if near else "."),
@@ -139,7 +256,7 @@ def check_missing_tokens(tokens, keys):
 
     `keys` maps a question code (or 'scale') to its AnswerKey."""
     for name, key in keys.items():
-        wordings = token_set(w for w, _ in key.wordings)
+        wordings = token_set(key.wordings)
         for token in tokens:
             if _is_token(token.strip(), wordings):
                 where = "one of the scale labels" if name == "scale" else f"an answer option of {name}"
@@ -150,21 +267,23 @@ def check_missing_tokens(tokens, keys):
                 )
 
 
-def scale_key(instrument):
-    pairs = tuple((label[lang], point) for point, label in instrument.labels.items() for lang in ("zh", "en"))
-    return AnswerKey("scale labels", "label", pairs, frozenset(instrument.scale_points))
+@dataclass
+class Mapped:
+    """One column's answers as codes (float, NaN when missing), missing counts by reason, the mask of
+    answers counted as off the scale, and how codes were read (None when no answer was a code)."""
+
+    codes: np.ndarray
+    missing: dict
+    outside: np.ndarray
+    codes_read_as: str | None
 
 
-def option_key(options):
-    pairs = tuple((o[lang], number) for number, o in enumerate(options, start=1) for lang in ("zh", "en"))
-    return AnswerKey("answer options", "option", pairs, frozenset(range(1, len(options) + 1)))
-
-
-def map_answers(values, key, ctx, column, value_labels=None):
-    """Text answers -> codes (float, NaN when missing); returns (codes, {reason: count}, out-of-scale mask)."""
+def map_answers(values, key, ctx, column, meaning=None):
+    """Answers -> codes through the instrument's wordings, the column's CodeMeaning (value labels or
+    code map) or, for scale items in a code export only, the number as the scale point."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
     mapped = np.full(len(uniques), np.nan)
-    reason_of = {}
+    reason_of, read_as = {}, None
     mode = ctx.layout.answers
     text_codes = key.codes
     for k, raw_value in enumerate(uniques):
@@ -176,8 +295,9 @@ def map_answers(values, key, ctx, column, value_labels=None):
             reason_of[k] = "missing_token"
             continue
         code = None
-        if value_labels and text in value_labels:  # SPSS: the label says what the code means
-            label = value_labels[text].strip()
+        label = meaning.label_of(text) if meaning else None
+        if label is not None:  # the file's value labels or the code map say what the code means
+            label = label.strip()
             if label in MISSING_MARKERS:
                 reason_of[k] = MISSING_MARKERS[label]
                 continue
@@ -185,18 +305,20 @@ def map_answers(values, key, ctx, column, value_labels=None):
                 reason_of[k] = "missing_token"
                 continue
             code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", label)))
+            read_as = read_as or (meaning.source if code is not None else None)
         else:
             if mode in ("text", "either"):
                 code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", text)))
-            if code is None and mode in ("code", "either"):
+            if code is None and mode in ("code", "either") and meaning is None:
                 number = _as_code(text)
-                code = number if number in key.numbers else None
+                code = number if number in key.points else None
+                read_as = read_as or (SCALE_POINTS if code is not None else None)
         if code is None:
             if ctx.out_of_scale == "missing":
                 reason_of[k] = "out_of_scale"
                 continue
             row = int(np.flatnonzero(codes == k)[0])
-            _unknown_answer(text, key, ctx, column, ctx.records[row], value_labels)
+            _unknown_answer(text, key, ctx, column, ctx.records[row], meaning)
         mapped[k] = code
     out = np.append(mapped, np.nan)[codes]
     counts = {}
@@ -206,7 +328,7 @@ def map_answers(values, key, ctx, column, value_labels=None):
     if blank:
         counts["blank"] = counts.get("blank", 0) + blank
     outside = np.isin(codes, [k for k, reason in reason_of.items() if reason == "out_of_scale"])
-    return out, counts, outside
+    return Mapped(out, counts, outside, read_as)
 
 
 def _records(values, ctx_source, header, first_line):

@@ -20,8 +20,9 @@ import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.answers import (_Context, _durations, _is_code_export, _records, _timestamps,
-                                      check_missing_tokens, map_answers, option_key, scale_key, token_set)
+from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _durations, _is_code_export, _records,
+                                      _timestamps, check_missing_tokens, code_meanings, map_answers, option_key,
+                                      scale_key, token_set, unstated_codes, unstated_codes_error)
 from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
@@ -96,6 +97,50 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
                  instrument, street, salt, settings, log)  # fmt: skip
 
 
+def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
+    """Every item, check and demographic column as codes: (answers, missing counts by reason, how
+    codes were read, answers off the scale per record)."""
+    asked = {code for kind, code in mapping.values() if kind == "demographic"}
+    code_map = street.get("code_map") or {}
+    keys = {"scale": scale_key(instrument)} | {
+        d.code: option_key(instrument.demographic_options(d, street))
+        for d in instrument.demographics if d.code in asked or d.code in code_map
+    }  # fmt: skip
+    check_missing_tokens(tokens, keys)
+    configured = code_meanings(code_map, instrument, keys)
+
+    def meaning_of(j, kind, code):
+        """The column's code map entry (its own, else 'scale' for items), else the file's value labels."""
+        own = configured.get(code) or (configured.get("scale") if kind in ("item", "check") else None)
+        if own:
+            return own
+        return CodeMeaning(raw.value_labels[j], VALUE_LABELS) if j in raw.value_labels else None
+
+    columns = {j: target for j, target in mapping.items() if target[0] in ("item", "check", "demographic")}
+    # Codes in an option column mean nothing by themselves: without labels or a code map, stop.
+    unstated = [
+        (headers[j][0], code, keys[code], found)
+        for j, (kind, code) in columns.items()
+        if kind == "demographic" and meaning_of(j, kind, code) is None
+        and (found := unstated_codes(data[j].to_numpy(), keys[code], ctx.layout, ctx.missing_tokens))
+    ]  # fmt: skip
+    if unstated:
+        raise unstated_codes_error(ctx.source, unstated, instrument.language)
+    answers, missing_counts, codes_read_as = {}, {}, {}
+    n_outside = np.zeros(len(data), dtype=int)
+    for j, (kind, code) in columns.items():
+        key = keys[code] if kind == "demographic" else keys["scale"]
+        mapped = map_answers(data[j].to_numpy(), key, ctx, headers[j][0], meaning_of(j, kind, code))
+        answers[code] = mapped.codes
+        if mapped.missing:
+            missing_counts[code] = mapped.missing
+        if mapped.codes_read_as:
+            codes_read_as[code] = mapped.codes_read_as
+        if kind != "demographic":  # screening excludes records with items or checks off the scale
+            n_outside += mapped.outside
+    return answers, missing_counts, codes_read_as, n_outside
+
+
 def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, instrument, street, salt,
           settings, log):  # fmt: skip
     source = str(raw.path)
@@ -137,34 +182,17 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             tidy[name] = privacy.hash_column(data[j].to_numpy(), salt, strip_place=role == "ip")
             dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}"})
             hashed.append(headers[j][0])
-    missing_counts, out_of_scale = {}, {}
-    asked = {code for kind, code in mapping.values() if kind == "demographic"}
-    keys = {"scale": scale_key(instrument)} | {
-        d.code: option_key(instrument.demographic_options(d, street)) for d in instrument.demographics if d.code in asked
-    }
-    check_missing_tokens(tokens, keys)
-    answers, n_outside = {}, np.zeros(len(data), dtype=int)
+    answers, missing_counts, codes_read_as, n_outside = _answers(
+        raw, headers, data, mapping, instrument, street, tokens, ctx
+    )
+    out_of_scale = {code: counts["out_of_scale"] for code, counts in missing_counts.items() if "out_of_scale" in counts}
     for j, (kind, code) in mapping.items():
-        labels = raw.value_labels.get(j)
-        if kind in ("item", "check"):
-            answers[code], counts, outside = map_answers(data[j].to_numpy(), keys["scale"], ctx, headers[j][0], labels)
-            n_outside += outside
-        elif kind == "demographic":
-            answers[code], counts, _ = map_answers(data[j].to_numpy(), keys[code], ctx, headers[j][0], labels)
-        elif kind == "personal":
+        if kind == "personal":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
-            continue
         elif code == "drop":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})"})
-            continue
-        else:
-            if code == "ignore":
-                ignored.append(headers[j][0])
-            continue
-        if counts:
-            missing_counts[code] = counts
-        if counts.get("out_of_scale"):
-            out_of_scale[code] = counts["out_of_scale"]
+        elif code == "ignore":
+            ignored.append(headers[j][0])
     for entry in unmatched + ambiguous:  # left out anyway; the report says when they held personal data
         j = next(k for k in columns if headers[k][0] == entry["column"])
         found = privacy.scan_column(data[j].to_numpy())
@@ -210,6 +238,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "missing_tokens": tokens,
         "missing_tokens_from": tokens_from,
         "out_of_scale_as_missing": out_of_scale,
+        "codes_read_as": codes_read_as,
     }
     log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")
     if unmatched or ambiguous:
