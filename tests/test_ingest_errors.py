@@ -169,7 +169,8 @@ def test_missing_item_names_it_and_its_near_miss(tmp_path, simulated, instrument
     assert message(path, instrument) == (
         f"{path}: the export has no column for IN3 (near misses: '楼栋建有党小组' ~ IN3: 楼栋或网格建有党小组或党员中心户). "
         "Fix: check that this is an export of the instrument's questionnaire, fix the wording in the instrument, "
-        "or map the column in streets.<id>.column_map."
+        "map the column in streets.<id>.column_map, or list the codes in streets.<id>.items_absent when this "
+        "street's export does not carry them."
     )
 
 

@@ -8,6 +8,11 @@ readers.py. Columns are matched to the instrument by wording (zh or en) or by th
 answers go through the instrument's labels or codes. Nothing is guessed: an unknown answer,
 a missing item or a layout that disagrees with config is an InputError naming file and fix.
 
+A question the export does not carry (an attention check or demographic, or an item listed in
+`streets.<id>.items_absent`) is left out of the table, not filled with NaN, and listed in the
+report's `columns_absent`: a column missing from the table means "not asked", NaN in a column
+means "asked, not answered".
+
 Personal data never leaves this module (see privacy.py): IPs and respondent identifiers become
 salted hashes, personal columns are dropped and the report says which and why.
 """
@@ -23,7 +28,7 @@ from govsurvey.ingest import privacy
 from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _durations, _is_code_export, _records,
                                       _timestamps, check_missing_tokens, code_meanings, map_answers, option_key,
                                       scale_key, token_set, unstated_codes, unstated_codes_error)
-from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
+from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
 from govsurvey.schema import load_schema
@@ -73,7 +78,7 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
         raise InputError(source, "the export has a header row but no responses.", "export again after data collection.")
     log(f"ingest: read {len(data)} records x {len(columns)} columns from {source} ({raw.reader}, {raw.encoding})")
     mapping, how, unmatched, ambiguous = match_columns(raw, headers, columns, instrument, layout, column_map)
-    _check_required(raw, instrument, mapping, unmatched, ambiguous)
+    absent = absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, street.get("items_absent", []))
     tokens = token_set(_missing_tokens(street, settings)[0])
     if layout.name.startswith("wenjuanxing"):
         actual = (
@@ -93,7 +98,7 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
                 f"set streets.<id>.format to auto (or {actual}).",
             )
         layout = LAYOUTS[actual]
-    return _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous,
+    return _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, absent,
                  instrument, street, salt, settings, log)  # fmt: skip
 
 
@@ -141,8 +146,20 @@ def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
     return answers, missing_counts, codes_read_as, n_outside
 
 
-def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, instrument, street, salt,
-          settings, log):  # fmt: skip
+_KIND_NAMES = {"item": "item", "check": "attention check", "demographic": "demographic"}
+
+
+def _absence_line(entry):
+    """The log line for a question the export does not carry."""
+    what = f"{_KIND_NAMES[entry['kind']]} {entry['code']}"
+    if entry["reason"] == "items_absent":
+        return f"ingest: {what} is absent, as streets.<id>.items_absent says; left out of the table"
+    consequence = "; screening cannot apply the attention check" if entry["kind"] == "check" else ""
+    return f"ingest: WARNING no column for {what}; left out of the table{consequence}"
+
+
+def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, absent, instrument, street,
+          salt, settings, log):  # fmt: skip
     source = str(raw.path)
     role_column = {code: j for j, (kind, code) in mapping.items() if kind == "meta"}
     first_line = layout.header_rows + 1
@@ -204,7 +221,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         if demo.code in answers:
             frame[demo.code] = answers[demo.code]
     for code in [c.code for c in instrument.attention_checks] + list(instrument.items):
-        frame[code] = answers[code]
+        if code in answers:  # questions the export does not carry are left out (report: columns_absent)
+            frame[code] = answers[code]
     if ctx.out_of_scale == "missing":  # screening excludes records with answers off the scale
         frame["n_out_of_range"] = n_outside
     reasons = {}
@@ -228,6 +246,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "columns_matched": len(mapping),
         "columns_by_column_map": sum(1 for w in how.values() if w == "column map"),
         "demographics_absent": [d.code for d in instrument.demographics if d.code not in answers],
+        "columns_absent": absent,
         "columns_unmatched": unmatched,
         "columns_ambiguous": ambiguous,
         "columns_ignored": ignored,
@@ -241,6 +260,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "codes_read_as": codes_read_as,
     }
     log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")
+    for entry in absent:
+        log(_absence_line(entry))
     if unmatched or ambiguous:
         log(f"ingest: left out {len(unmatched)} unmatched and {len(ambiguous)} ambiguous column(s): "
             + "; ".join(f"'{u['column']}' (closest: {', '.join(u.get('closest', [])) or 'none'})" for u in unmatched)
