@@ -1,6 +1,7 @@
 """Answer values at ingest: look-alike characters, missing-value tokens, numeric demographics."""
 
 import pandas as pd
+import yaml
 import pytest
 
 from govsurvey.errors import InputError
@@ -149,3 +150,125 @@ def test_a_missing_token_that_is_also_an_answer_option_is_an_error(tmp_path, sim
         "config.yaml: the missing-value token 'Tenant' is also an answer option of tenure, so"
     )
 
+
+
+# --- numeric demographics (issue 10, defect 6) --------------------------------------------
+
+NUMERIC_AGE = {
+    "code": "age", "zh": "您的年龄", "en": "Age", "kind": "numeric",
+    "min": 18, "max": 100, "integer": True, "unit": {"zh": "岁", "en": "years"},
+}  # fmt: skip
+
+
+def instrument_with(tmp_path, replace=None, **age):
+    """The default instrument with the age question replaced (numeric by default)."""
+    from conftest import INSTRUMENT_PATH
+
+    from govsurvey.study.instrument import load_instrument
+
+    data = yaml.safe_load(INSTRUMENT_PATH.read_text(encoding="utf-8"))
+    data["demographics"] = [replace or {**NUMERIC_AGE, **age} if d["code"] == "age" else d for d in data["demographics"]]
+    data["demographics"] = [{k: v for k, v in d.items() if v is not None} for d in data["demographics"]]
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_instrument(path)
+
+
+@pytest.fixture
+def numeric(tmp_path, simulated):
+    """(instrument with age in years, responses with ages, some unanswered)."""
+    years = pd.Series([18 + (7 * i) % 70 for i in range(len(simulated))], dtype=object)
+    years[[3, 8]] = None
+    return instrument_with(tmp_path), simulated.assign(age=years.to_numpy())
+
+
+def test_numeric_demographic_is_stored_as_the_number(tmp_path, numeric):
+    instrument, responses = numeric
+    path = write_export(responses, instrument, tmp_path / "n.csv", "wenjuanxing_text_utf8_csv").path
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    age = column_of(frame, "年龄")
+    frame.loc[0, age], frame.loc[1, age], frame.loc[2, age] = "45岁", " 52 ", "NA"
+    frame.to_csv(path, index=False)
+    table, report = ingest(path, instrument)
+    expected = [45.0, 52.0, float("nan")] + [float("nan") if v is None else float(v) for v in responses["age"][3:]]
+    assert table["age"].tolist() == pytest.approx(expected, nan_ok=True) and table["age"].dtype == float
+    assert report["missing_answers"]["age"] == {"not_answered": 2, "missing_token": 1}
+    assert instrument.demographics[1].kind == "numeric" and instrument.demographics[1].unit["zh"] == "岁"
+
+
+def test_numeric_demographic_in_a_code_export_needs_no_code_map(tmp_path, numeric):
+    instrument, responses = numeric
+    export = write_export(responses, instrument, tmp_path / "n.xlsx", "wenjuanxing_code_xlsx")
+    assert "age" not in export.code_map
+    table, report = ingest(export.path, instrument, code_map=export.code_map)
+    assert report["format"] == "wenjuanxing_code"
+    assert table["age"].tolist() == pytest.approx([float("nan") if v is None else float(v) for v in responses["age"]], nan_ok=True)
+
+
+@pytest.mark.parametrize(
+    "answer, problem, fix",
+    [
+        ("forty", "answer 'forty' is not a number (age: a whole number from 18 to 100, in 岁).",
+         "write the number, alone or with its unit (45 or 45岁); or '(空)' for no answer; or set "
+         "ingest.out_of_scale: missing to count such answers as missing."),
+        ("45.5", "answer '45.5' is not a whole number (age: a whole number from 18 to 100, in 岁).",
+         "correct the answer in the export, or set integer: false for age in the instrument; or set "
+         "ingest.out_of_scale: missing to count such answers as missing."),
+        ("150", "answer '150' is outside 18 to 100 (age: a whole number from 18 to 100, in 岁).",
+         "correct the answer in the export, or min/max of age in the instrument; or set "
+         "ingest.out_of_scale: missing to count such answers as missing."),
+        ("13812345678", "answer '<phone numbers: hidden>' is not a number (age: a whole number from 18 to 100, in 岁).",
+         "write the number, alone or with its unit (45 or 45岁); or '(空)' for no answer; or set "
+         "ingest.out_of_scale: missing to count such answers as missing."),
+    ],
+)  # fmt: skip
+def test_a_numeric_answer_that_is_no_number_or_out_of_range_names_record_and_column(
+    tmp_path, numeric, answer, problem, fix
+):
+    instrument, responses = numeric
+    path = write_export(responses, instrument, tmp_path / "n.csv", "wenjuanxing_text_utf8_csv").path
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    age = column_of(frame, "年龄")
+    frame.loc[4, age] = answer
+    frame.to_csv(path, index=False)
+    assert error_of(path, instrument) == f"{path}: record 序号={frame.loc[4, '序号']}, column '{age}': {problem} Fix: {fix}"
+    table, report = ingest(path, instrument, {"out_of_scale": "missing"})
+    assert pd.isna(table["age"].iloc[4]) and report["out_of_scale_as_missing"] == {"age": 1}
+    assert "13812345678" not in table.to_csv()
+
+
+@pytest.mark.parametrize(
+    "age, problem",
+    [
+        ({"options": [{"zh": "青年", "en": "Young"}, {"zh": "老年", "en": "Old"}]},
+         "demographic age is numeric (kind: numeric) but lists options."),
+        ({"min": 60, "max": 18}, "demographic age has min 60 above max 18."),
+        ({"code": "age", "zh": "您的年龄", "en": "Age", "min": 18,
+          "options": [{"zh": "青年", "en": "Young"}, {"zh": "老年", "en": "Old"}]},
+         "demographic age has options, so min, max, integer and unit do not apply (they are for kind: numeric)."),
+    ],
+)  # fmt: skip
+def test_an_inconsistent_numeric_demographic_is_an_instrument_error(tmp_path, age, problem):
+    replace = age if "code" in age else None
+    with pytest.raises(InputError) as error:
+        instrument_with(tmp_path, replace, **({} if replace else age))
+    assert f"instrument.yaml: {problem}" in str(error.value)
+
+
+def test_a_code_map_for_a_numeric_demographic_is_an_error(tmp_path, numeric):
+    instrument, responses = numeric
+    path = write_export(responses, instrument, tmp_path / "n.csv", "wenjuanxing_text_utf8_csv").path
+    assert error_of(path, instrument, code_map={"age": {1: "18"}}) == (
+        "config.yaml: streets.<id>.code_map names 'age', a numeric question: its answers are numbers, not codes. "
+        "Fix: remove age from streets.<id>.code_map."
+    )
+
+
+@pytest.mark.parametrize("name", ["wenjuanxing_text_gbk_csv", "tencent_csv", "qualtrics_csv", "spss_sav", "generic_csv"])
+def test_numeric_demographic_reads_alike_from_every_layout(tmp_path, numeric, name):
+    instrument, responses = numeric
+    suffix = {"spss_sav": ".sav"}.get(name, ".csv")
+    export = write_export(responses, instrument, tmp_path / f"n{suffix}", name)
+    table, _ = ingest(export.path, instrument, column_map=export.column_map, code_map=export.code_map)
+    assert table["age"].tolist() == pytest.approx([float("nan") if v is None else float(v) for v in responses["age"]],
+                                                  nan_ok=True)  # fmt: skip

@@ -10,7 +10,6 @@ import pandas as pd
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
 from govsurvey.ingest.wording import fold_lookalikes, nearest_difference, normalize_text
-from govsurvey.ingest.layouts import MISSING_MARKERS
 
 _OTHER_TEXT = re.compile(r"〖.*〗$")  # Wenjuanxing's "其他〖free text〗"
 
@@ -148,8 +147,15 @@ def code_meanings(code_map, instrument, keys):
     `keys` maps demographic codes and 'scale' to their AnswerKey. Every code must be a whole
     number and every wording one of the question's choices, each choice at most once."""
     questions = set(instrument.items) | {c.code for c in instrument.attention_checks} | {"scale"}
+    numeric = {d.code for d in instrument.demographics if d.numeric}
     meanings = {}
     for entry, codes in (code_map or {}).items():
+        if entry in numeric:
+            raise InputError(
+                "config.yaml",
+                f"streets.<id>.code_map names '{entry}', a numeric question: its answers are numbers, not codes.",
+                f"remove {entry} from streets.<id>.code_map.",
+            )
         key = keys.get("scale" if entry in questions else entry)
         if key is None:
             raise InputError(
@@ -212,6 +218,16 @@ def unstated_codes_error(source, columns, language):
     )
 
 
+def _marker_error(ctx, problem, shown):
+    return InputError(
+        ctx.source,
+        f"{problem}; it looks like a missing-value marker.",
+        f"if {shown} marks an unanswered question, list it in ingest.missing_tokens (all streets) or "
+        "streets.<id>.missing_tokens (this street) in config.yaml; it is then counted as missing "
+        "(reason missing_token).",
+    )
+
+
 def _unknown_answer(text, key, ctx, column, record, meaning):
     """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
     shown = f"'{privacy.mask(text)}'"
@@ -227,13 +243,7 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
         allowed = list(dict.fromkeys(key.wordings))
     expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
-        raise InputError(
-            ctx.source,
-            f"{problem}; it looks like a missing-value marker.",
-            f"if {shown} marks an unanswered question, list it in ingest.missing_tokens (all streets) or "
-            "streets.<id>.missing_tokens (this street) in config.yaml; it is then counted as missing "
-            "(reason missing_token).",
-        )
+        raise _marker_error(ctx, problem, shown)
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
         unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
         add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
@@ -288,21 +298,17 @@ def map_answers(values, key, ctx, column, meaning=None):
     text_codes = key.codes
     for k, raw_value in enumerate(uniques):
         text = str(raw_value).strip()
-        if fold_lookalikes(text) in ctx.layout.missing:  # '（空）' is '(空)'
-            reason_of[k] = ctx.layout.missing[fold_lookalikes(text)]
-            continue
-        if _is_token(text, ctx.missing_tokens):  # configured tokens win over codes: they are explicit
-            reason_of[k] = "missing_token"
+        reason = _missing_reason(text, ctx)  # configured tokens win over codes: they are explicit
+        if reason:
+            reason_of[k] = reason
             continue
         code = None
         label = meaning.label_of(text) if meaning else None
         if label is not None:  # the file's value labels or the code map say what the code means
             label = label.strip()
-            if label in MISSING_MARKERS:
-                reason_of[k] = MISSING_MARKERS[label]
-                continue
-            if _is_token(label, ctx.missing_tokens):
-                reason_of[k] = "missing_token"
+            reason = _missing_reason(label, ctx)
+            if reason:
+                reason_of[k] = reason
                 continue
             code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", label)))
             read_as = read_as or (meaning.source if code is not None else None)
@@ -320,6 +326,19 @@ def map_answers(values, key, ctx, column, meaning=None):
             row = int(np.flatnonzero(codes == k)[0])
             _unknown_answer(text, key, ctx, column, ctx.records[row], meaning)
         mapped[k] = code
+    return _mapped(codes, mapped, reason_of, read_as)
+
+
+def _missing_reason(text, ctx):
+    """Why a cell counts as missing: a layout marker ('(空)', -2 in code exports), a configured token; else None."""
+    marker = fold_lookalikes(text.strip())  # '（空）' is '(空)'
+    if marker in ctx.layout.missing:
+        return ctx.layout.missing[marker]
+    return "missing_token" if _is_token(text.strip(), ctx.missing_tokens) else None
+
+
+def _mapped(codes, mapped, reason_of, read_as):
+    """Per-distinct-value results spread over the column, with missing counts by reason."""
     out = np.append(mapped, np.nan)[codes]
     counts = {}
     for k, reason in reason_of.items():
@@ -329,6 +348,89 @@ def map_answers(values, key, ctx, column, meaning=None):
         counts["blank"] = counts.get("blank", 0) + blank
     outside = np.isin(codes, [k for k, reason in reason_of.items() if reason == "out_of_scale"])
     return Mapped(out, counts, outside, read_as)
+
+
+def _number_text(number):
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def describe_numeric(demographic):
+    """'age: a whole number from 18 to 100, in 岁' - what a numeric question takes."""
+    low, high = demographic.minimum, demographic.maximum
+    text = f"{demographic.code}: {'a whole number' if demographic.integer else 'a number'}"
+    if low is not None and high is not None:
+        text += f" from {_number_text(low)} to {_number_text(high)}"
+    elif low is not None:
+        text += f" of at least {_number_text(low)}"
+    elif high is not None:
+        text += f" of at most {_number_text(high)}"
+    return text + (f", in {demographic.unit['zh']}" if demographic.unit else "")
+
+
+def _without_unit(text, unit):
+    """'45岁' or '45 years' -> '45' when the question's unit is 岁 / years."""
+    folded = fold_lookalikes(text).strip()
+    for word in (unit or {}).values():
+        if folded.casefold().endswith(word.casefold()):
+            return folded[: -len(word)].strip()
+    return folded
+
+
+def _numeric_problem(number, demographic):
+    """What is wrong with a numeric answer ('not a number', 'outside 18 to 100', ...), or None."""
+    low, high = demographic.minimum, demographic.maximum
+    if number is None or not np.isfinite(number):
+        return "not a number"
+    if demographic.integer and not float(number).is_integer():
+        return "not a whole number"
+    if low is not None and high is not None and not low <= number <= high:
+        return f"outside {_number_text(low)} to {_number_text(high)}"
+    if low is not None and number < low:
+        return f"below {_number_text(low)}"
+    if high is not None and number > high:
+        return f"above {_number_text(high)}"
+    return None
+
+
+def map_numbers(values, demographic, ctx, column, meaning=None):
+    """Answers of a numeric question (kind: numeric) -> numbers (float, NaN when missing), checked
+    against its range; missing markers and tokens count as missing, as for any other answer."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    mapped = np.full(len(uniques), np.nan)
+    reason_of = {}
+    for k, raw_value in enumerate(uniques):
+        text = str(raw_value).strip()
+        label = meaning.label_of(text) if meaning else None  # SPSS may label its missing codes
+        reason = _missing_reason(text, ctx) or (_missing_reason(label, ctx) if label is not None else None)
+        if reason:
+            reason_of[k] = reason
+            continue
+        # A phone or ID number typed into the age field is personal data, never a number to keep.
+        number = None if privacy.personal_kinds(text) else _as_number(_without_unit(text, demographic.unit))
+        wrong = _numeric_problem(number, demographic)
+        if wrong is None:
+            mapped[k] = number
+        elif ctx.out_of_scale == "missing":
+            reason_of[k] = "out_of_scale"
+        else:
+            row = int(np.flatnonzero(codes == k)[0])
+            shown = f"'{privacy.mask(text)}'"
+            problem = f"record {ctx.record_label}={ctx.records[row]}, column '{column}': answer {shown} is {wrong}"
+            if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
+                raise _marker_error(ctx, problem, shown)
+            if wrong == "not a number":
+                unit = (demographic.unit or {}).get("zh", "")
+                fix = f"write the number, alone or with its unit (45 or 45{unit}); or '(空)' for no answer"
+            elif wrong == "not a whole number":
+                fix = f"correct the answer in the export, or set integer: false for {demographic.code} in the instrument"
+            else:
+                fix = f"correct the answer in the export, or min/max of {demographic.code} in the instrument"
+            raise InputError(
+                ctx.source,
+                f"{problem} ({describe_numeric(demographic)}).",
+                f"{fix}; or set ingest.out_of_scale: missing to count such answers as missing.",
+            )
+    return _mapped(codes, mapped, reason_of, None)
 
 
 def _records(values, ctx_source, header, first_line):

@@ -26,7 +26,7 @@ import pandas as pd
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
 from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _durations, _is_code_export, _records,
-                                      _timestamps, check_missing_tokens, code_meanings, map_answers, option_key,
+                                      _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers, option_key,
                                       scale_key, token_set, unstated_codes, unstated_codes_error)
 from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
@@ -81,9 +81,11 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
     absent = absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, street.get("items_absent", []))
     tokens = token_set(_missing_tokens(street, settings)[0])
     if layout.name.startswith("wenjuanxing"):
+        numeric = {d.code for d in instrument.demographics if d.numeric}  # numbers in text and code exports alike
+        answered = {j: target for j, target in mapping.items() if target[1] not in numeric}
         actual = (
             "wenjuanxing_code"
-            if _is_code_export(data, mapping, {**MISSING_MARKERS, **CODE_MISSING}, tokens)
+            if _is_code_export(data, answered, {**MISSING_MARKERS, **CODE_MISSING}, tokens)
             else "wenjuanxing_text"
         )
         if declared.startswith("wenjuanxing") and declared != actual:
@@ -107,9 +109,10 @@ def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
     codes were read, answers off the scale per record)."""
     asked = {code for kind, code in mapping.values() if kind == "demographic"}
     code_map = street.get("code_map") or {}
+    demographics = {d.code: d for d in instrument.demographics}
     keys = {"scale": scale_key(instrument)} | {
         d.code: option_key(instrument.demographic_options(d, street))
-        for d in instrument.demographics if d.code in asked or d.code in code_map
+        for d in instrument.demographics if (d.code in asked or d.code in code_map) and not d.numeric
     }  # fmt: skip
     check_missing_tokens(tokens, keys)
     configured = code_meanings(code_map, instrument, keys)
@@ -126,7 +129,7 @@ def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
     unstated = [
         (headers[j][0], code, keys[code], found)
         for j, (kind, code) in columns.items()
-        if kind == "demographic" and meaning_of(j, kind, code) is None
+        if code in keys and meaning_of(j, kind, code) is None
         and (found := unstated_codes(data[j].to_numpy(), keys[code], ctx.layout, ctx.missing_tokens))
     ]  # fmt: skip
     if unstated:
@@ -134,8 +137,12 @@ def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
     answers, missing_counts, codes_read_as = {}, {}, {}
     n_outside = np.zeros(len(data), dtype=int)
     for j, (kind, code) in columns.items():
-        key = keys[code] if kind == "demographic" else keys["scale"]
-        mapped = map_answers(data[j].to_numpy(), key, ctx, headers[j][0], meaning_of(j, kind, code))
+        values, meaning = data[j].to_numpy(), meaning_of(j, kind, code)
+        if kind == "demographic" and demographics[code].numeric:
+            mapped = map_numbers(values, demographics[code], ctx, headers[j][0], meaning)
+        else:
+            key = keys[code] if kind == "demographic" else keys["scale"]
+            mapped = map_answers(values, key, ctx, headers[j][0], meaning)
         answers[code] = mapped.codes
         if mapped.missing:
             missing_counts[code] = mapped.missing

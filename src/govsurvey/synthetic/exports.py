@@ -51,12 +51,21 @@ def _matrix_codes(instrument):
 
 
 def _options(instrument, street):
-    return {d.code: instrument.demographic_options(d, street) for d in instrument.demographics}
+    """Options of the option demographics (numeric ones are written as numbers)."""
+    return {d.code: instrument.demographic_options(d, street) for d in instrument.demographics if not d.numeric}
+
+
+def _numbers(responses, instrument, missing):
+    """Numeric demographics (age in years) as the number's text, whole numbers without '.0'."""
+    def text(value):
+        return missing if pd.isna(value) else (str(int(value)) if float(value).is_integer() else str(value))
+
+    return {d.code: responses[d.code].map(text).astype(object) for d in instrument.demographics if d.numeric}
 
 
 def _answer_text(responses, instrument, street, lang="zh", missing=MISSING_TEXT):
     """Demographics and matrix answers as label text in one language."""
-    out = {}
+    out = _numbers(responses, instrument, missing)
     for code, options in _options(instrument, street).items():
         to_lang = {o["zh"]: o[lang] for o in options}
         out[code] = responses[code].map(to_lang).astype(object).fillna(missing)
@@ -87,7 +96,7 @@ def code_map_of(numbers):
 
 def _answer_codes(responses, instrument, street, missing=CODE_MISSING, numbers=None):
     """Demographics as option numbers, matrix answers as scale points."""
-    out = {}
+    out = _numbers(responses, instrument, missing)
     for code, number in (numbers or option_numbers(instrument, street)).items():
         out[code] = responses[code].map({option: str(n) for option, n in number.items()}).astype(object).fillna(missing)
     for code in _matrix_codes(instrument):
@@ -271,6 +280,8 @@ def write_sav(responses, instrument, path, street=None, numbers=None):
             frame[name] = responses[code]
         elif code == "duration":
             frame[name] = responses[code].astype(float)
+        elif code in {d.code for d in instrument.demographics if d.numeric}:
+            frame[name] = pd.to_numeric(responses[code]).astype(float)
         elif code in options:
             frame[name] = responses[code].map({option: float(n) for option, n in options[code].items()}).astype(float)
             value_labels[name] = {float(n): option for option, n in options[code].items()}
