@@ -7,6 +7,8 @@ import pytest
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import ingest_export
+from govsurvey.ingest.answers import option_key, unstated_codes
+from govsurvey.ingest.layouts import LAYOUTS
 from govsurvey.synthetic.exports import write_export
 from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
 
@@ -156,3 +158,9 @@ def test_na_tokens_do_not_hide_a_code_export(tmp_path, simulated, instrument):
     table, report = ingest(export.path, instrument, code_map=export.code_map)
     assert report["format"] == "wenjuanxing_code" and report["missing_answers"]["IN1"]["missing_token"] == 1
     assert table["IN1"].iloc[1:].tolist() == pytest.approx(simulated["IN1"].iloc[1:].astype(float).tolist(), nan_ok=True)
+
+
+def test_in_a_code_export_a_number_is_a_code_even_when_an_option_reads_like_it():
+    household = option_key([{"zh": "1", "en": "1"}, {"zh": "2", "en": "2"}, {"zh": "3人及以上", "en": "3 or more"}])
+    assert unstated_codes(["1", "2", "3", "-2", "NA"], household, LAYOUTS["wenjuanxing_code"], frozenset({"na"})) == [1, 2, 3]
+    assert unstated_codes(["1", "2", "3人及以上"], household, LAYOUTS["tencent"], frozenset()) == []

@@ -3,6 +3,7 @@ value labels), record numbers, submission times and completion times."""
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -98,11 +99,11 @@ class AnswerKey:
     # numbers mean something only through value labels or a code map.
     points: frozenset
 
-    @property
+    @cached_property
     def wordings(self):
         return [text for _, wording in self.choices for text in (wording["zh"], wording["en"])]
 
-    @property
+    @cached_property
     def codes(self):
         """Normalized wording -> code."""
         return {normalize_text(text): code for code, wording in self.choices for text in (wording["zh"], wording["en"])}
@@ -193,13 +194,16 @@ def code_meanings(code_map, instrument, keys):
 
 
 def unstated_codes(values, key, layout, tokens):
-    """Numbers in an option column that no wording explains (sorted): codes whose meaning is unknown."""
+    """Numbers in an option column that no wording explains (sorted): codes whose meaning is unknown.
+
+    In a code export every number is a code, even one that reads like an option ('1' of 1, 2, 3+)."""
     found = set()
     for value in pd.unique(pd.Series(values, dtype=object)):
         text = str(value).strip()
         if not text or fold_lookalikes(text) in layout.missing or _is_token(text, tokens):
             continue
-        if normalize_text(text) not in key.codes and _as_code(text) is not None:
+        worded = layout.answers != "code" and normalize_text(text) in key.codes
+        if not worded and _as_code(text) is not None:
             found.add(_as_code(text))
     return sorted(found)
 
@@ -422,7 +426,8 @@ def map_numbers(values, demographic, ctx, column, meaning=None):
                 unit = (demographic.unit or {}).get("zh", "")
                 fix = f"write the number, alone or with its unit (45 or 45{unit}); or '(空)' for no answer"
             elif wrong == "not a whole number":
-                fix = f"correct the answer in the export, or set integer: false for {demographic.code} in the instrument"
+                fix = (f"correct the answer in the export, or set integer: false for {demographic.code} "
+                       "in the instrument")
             else:
                 fix = f"correct the answer in the export, or min/max of {demographic.code} in the instrument"
             raise InputError(

@@ -207,7 +207,8 @@ def absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, it
         if code in found:
             raise InputError(
                 raw.path,
-                f"streets.<id>.items_absent lists {code}, but the export has a column for it ('{headers[found[code]][0]}').",
+                f"streets.<id>.items_absent lists {code}, but the export has a column for it "
+                f"('{headers[found[code]][0]}').",
                 f"remove {code} from streets.<id>.items_absent.",
             )
     asked = [code for code, kind in questions if kind in ("item", "check")]

@@ -7,6 +7,10 @@ qualtrics (three header rows), spss (.sav, value labels applied), generic (any c
 readers.py. Columns are matched to the instrument by wording (zh or en) or by the column map;
 answers go through the instrument's labels or codes. Nothing is guessed: an unknown answer,
 a missing item or a layout that disagrees with config is an InputError naming file and fix.
+A code in an option column is read only through the file's value labels or the street's
+`code_map`, never as a position in the instrument's option list; agreement-scale codes are the
+scale points unless the code map says otherwise. Missing-value tokens (`missing_tokens`) count
+as missing; numeric demographics (`kind: numeric`) hold the number.
 
 A question the export does not carry (an attention check or demographic, or an item listed in
 `streets.<id>.items_absent`) is left out of the table, not filled with NaN, and listed in the
@@ -26,8 +30,8 @@ import pandas as pd
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
 from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _durations, _is_code_export, _records,
-                                      _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers, option_key,
-                                      scale_key, token_set, unstated_codes, unstated_codes_error)
+                                      _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers,
+                                      option_key, scale_key, token_set, unstated_codes, unstated_codes_error)
 from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file

@@ -9,7 +9,7 @@ import unicodedata
 # Tildes are kept apart from dashes: '1~3年' and '1-3年' may mean the same, but that is a guess.
 _LOOKALIKES = str.maketrans(
     {
-        **dict.fromkeys("‐‑‒–—―⁃−﹘⸺⸻", "-"),  # hyphens, dashes, minus sign (NFKC folds －﹣ to '-')
+        **dict.fromkeys("‐‑‒–—―⁃−﹘⸺⸻", "-"),  # hyphens, dashes, minus (NFKC folds －﹣ to '-')
         **dict.fromkeys("〜〰∼", "~"),  # wave dashes (NFKC folds ～ to '~')
         **dict.fromkeys("・•‧∙⋅", "·"),  # middle dots (NFKC folds ･ to ・)
         **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),  # zero-width characters, soft hyphen: dropped
