@@ -169,7 +169,8 @@ def test_missing_item_names_it_and_its_near_miss(tmp_path, simulated, instrument
     assert message(path, instrument) == (
         f"{path}: the export has no column for IN3 (near misses: '楼栋建有党小组' ~ IN3: 楼栋或网格建有党小组或党员中心户). "
         "Fix: check that this is an export of the instrument's questionnaire, fix the wording in the instrument, "
-        "or map the column in streets.<id>.column_map."
+        "map the column in streets.<id>.column_map, or list the codes in streets.<id>.items_absent when this "
+        "street's export does not carry them."
     )
 
 
@@ -200,12 +201,13 @@ def test_text_declared_for_a_code_export(tmp_path, simulated, instrument):
 
 
 def test_code_out_of_scale_names_record_and_column(tmp_path, simulated, instrument):
-    path = write(tmp_path, simulated, instrument, "wenjuanxing_code_csv", "code.csv")
+    export = write_export(simulated, instrument, tmp_path / "code.csv", "wenjuanxing_code_csv")
+    path = export.path
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     column = frame.columns[20]
     frame.loc[3, column] = "7"
     frame.to_csv(path, index=False, encoding="utf-8-sig")
-    assert message(path, instrument) == (
+    assert message(path, instrument, code_map=export.code_map) == (
         f"{path}: record 序号={frame.loc[3, '序号']}, column '{column}': answer '7' is not one of the scale labels. "
         "Fix: expected one of: 1, 2, 3, 4, 5; or '(空)' for no answer; or set ingest.out_of_scale: missing to "
         "count such answers as missing."

@@ -19,9 +19,9 @@ def quiet(*_):
 
 
 def ingest(export, instrument, **street):
-    return ingest_export(
-        export.path, instrument, {**DEFAULT_STREET, "column_map": export.column_map, **street}, "salt", log=quiet
-    )
+    """Ingest with the config the export needs: its column map (generic) and code map (exports of codes)."""
+    config = {**DEFAULT_STREET, "column_map": export.column_map, "code_map": export.code_map, **street}
+    return ingest_export(export.path, instrument, config, "salt", log=quiet)
 
 
 def truth(simulated, instrument, salt="salt"):

@@ -5,11 +5,12 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_workflow, workflow_config
-from govsurvey.synthetic.exports import write_export
+from govsurvey.synthetic.exports import EXPORTS, write_export
 from govsurvey.ingest import ingest_export
 from govsurvey.io import write_json, write_table
 from govsurvey.ingest.privacy import hash_identifier, personal_kinds, scan_column
@@ -77,6 +78,56 @@ def planted_export(path, instrument, n, seed, street=DEFAULT_STREET):
     return path, planted
 
 
+# The questionnaire as fielded numbered these options in another order than the instrument.
+FIELDED = {"gender": ["女", "男"], "political_status": ["中共党员", "共青团员", "群众", "民主党派"]}
+
+
+def planted_variant(path, instrument, name, n, seed):
+    """A 按文本 GBK csv or a 按序号 xlsx (options in the fielded order) carrying every kind of
+    personal data; returns (export, planted values, 序号 of the raw rows)."""
+    simulated = simulate_responses(instrument, n, seed, DEFAULT_STREET)
+    simulated["name"] = [PLANTED_NAMES[i] if i % 3 == 0 else None for i in range(n)]
+    export = write_export(simulated, instrument, path, name, DEFAULT_STREET, fielded_order=FIELDED)
+    read = dict(engine="openpyxl") if path.suffix == ".xlsx" else dict(encoding=export.encoding)
+    frame = pd.read_excel(path, dtype=str, keep_default_na=False, **read) if path.suffix == ".xlsx" else (
+        pd.read_csv(path, dtype=str, keep_default_na=False, **read))  # fmt: skip
+    extra = {
+        "用户ID": [f"wx_user_{i:06d}_{seed}" for i in range(n)],
+        "联系邮箱": [f"resident{i:04d}@mail{seed}.example.cn" for i in range(n)],
+        "身份证号码": [_id_number(i) for i in range(n)],
+        "备注": [f"请回电{13700000000 + 7919 * i}" if i % 4 == 0 else "(空)" for i in range(n)],
+    }
+    frame = frame.assign(**extra)
+    ipv6 = {i: f"2408:8207:{seed:x}:{i:x}::1" for i in range(0, n, 5)}
+    for i, address in ipv6.items():
+        frame.loc[i, "来自IP"] = f"{address}(山东-滨州)"
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False, encoding=export.encoding)
+    planted = [v for v in simulated["phone"].dropna()] + [ip.split("(")[0] for ip in simulated["ip"]]
+    planted += list(ipv6.values()) + [v for v in simulated["name"].dropna()]
+    planted += [v for vs in extra.values() for v in vs if v != "(空)"]
+    return export, planted, frame["序号"].astype(int).tolist()
+
+
+@pytest.mark.parametrize("name, file", [("wenjuanxing_text_gbk_csv", "raw.csv"), ("wenjuanxing_code_xlsx", "raw.xlsx")])
+def test_new_export_variants_keep_personal_data_out_and_every_raw_record(tmp_path, instrument, name, file):
+    """按文本 GBK csv and 按序号 xlsx: no planted value past ingest; each raw row is one tidy row."""
+    export, planted, raw_records = planted_variant(tmp_path / file, instrument, name, 45, seed=6)
+    table, report = ingest_export(
+        export.path, instrument, {**DEFAULT_STREET, "code_map": export.code_map}, "salt", log=quiet
+    )
+    out = tmp_path / "results"
+    write_table(table, out / "responses.parquet", out / "responses.csv")
+    write_json(report, out / "ingest_report.json")
+    assert _leaks(out, planted) == []
+    assert report["format"] == EXPORTS[name][0] and report["rows"] == len(raw_records) == 45
+    assert table["record"].tolist() == raw_records  # one tidy row per raw row, in the file's order
+    reasons = {d["column"]: d["reason"] for d in report["columns_dropped_personal"]}
+    assert {"联系邮箱", "身份证号码", "备注", "用户ID", "来自IP"} <= set(reasons)
+
+
 def _id_number(i):
     body = f"37160219{80 + i % 20:02d}0{1 + i % 9}{10 + i % 18:02d}{i % 1000:03d}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -98,8 +149,6 @@ def _leaks(folder, planted):
 
 
 def test_the_leak_detector_sees_into_parquet_and_plain_files(tmp_path):
-    import pandas as pd
-
     planted = ["13812345678", "resident0001@mail.example.cn"]
     write_table(pd.DataFrame({"x": planted * 50}), tmp_path / "t.parquet")
     (tmp_path / "r.json").write_text('{"a": "13812345678"}', encoding="utf-8")

@@ -2,14 +2,15 @@
 value labels), record numbers, submission times and completion times."""
 
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.wording import normalize_text
-from govsurvey.ingest.layouts import MISSING_MARKERS
+from govsurvey.ingest.wording import fold_lookalikes, nearest_difference, normalize_text
 
 _OTHER_TEXT = re.compile(r"〖.*〗$")  # Wenjuanxing's "其他〖free text〗"
 
@@ -33,24 +34,46 @@ def parse_duration(value, source, record):
         ) from None
 
 
-# --- layout -------------------------------------------------------------------------------
+# --- answers ------------------------------------------------------------------------------
 
+
+def _as_number(text):
+    """The number a cell's text is, or None."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _as_code(text):
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
+    number = _as_number(text)
+    return int(number) if number is not None and number.is_integer() else None
 
 
-def _is_code_export(data, mapping, missing):
+def token_set(tokens):
+    """Missing-value tokens as they are compared: look-alikes folded, case ignored."""
+    return frozenset(fold_lookalikes(t).strip().casefold() for t in tokens)
+
+
+def _is_token(text, tokens):
+    return fold_lookalikes(text).casefold() in tokens
+
+
+# A value that looks like someone's missing-value marker: -99, 999, NA, N/A, NULL, '.', '-', 无, 缺失...
+_MISSING_LOOK = re.compile(
+    r"-\d+|9{2,}|#?n\.?/?a\.?|#null!?|nan|null|none|nil|missing|\.+|-+|/|\?+"
+    r"|无|空|缺失|不适用|不详|未填|未答|拒答",
+    re.IGNORECASE,
+)
+
+
+def _is_code_export(data, mapping, missing, tokens):
     """Wenjuanxing: answers all numbers -> the 按序号 export (stops at the first answer text)."""
     seen_number = False
     for j, (kind, _) in mapping.items():
         if kind in ("item", "check", "demographic"):
             values = {str(v).strip() for v in pd.unique(data[j])} - set(missing)
+            values = {v for v in values if not _is_token(v, tokens)}
             if any(_as_code(v) is None for v in values):
                 return False
             seen_number = seen_number or bool(values)
@@ -58,54 +81,268 @@ def _is_code_export(data, mapping, missing):
 
 
 class _Context:
-    """What value errors need: file, record numbers, layout and the out-of-scale policy."""
+    """What value errors need: file, record numbers, layout, missing-value tokens, the out-of-scale policy."""
 
-    def __init__(self, source, records, record_label, layout, out_of_scale):
+    def __init__(self, source, records, record_label, layout, out_of_scale, missing_tokens=frozenset()):
         self.source, self.records, self.record_label = source, records, record_label
-        self.layout, self.out_of_scale = layout, out_of_scale
+        self.layout, self.out_of_scale, self.missing_tokens = layout, out_of_scale, missing_tokens
 
 
-def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels=None):
-    """Text answers -> codes (float, NaN when missing); returns (codes, {reason: count}, out-of-scale mask)."""
+@dataclass(frozen=True)
+class AnswerKey:
+    """The answers one column may hold: the instrument's choices (zh and en wording) and their codes."""
+
+    what: str  # "scale labels" | "answer options", for messages
+    noun: str  # "label" | "option": one of them
+    choices: tuple  # ((code, {"zh", "en"}), ...) in the instrument's order
+    # Numbers that are codes by themselves: the scale's points. Empty for option lists, whose
+    # numbers mean something only through value labels or a code map.
+    points: frozenset
+
+    @cached_property
+    def wordings(self):
+        return [text for _, wording in self.choices for text in (wording["zh"], wording["en"])]
+
+    @cached_property
+    def codes(self):
+        """Normalized wording -> code."""
+        return {normalize_text(text): code for code, wording in self.choices for text in (wording["zh"], wording["en"])}
+
+    def listed(self, language):
+        return ", ".join(wording[language] for _, wording in self.choices)
+
+
+def scale_key(instrument):
+    choices = tuple(instrument.labels.items())
+    return AnswerKey("scale labels", "label", choices, frozenset(instrument.scale_points))
+
+
+def option_key(options):
+    return AnswerKey("answer options", "option", tuple(enumerate(options, start=1)), frozenset())
+
+
+# How the codes of a column were read (ingest report, codes_read_as).
+SCALE_POINTS = "scale points (options numbered 1..k in the scale's order)"
+VALUE_LABELS = "value labels in the file"
+CODE_MAP = "streets.<id>.code_map"
+
+
+@dataclass(frozen=True)
+class CodeMeaning:
+    """What the codes of one column stand for, and who says so (the file's value labels or config)."""
+
+    labels: dict  # code as text ("1") -> wording
+    source: str  # VALUE_LABELS | CODE_MAP
+    entry: str = ""  # the code_map entry: a question code or "scale"
+
+    def label_of(self, text):
+        if text in self.labels:
+            return self.labels[text]
+        code = _as_code(text)
+        return None if code is None else self.labels.get(str(code))
+
+
+def code_meanings(code_map, instrument, keys):
+    """streets.<id>.code_map checked against the instrument: {entry: CodeMeaning}.
+
+    `keys` maps demographic codes and 'scale' to their AnswerKey. Every code must be a whole
+    number and every wording one of the question's choices, each choice at most once."""
+    questions = set(instrument.items) | {c.code for c in instrument.attention_checks} | {"scale"}
+    numeric = {d.code for d in instrument.demographics if d.numeric}
+    meanings = {}
+    for entry, codes in (code_map or {}).items():
+        if entry in numeric:
+            raise InputError(
+                "config.yaml",
+                f"streets.<id>.code_map names '{entry}', a numeric question: its answers are numbers, not codes.",
+                f"remove {entry} from streets.<id>.code_map.",
+            )
+        key = keys.get("scale" if entry in questions else entry)
+        if key is None:
+            raise InputError(
+                "config.yaml",
+                f"streets.<id>.code_map names '{entry}', which is no question of the instrument.",
+                "use a demographic, item or attention-check code of the instrument, or 'scale' for every item.",
+            )
+        where, chosen, labels = f"streets.<id>.code_map.{entry}", {}, {}
+        for code, wording in codes.items():
+            number = _as_code(str(code))
+            if number is None or str(code).strip() != str(number):
+                examples = ", ".join(f"{n}: {w['zh']}" for n, (_, w) in enumerate(key.choices[:2], start=1))
+                raise InputError(
+                    "config.yaml",
+                    f"{where} has the code '{code}', which is not a whole number.",
+                    f"use the numbers the export holds, e.g. {{{examples}}}.",
+                )
+            choice = key.codes.get(normalize_text(wording))
+            if choice is None:
+                raise InputError(
+                    "config.yaml",
+                    f"{where} maps {code} to '{wording}', which is not one of its {key.noun}s "
+                    f"({key.listed('zh')}, {key.listed('en')}).",
+                    f"use the wording of one of the {key.noun}s in the instrument (zh or en).",
+                )
+            if choice in chosen:
+                raise InputError(
+                    "config.yaml",
+                    f"{where} maps both {chosen[choice]} and {code} to {dict(key.choices)[choice]['zh']}.",
+                    f"give each code its own {key.noun}.",
+                )
+            chosen[choice], labels[str(number)] = code, wording
+        meanings[entry] = CodeMeaning(labels, CODE_MAP, entry)
+    return meanings
+
+
+def unstated_codes(values, key, layout, tokens):
+    """Numbers in an option column that no wording explains (sorted): codes whose meaning is unknown.
+
+    In a code export every number is a code, even one that reads like an option ('1' of 1, 2, 3+)."""
+    found = set()
+    for value in pd.unique(pd.Series(values, dtype=object)):
+        text = str(value).strip()
+        if not text or fold_lookalikes(text) in layout.missing or _is_token(text, tokens):
+            continue
+        worded = layout.answers != "code" and normalize_text(text) in key.codes
+        if not worded and _as_code(text) is not None:
+            found.add(_as_code(text))
+    return sorted(found)
+
+
+def unstated_codes_error(source, columns, language):
+    """One error for every option column of bare codes: [(header, question code, key, codes)]."""
+    held = "; ".join(f"column '{h}' ({code}) codes {', '.join(map(str, codes))}" for h, code, _, codes in columns)
+    skeleton = ", ".join(f"{code}: {{{', '.join(f'{c}: …' for c in codes)}}}" for _, code, _, codes in columns)
+    options = "; ".join(f"{code}: {key.listed(language)}" for _, code, key, _ in columns)
+    return InputError(
+        source,
+        f"the export carries answer codes whose meaning the file does not state: {held}.",
+        "say which option each code stands for on the questionnaire as fielded, in config.yaml: "
+        f"streets.<id>.code_map: {{{skeleton}}}, each … the wording of an option in the instrument ({options}); "
+        "or export the answers as text instead of codes (问卷星 按文本, Qualtrics 'Use choice text').",
+    )
+
+
+def _marker_error(ctx, problem, shown):
+    return InputError(
+        ctx.source,
+        f"{problem}; it looks like a missing-value marker.",
+        f"if {shown} marks an unanswered question, list it in ingest.missing_tokens (all streets) or "
+        "streets.<id>.missing_tokens (this street) in config.yaml; it is then counted as missing "
+        "(reason missing_token).",
+    )
+
+
+def _unknown_answer(text, key, ctx, column, record, meaning):
+    """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
+    shown = f"'{privacy.mask(text)}'"
+    label = meaning.label_of(text) if meaning else None
+    if label is not None:
+        shown += f" (labelled '{privacy.mask(label)}')"
+    problem = f"record {ctx.record_label}={record}, column '{column}': answer {shown} is not one of the {key.what}"
+    if meaning:
+        allowed = sorted(meaning.labels, key=lambda c: (_as_number(c) is None, _as_number(c) or 0, c))
+    elif key.points and ctx.layout.answers != "text":
+        allowed = sorted(key.points)
+    else:
+        allowed = list(dict.fromkeys(key.wordings))
+    expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
+    if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
+        raise _marker_error(ctx, problem, shown)
+    if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
+        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
+        add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
+        raise InputError(
+            ctx.source,
+            f"{problem}.",
+            f"{expected}{add}; or set ingest.out_of_scale: missing to count such answers as missing.",
+        )
+    near = None if privacy.personal_kinds(text) else nearest_difference(text, key.wordings, key.noun)
+    raise InputError(
+        ctx.source,
+        f"{problem}" + (f" ({near})." if near else "."),
+        f"{expected}; if the questionnaire as fielded worded its options otherwise, correct the wording in the "
+        "instrument.",
+    )
+
+
+def check_missing_tokens(tokens, keys):
+    """A token that is also an answer's wording would hide real answers: an error, never a guess.
+
+    `keys` maps a question code (or 'scale') to its AnswerKey."""
+    for name, key in keys.items():
+        wordings = token_set(key.wordings)
+        for token in tokens:
+            if _is_token(token.strip(), wordings):
+                where = "one of the scale labels" if name == "scale" else f"an answer option of {name}"
+                raise InputError(
+                    "config.yaml",
+                    f"the missing-value token '{token}' is also {where}, so it would hide real answers.",
+                    f"remove '{token}' from ingest.missing_tokens (or streets.<id>.missing_tokens).",
+                )
+
+
+@dataclass
+class Mapped:
+    """One column's answers as codes (float, NaN when missing), missing counts by reason, the mask of
+    answers counted as off the scale, and how codes were read (None when no answer was a code)."""
+
+    codes: np.ndarray
+    missing: dict
+    outside: np.ndarray
+    codes_read_as: str | None
+
+
+def map_answers(values, key, ctx, column, meaning=None):
+    """Answers -> codes through the instrument's wordings, the column's CodeMeaning (value labels or
+    code map) or, for scale items in a code export only, the number as the scale point."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
     mapped = np.full(len(uniques), np.nan)
-    reason_of = {}
+    reason_of, read_as = {}, None
     mode = ctx.layout.answers
+    text_codes = key.codes
     for k, raw_value in enumerate(uniques):
         text = str(raw_value).strip()
-        if text in ctx.layout.missing:
-            reason_of[k] = ctx.layout.missing[text]
+        reason = _missing_reason(text, ctx)  # configured tokens win over codes: they are explicit
+        if reason:
+            reason_of[k] = reason
             continue
         code = None
-        if value_labels and text in value_labels:  # SPSS: the label says what the code means
-            label = value_labels[text].strip()
-            if label in MISSING_MARKERS:
-                reason_of[k] = MISSING_MARKERS[label]
+        label = meaning.label_of(text) if meaning else None
+        if label is not None:  # the file's value labels or the code map say what the code means
+            label = label.strip()
+            reason = _missing_reason(label, ctx)
+            if reason:
+                reason_of[k] = reason
                 continue
             code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", label)))
+            read_as = read_as or (meaning.source if code is not None else None)
         else:
             if mode in ("text", "either"):
                 code = text_codes.get(normalize_text(_OTHER_TEXT.sub("", text)))
-            if code is None and mode in ("code", "either"):
+            if code is None and mode in ("code", "either") and meaning is None:
                 number = _as_code(text)
-                code = number if number in valid_codes else None
+                code = number if number in key.points else None
+                read_as = read_as or (SCALE_POINTS if code is not None else None)
         if code is None:
             if ctx.out_of_scale == "missing":
                 reason_of[k] = "out_of_scale"
                 continue
             row = int(np.flatnonzero(codes == k)[0])
-            shown = f"'{privacy.mask(text)}'"
-            if value_labels and text in value_labels:
-                shown += f" (labelled '{privacy.mask(value_labels[text])}')"
-            allowed = sorted({k2 for k2 in text_codes if not k2.isdigit()}) if mode == "text" else sorted(valid_codes)
-            raise InputError(
-                ctx.source,
-                f"record {ctx.record_label}={ctx.records[row]}, column '{column}': answer {shown} "
-                f"is not one of the {what}.",
-                f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer; "
-                "or set ingest.out_of_scale: missing to count such answers as missing.",
-            )
+            _unknown_answer(text, key, ctx, column, ctx.records[row], meaning)
         mapped[k] = code
+    return _mapped(codes, mapped, reason_of, read_as)
+
+
+def _missing_reason(text, ctx):
+    """Why a cell counts as missing: a layout marker ('(空)', -2 in code exports), a configured token; else None."""
+    marker = fold_lookalikes(text.strip())  # '（空）' is '(空)'
+    if marker in ctx.layout.missing:
+        return ctx.layout.missing[marker]
+    return "missing_token" if _is_token(text.strip(), ctx.missing_tokens) else None
+
+
+def _mapped(codes, mapped, reason_of, read_as):
+    """Per-distinct-value results spread over the column, with missing counts by reason."""
     out = np.append(mapped, np.nan)[codes]
     counts = {}
     for k, reason in reason_of.items():
@@ -114,17 +351,91 @@ def map_answers(values, text_codes, valid_codes, ctx, column, what, value_labels
     if blank:
         counts["blank"] = counts.get("blank", 0) + blank
     outside = np.isin(codes, [k for k, reason in reason_of.items() if reason == "out_of_scale"])
-    return out, counts, outside
+    return Mapped(out, counts, outside, read_as)
 
 
-def _scale_codes(instrument):
-    return {
-        normalize_text(text): point for point, label in instrument.labels.items() for text in (label["zh"], label["en"])
-    }
+def _number_text(number):
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _option_codes(options):
-    return {normalize_text(o[lang]): number for number, o in enumerate(options, start=1) for lang in ("zh", "en")}
+def describe_numeric(demographic):
+    """'age: a whole number from 18 to 100, in 岁' - what a numeric question takes."""
+    low, high = demographic.minimum, demographic.maximum
+    text = f"{demographic.code}: {'a whole number' if demographic.integer else 'a number'}"
+    if low is not None and high is not None:
+        text += f" from {_number_text(low)} to {_number_text(high)}"
+    elif low is not None:
+        text += f" of at least {_number_text(low)}"
+    elif high is not None:
+        text += f" of at most {_number_text(high)}"
+    return text + (f", in {demographic.unit['zh']}" if demographic.unit else "")
+
+
+def _without_unit(text, unit):
+    """'45岁' or '45 years' -> '45' when the question's unit is 岁 / years."""
+    folded = fold_lookalikes(text).strip()
+    for word in (unit or {}).values():
+        if folded.casefold().endswith(word.casefold()):
+            return folded[: -len(word)].strip()
+    return folded
+
+
+def _numeric_problem(number, demographic):
+    """What is wrong with a numeric answer ('not a number', 'outside 18 to 100', ...), or None."""
+    low, high = demographic.minimum, demographic.maximum
+    if number is None or not np.isfinite(number):
+        return "not a number"
+    if demographic.integer and not float(number).is_integer():
+        return "not a whole number"
+    if low is not None and high is not None and not low <= number <= high:
+        return f"outside {_number_text(low)} to {_number_text(high)}"
+    if low is not None and number < low:
+        return f"below {_number_text(low)}"
+    if high is not None and number > high:
+        return f"above {_number_text(high)}"
+    return None
+
+
+def map_numbers(values, demographic, ctx, column, meaning=None):
+    """Answers of a numeric question (kind: numeric) -> numbers (float, NaN when missing), checked
+    against its range; missing markers and tokens count as missing, as for any other answer."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    mapped = np.full(len(uniques), np.nan)
+    reason_of = {}
+    for k, raw_value in enumerate(uniques):
+        text = str(raw_value).strip()
+        label = meaning.label_of(text) if meaning else None  # SPSS may label its missing codes
+        reason = _missing_reason(text, ctx) or (_missing_reason(label, ctx) if label is not None else None)
+        if reason:
+            reason_of[k] = reason
+            continue
+        # A phone or ID number typed into the age field is personal data, never a number to keep.
+        number = None if privacy.personal_kinds(text) else _as_number(_without_unit(text, demographic.unit))
+        wrong = _numeric_problem(number, demographic)
+        if wrong is None:
+            mapped[k] = number
+        elif ctx.out_of_scale == "missing":
+            reason_of[k] = "out_of_scale"
+        else:
+            row = int(np.flatnonzero(codes == k)[0])
+            shown = f"'{privacy.mask(text)}'"
+            problem = f"record {ctx.record_label}={ctx.records[row]}, column '{column}': answer {shown} is {wrong}"
+            if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
+                raise _marker_error(ctx, problem, shown)
+            if wrong == "not a number":
+                unit = (demographic.unit or {}).get("zh", "")
+                fix = f"write the number, alone or with its unit (45 or 45{unit}); or '(空)' for no answer"
+            elif wrong == "not a whole number":
+                fix = (f"correct the answer in the export, or set integer: false for {demographic.code} "
+                       "in the instrument")
+            else:
+                fix = f"correct the answer in the export, or min/max of {demographic.code} in the instrument"
+            raise InputError(
+                ctx.source,
+                f"{problem} ({describe_numeric(demographic)}).",
+                f"{fix}; or set ingest.out_of_scale: missing to count such answers as missing.",
+            )
+    return _mapped(codes, mapped, reason_of, None)
 
 
 def _records(values, ctx_source, header, first_line):

@@ -8,7 +8,7 @@ from govsurvey.ingest.layouts import META_ROLES
 from govsurvey.ingest.readers import column_letter
 from govsurvey.ingest.wording import header_candidates, normalize_text
 
-_SEPARATORS = "—-_:|/)"  # between a matrix stem and its row text
+_SEPARATORS = "-_:|/)"  # between a matrix stem and its row text (normalize_text folds every dash to "-")
 
 
 def _column_headers(raw, layout):
@@ -165,28 +165,81 @@ def match_columns(raw, headers, columns, instrument, layout, column_map):
     return mapping, how, unmatched, ambiguous
 
 
-def _check_required(raw, instrument, mapping, unmatched, ambiguous):
-    found = {code for kind, code in mapping.values() if kind in ("item", "check")}
-    required = list(instrument.items) + [c.code for c in instrument.attention_checks]
-    missing = [code for code in required if code not in found]
-    if len(missing) == len(required):
+def _questions(instrument):
+    """(code, kind) of every question of the instrument an export may carry, in questionnaire order."""
+    return (
+        [(code, "item") for code in instrument.items]
+        + [(c.code, "check") for c in instrument.attention_checks]
+        + [(d.code, "demographic") for d in instrument.demographics]
+    )
+
+
+def _near_misses(code, unmatched, ambiguous):
+    """Columns that nearly match a question: "'header' ~ CODE: wording" or "'header' matches A/B"."""
+    hints = []
+    for entry in unmatched:
+        near = next((c for c in entry["closest"] if c.split(": ", 1)[0] == code), None)
+        if near:
+            hints.append(f"'{entry['column']}' ~ {near}")
+    return hints + [f"'{a['column']}' matches {'/'.join(a['matches'])}" for a in ambiguous if code in a["matches"]]
+
+
+def absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, items_absent=()):
+    """The instrument's questions the export has no column for: [{code, kind, reason}].
+
+    Items must be there unless streets.<id>.items_absent lists them (reason items_absent);
+    attention checks and demographics are optional (reason no_column). A question that some
+    column nearly matches is not taken as absent: that would be a guess, so it is an error.
+    """
+    questions = _questions(instrument)
+    known = dict(questions)
+    for code in items_absent:
+        if code not in known:
+            near = difflib.get_close_matches(code, list(known), n=1)
+            raise InputError(
+                "config.yaml",
+                f"streets.<id>.items_absent lists '{code}', which is no question of the instrument.",
+                "use item, attention-check or demographic codes of the instrument"
+                + (f" (closest: {near[0]})." if near else "."),
+            )
+    found = {code: j for j, (kind, code) in mapping.items() if kind in ("item", "check", "demographic")}
+    for code in items_absent:
+        if code in found:
+            raise InputError(
+                raw.path,
+                f"streets.<id>.items_absent lists {code}, but the export has a column for it "
+                f"('{headers[found[code]][0]}').",
+                f"remove {code} from streets.<id>.items_absent.",
+            )
+    asked = [code for code, kind in questions if kind in ("item", "check")]
+    if not any(code in found for code in asked):
         raise InputError(
             raw.path,
-            f"none of the instrument's {len(required)} questions matches a column: "
+            f"none of the instrument's {len(asked)} questions matches a column: "
             f"this looks like an export of another survey (instrument '{instrument.id}').",
             "check streets.<id>.raw_export and study.instrument in config.yaml, or map the columns "
             "in streets.<id>.column_map.",
         )
+    missing = [
+        code for code, kind in questions
+        if code not in found and code not in items_absent
+        and (kind == "item" or _near_misses(code, unmatched, ambiguous))
+    ]  # fmt: skip
     if missing:
-        hints = [f"'{u['column']}' ~ {u['closest'][0]}" for u in unmatched if u["closest"]][:3]
-        hints += [f"'{a['column']}' matches {'/'.join(a['matches'])}" for a in ambiguous][:3]
+        hints = list(dict.fromkeys(h for code in missing for h in _near_misses(code, unmatched, ambiguous)))[:3]
         raise InputError(
             raw.path,
             f"the export has no column for {', '.join(missing)}"
             + (f" (near misses: {'; '.join(hints)})." if hints else "."),
             "check that this is an export of the instrument's questionnaire, fix the wording in the instrument, "
-            "or map the column in streets.<id>.column_map.",
+            "map the column in streets.<id>.column_map, or list the codes in streets.<id>.items_absent when "
+            "this street's export does not carry them.",
         )
+    return [
+        {"code": code, "kind": kind, "reason": "items_absent" if code in items_absent else "no_column"}
+        for code, kind in questions
+        if code not in found
+    ]
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -7,6 +7,15 @@ qualtrics (three header rows), spss (.sav, value labels applied), generic (any c
 readers.py. Columns are matched to the instrument by wording (zh or en) or by the column map;
 answers go through the instrument's labels or codes. Nothing is guessed: an unknown answer,
 a missing item or a layout that disagrees with config is an InputError naming file and fix.
+A code in an option column is read only through the file's value labels or the street's
+`code_map`, never as a position in the instrument's option list; agreement-scale codes are the
+scale points unless the code map says otherwise. Missing-value tokens (`missing_tokens`) count
+as missing; numeric demographics (`kind: numeric`) hold the number.
+
+A question the export does not carry (an attention check or demographic, or an item listed in
+`streets.<id>.items_absent`) is left out of the table, not filled with NaN, and listed in the
+report's `columns_absent`: a column missing from the table means "not asked", NaN in a column
+means "asked, not answered".
 
 Personal data never leaves this module (see privacy.py): IPs and respondent identifiers become
 salted hashes, personal columns are dropped and the report says which and why.
@@ -20,11 +29,13 @@ import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.ingest import privacy
-from govsurvey.ingest.answers import (_as_code, _Context, _durations, _is_code_export, _option_codes,
-                                      _records, _scale_codes, _timestamps, map_answers)
-from govsurvey.ingest.columns import _check_headers, _check_required, _column_headers, match_columns
+from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _durations, _is_code_export, _records,
+                                      _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers,
+                                      option_key, scale_key, token_set, unstated_codes, unstated_codes_error)
+from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
 from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
+from govsurvey.schema import load_schema
 
 
 def file_sha256(path):
@@ -35,14 +46,26 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def ingest_defaults():
+    """The defaults of config's `ingest` section, as the schema gives them (one place for them)."""
+    spec = load_schema("config.schema.yaml")["properties"]["ingest"]["properties"]
+    return {key: value["default"] for key, value in spec.items() if "default" in value}
+
+
+def _missing_tokens(street, settings):
+    """(tokens, where they come from): the street's list replaces the global one."""
+    if "missing_tokens" in street:
+        return list(street["missing_tokens"]), "streets.<id>.missing_tokens"
+    return list(settings["missing_tokens"]), "ingest.missing_tokens"
+
 
 def ingest_export(path, instrument, street, salt, settings=None, log=print):
     """Read a raw export of any supported format; return (tidy table, ingest report dict).
 
-    `street` is the street's config entry (format, encoding, column_map, communities);
-    `settings` the config's `ingest` section (out_of_scale: error | missing).
+    `street` is the street's config entry (format, encoding, column_map, missing_tokens,
+    communities); `settings` the config's `ingest` section (out_of_scale, missing_tokens).
     """
-    settings = settings or {}
+    settings = {**ingest_defaults(), **(settings or {})}
     street = street or {}
     declared = street.get("format", "auto")
     column_map = street.get("column_map") or {}
@@ -59,11 +82,14 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
         raise InputError(source, "the export has a header row but no responses.", "export again after data collection.")
     log(f"ingest: read {len(data)} records x {len(columns)} columns from {source} ({raw.reader}, {raw.encoding})")
     mapping, how, unmatched, ambiguous = match_columns(raw, headers, columns, instrument, layout, column_map)
-    _check_required(raw, instrument, mapping, unmatched, ambiguous)
+    absent = absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, street.get("items_absent", []))
+    tokens = token_set(_missing_tokens(street, settings)[0])
     if layout.name.startswith("wenjuanxing"):
+        numeric = {d.code for d in instrument.demographics if d.numeric}  # numbers in text and code exports alike
+        answered = {j: target for j, target in mapping.items() if target[1] not in numeric}
         actual = (
             "wenjuanxing_code"
-            if _is_code_export(data, mapping, {**MISSING_MARKERS, **CODE_MISSING})
+            if _is_code_export(data, answered, {**MISSING_MARKERS, **CODE_MISSING}, tokens)
             else "wenjuanxing_text"
         )
         if declared.startswith("wenjuanxing") and declared != actual:
@@ -78,12 +104,73 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
                 f"set streets.<id>.format to auto (or {actual}).",
             )
         layout = LAYOUTS[actual]
-    return _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous,
+    return _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, absent,
                  instrument, street, salt, settings, log)  # fmt: skip
 
 
-def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, instrument, street, salt,
-          settings, log):  # fmt: skip
+def _answers(raw, headers, data, mapping, instrument, street, tokens, ctx):
+    """Every item, check and demographic column as codes: (answers, missing counts by reason, how
+    codes were read, answers off the scale per record)."""
+    asked = {code for kind, code in mapping.values() if kind == "demographic"}
+    code_map = street.get("code_map") or {}
+    demographics = {d.code: d for d in instrument.demographics}
+    keys = {"scale": scale_key(instrument)} | {
+        d.code: option_key(instrument.demographic_options(d, street))
+        for d in instrument.demographics if (d.code in asked or d.code in code_map) and not d.numeric
+    }  # fmt: skip
+    check_missing_tokens(tokens, keys)
+    configured = code_meanings(code_map, instrument, keys)
+
+    def meaning_of(j, kind, code):
+        """The column's code map entry (its own, else 'scale' for items), else the file's value labels."""
+        own = configured.get(code) or (configured.get("scale") if kind in ("item", "check") else None)
+        if own:
+            return own
+        return CodeMeaning(raw.value_labels[j], VALUE_LABELS) if j in raw.value_labels else None
+
+    columns = {j: target for j, target in mapping.items() if target[0] in ("item", "check", "demographic")}
+    # Codes in an option column mean nothing by themselves: without labels or a code map, stop.
+    unstated = [
+        (headers[j][0], code, keys[code], found)
+        for j, (kind, code) in columns.items()
+        if code in keys and meaning_of(j, kind, code) is None
+        and (found := unstated_codes(data[j].to_numpy(), keys[code], ctx.layout, ctx.missing_tokens))
+    ]  # fmt: skip
+    if unstated:
+        raise unstated_codes_error(ctx.source, unstated, instrument.language)
+    answers, missing_counts, codes_read_as = {}, {}, {}
+    n_outside = np.zeros(len(data), dtype=int)
+    for j, (kind, code) in columns.items():
+        values, meaning = data[j].to_numpy(), meaning_of(j, kind, code)
+        if kind == "demographic" and demographics[code].numeric:
+            mapped = map_numbers(values, demographics[code], ctx, headers[j][0], meaning)
+        else:
+            key = keys[code] if kind == "demographic" else keys["scale"]
+            mapped = map_answers(values, key, ctx, headers[j][0], meaning)
+        answers[code] = mapped.codes
+        if mapped.missing:
+            missing_counts[code] = mapped.missing
+        if mapped.codes_read_as:
+            codes_read_as[code] = mapped.codes_read_as
+        if kind != "demographic":  # screening excludes records with items or checks off the scale
+            n_outside += mapped.outside
+    return answers, missing_counts, codes_read_as, n_outside
+
+
+_KIND_NAMES = {"item": "item", "check": "attention check", "demographic": "demographic"}
+
+
+def _absence_line(entry):
+    """The log line for a question the export does not carry."""
+    what = f"{_KIND_NAMES[entry['kind']]} {entry['code']}"
+    if entry["reason"] == "items_absent":
+        return f"ingest: {what} is absent, as streets.<id>.items_absent says; left out of the table"
+    consequence = "; screening cannot apply the attention check" if entry["kind"] == "check" else ""
+    return f"ingest: WARNING no column for {what}; left out of the table{consequence}"
+
+
+def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, ambiguous, absent, instrument, street,
+          salt, settings, log):  # fmt: skip
     source = str(raw.path)
     role_column = {code: j for j, (kind, code) in mapping.items() if kind == "meta"}
     first_line = layout.header_rows + 1
@@ -94,7 +181,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     else:
         records = np.arange(1, len(data) + 1)
         record_label, record_from = "row", "row number in the file (the export has no record number)"
-    ctx = _Context(source, records, record_label, layout, settings.get("out_of_scale", "error"))
+    tokens, tokens_from = _missing_tokens(street, settings)
+    ctx = _Context(source, records, record_label, layout, settings["out_of_scale"], token_set(tokens))
     tidy = {"record": records}
     dropped, ignored, hashed = [], [], []
     j = role_column.get("submitted_at")
@@ -122,37 +210,17 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             tidy[name] = privacy.hash_column(data[j].to_numpy(), salt, strip_place=role == "ip")
             dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}"})
             hashed.append(headers[j][0])
-    missing_counts, out_of_scale = {}, {}
-    demographics = {d.code: d for d in instrument.demographics}
-    scale_text, scale_codes = _scale_codes(instrument), set(instrument.scale_points)
-    answers, n_outside = {}, np.zeros(len(data), dtype=int)
+    answers, missing_counts, codes_read_as, n_outside = _answers(
+        raw, headers, data, mapping, instrument, street, tokens, ctx
+    )
+    out_of_scale = {code: counts["out_of_scale"] for code, counts in missing_counts.items() if "out_of_scale" in counts}
     for j, (kind, code) in mapping.items():
-        labels = raw.value_labels.get(j)
-        if kind in ("item", "check"):
-            answers[code], counts, outside = map_answers(
-                data[j].to_numpy(), scale_text, scale_codes, ctx, headers[j][0], "scale labels", labels
-            )
-            n_outside += outside
-        elif kind == "demographic":
-            options = instrument.demographic_options(demographics[code], street)
-            answers[code], counts, _ = map_answers(
-                data[j].to_numpy(), _option_codes(options), set(range(1, len(options) + 1)),
-                ctx, headers[j][0], "answer options", labels,
-            )  # fmt: skip
-        elif kind == "personal":
+        if kind == "personal":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
-            continue
         elif code == "drop":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})"})
-            continue
-        else:
-            if code == "ignore":
-                ignored.append(headers[j][0])
-            continue
-        if counts:
-            missing_counts[code] = counts
-        if counts.get("out_of_scale"):
-            out_of_scale[code] = counts["out_of_scale"]
+        elif code == "ignore":
+            ignored.append(headers[j][0])
     for entry in unmatched + ambiguous:  # left out anyway; the report says when they held personal data
         j = next(k for k in columns if headers[k][0] == entry["column"])
         found = privacy.scan_column(data[j].to_numpy())
@@ -164,7 +232,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         if demo.code in answers:
             frame[demo.code] = answers[demo.code]
     for code in [c.code for c in instrument.attention_checks] + list(instrument.items):
-        frame[code] = answers[code]
+        if code in answers:  # questions the export does not carry are left out (report: columns_absent)
+            frame[code] = answers[code]
     if ctx.out_of_scale == "missing":  # screening excludes records with answers off the scale
         frame["n_out_of_range"] = n_outside
     reasons = {}
@@ -188,6 +257,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "columns_matched": len(mapping),
         "columns_by_column_map": sum(1 for w in how.values() if w == "column map"),
         "demographics_absent": [d.code for d in instrument.demographics if d.code not in answers],
+        "columns_absent": absent,
         "columns_unmatched": unmatched,
         "columns_ambiguous": ambiguous,
         "columns_ignored": ignored,
@@ -195,9 +265,14 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "identifiers_hashed": hashed,
         "missing_answers": missing_counts,
         "missing_by_reason": reasons,
+        "missing_tokens": tokens,
+        "missing_tokens_from": tokens_from,
         "out_of_scale_as_missing": out_of_scale,
+        "codes_read_as": codes_read_as,
     }
     log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")
+    for entry in absent:
+        log(_absence_line(entry))
     if unmatched or ambiguous:
         log(f"ingest: left out {len(unmatched)} unmatched and {len(ambiguous)} ambiguous column(s): "
             + "; ".join(f"'{u['column']}' (closest: {', '.join(u.get('closest', [])) or 'none'})" for u in unmatched)

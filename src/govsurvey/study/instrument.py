@@ -40,6 +40,15 @@ class Demographic:
     en: str
     options: tuple = ()  # of {"zh", "en"}; empty when the street supplies them
     options_from: str | None = None
+    kind: str = "options"  # options | numeric
+    minimum: float | None = None  # numeric: valid range and whether answers are whole numbers
+    maximum: float | None = None
+    integer: bool = False
+    unit: dict | None = None  # numeric: {"zh": "岁", "en": "years"}
+
+    @property
+    def numeric(self):
+        return self.kind == "numeric"
 
 
 @dataclass
@@ -85,6 +94,8 @@ class Instrument:
 
     def demographic_options(self, demographic, street=None):
         """Answer options of a demographic question; the street supplies community names."""
+        if demographic.numeric:
+            raise ValueError(f"demographic '{demographic.code}' is numeric: it has no options (check .numeric first)")
         if demographic.options_from == "street.communities":
             if not street or not street.get("communities"):
                 raise InputError(
@@ -95,6 +106,43 @@ class Instrument:
                 )
             return tuple({"zh": c["zh"], "en": c["en"]} for c in street["communities"])
         return demographic.options
+
+
+_NUMERIC_ONLY = ("min", "max", "integer", "unit")
+
+
+def _demographic(spec, source):
+    """One demographic question, checked for what its kind needs (options, or a number's range)."""
+    code, kind = spec["code"], spec.get("kind", "options")
+    listed = [key for key in ("options", "options_from") if key in spec]
+    if kind == "numeric" and listed:
+        raise InputError(
+            source,
+            f"demographic {code} is numeric (kind: numeric) but lists {' and '.join(listed)}.",
+            f"remove {' and '.join(listed)}, or drop kind: numeric to make it an option question.",
+        )
+    if kind == "options":
+        if len(listed) != 1:
+            raise InputError(
+                source,
+                f"demographic {code} needs either options or options_from"
+                + (", not both." if listed else " (or kind: numeric)."),
+                "list its options, or set options_from: street.communities, or kind: numeric for a number.",
+            )
+        numeric_only = [key for key in _NUMERIC_ONLY if key in spec and not (key == "integer" and not spec[key])]
+        if numeric_only:
+            raise InputError(
+                source,
+                f"demographic {code} has options, so min, max, integer and unit do not apply "
+                "(they are for kind: numeric).",
+                f"remove {', '.join(numeric_only)}, or make it kind: numeric without options.",
+            )
+    if spec.get("min") is not None and spec.get("max") is not None and spec["min"] > spec["max"]:
+        raise InputError(source, f"demographic {code} has min {spec['min']} above max {spec['max']}.", "swap them.")
+    return Demographic(
+        code, spec["zh"], spec["en"], tuple(spec.get("options", ())), spec.get("options_from"), kind,
+        spec.get("min"), spec.get("max"), spec.get("integer", False), spec.get("unit"),
+    )  # fmt: skip
 
 
 def load_instrument(path):
@@ -154,10 +202,7 @@ def load_instrument(path):
             "fix the rows lists under 'matrices'.",
         )
     ordered = {code: items[code] for code in placed if code in items}
-    demographics = tuple(
-        Demographic(d["code"], d["zh"], d["en"], tuple(d.get("options", ())), d.get("options_from"))
-        for d in data["demographics"]
-    )
+    demographics = tuple(_demographic(d, source) for d in data["demographics"])
     return Instrument(
         id=data["id"],
         title=data["title"],

@@ -3,7 +3,10 @@
 Layouts follow the platforms' exports as far as we know them (see ingest.py): Wenjuanxing
 按文本 and 按序号 (xlsx and csv in UTF-8 ± BOM, GBK, GB18030), Tencent Questionnaire, Qualtrics
 (names, question text, ImportId rows; English wording), SPSS .sav with value labels, and a
-generic csv with short column names plus the column map that config would give.
+generic csv with short column names plus the column map that config would give. Exports of bare
+codes come with the code map config needs to read them (ExportFile.code_map); `fielded_order`
+numbers a question's options in another order than the instrument's, as a questionnaire edited
+after the instrument was written would.
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ class ExportFile:
     format: str  # the layout ingest should report
     encoding: str | None = None
     column_map: dict = field(default_factory=dict)
+    code_map: dict = field(default_factory=dict)  # streets.<id>.code_map the export needs (code exports)
 
 
 # name -> (format, file type, encoding); every one of these ingests to the same table.
@@ -47,12 +51,21 @@ def _matrix_codes(instrument):
 
 
 def _options(instrument, street):
-    return {d.code: instrument.demographic_options(d, street) for d in instrument.demographics}
+    """Options of the option demographics (numeric ones are written as numbers)."""
+    return {d.code: instrument.demographic_options(d, street) for d in instrument.demographics if not d.numeric}
+
+
+def _numbers(responses, instrument, missing):
+    """Numeric demographics (age in years) as the number's text, whole numbers without '.0'."""
+    def text(value):
+        return missing if pd.isna(value) else (str(int(value)) if float(value).is_integer() else str(value))
+
+    return {d.code: responses[d.code].map(text).astype(object) for d in instrument.demographics if d.numeric}
 
 
 def _answer_text(responses, instrument, street, lang="zh", missing=MISSING_TEXT):
     """Demographics and matrix answers as label text in one language."""
-    out = {}
+    out = _numbers(responses, instrument, missing)
     for code, options in _options(instrument, street).items():
         to_lang = {o["zh"]: o[lang] for o in options}
         out[code] = responses[code].map(to_lang).astype(object).fillna(missing)
@@ -62,12 +75,30 @@ def _answer_text(responses, instrument, street, lang="zh", missing=MISSING_TEXT)
     return out
 
 
-def _answer_codes(responses, instrument, street, missing=CODE_MISSING):
+def option_numbers(instrument, street=None, fielded_order=None):
+    """{demographic: {option (zh): code}}: options numbered 1..k as the questionnaire showed them.
+
+    `fielded_order` ({demographic: [options (zh)]}) lists a question's options in another order
+    than the instrument's, as a questionnaire edited after the instrument was written would."""
+    numbers = {}
+    for code, options in _options(instrument, street or DEFAULT_STREET).items():
+        order = (fielded_order or {}).get(code) or [o["zh"] for o in options]
+        if sorted(order) != sorted(o["zh"] for o in options):
+            raise ValueError(f"fielded_order[{code!r}] must list the options of {code} once each: {order}")
+        numbers[code] = {option: number for number, option in enumerate(order, start=1)}
+    return numbers
+
+
+def code_map_of(numbers):
+    """The streets.<id>.code_map that states what each option number means."""
+    return {code: {number: option for option, number in options.items()} for code, options in numbers.items()}
+
+
+def _answer_codes(responses, instrument, street, missing=CODE_MISSING, numbers=None):
     """Demographics as option numbers, matrix answers as scale points."""
-    out = {}
-    for code, options in _options(instrument, street).items():
-        number = {o["zh"]: str(i) for i, o in enumerate(options, start=1)}
-        out[code] = responses[code].map(number).astype(object).fillna(missing)
+    out = _numbers(responses, instrument, missing)
+    for code, number in (numbers or option_numbers(instrument, street)).items():
+        out[code] = responses[code].map({option: str(n) for option, n in number.items()}).astype(object).fillna(missing)
     for code in _matrix_codes(instrument):
         values = responses[code].astype("Int64")
         out[code] = pd.Series(np.where(values.isna(), missing, values.astype(str)), index=responses.index, dtype=object)
@@ -82,7 +113,7 @@ def _times(responses, fmt="%Y-%m-%d %H:%M:%S"):
     return responses["submitted_at"].dt.strftime(fmt)
 
 
-def wenjuanxing_table(responses, instrument, street=None, codes=False, header_style="stem_dash"):
+def wenjuanxing_table(responses, instrument, street=None, codes=False, header_style="stem_dash", numbers=None):
     """([header row], body) of a Wenjuanxing 按文本 (codes=False) or 按序号 (codes=True) export."""
     street = street or DEFAULT_STREET
     pairs = question_headers(instrument, street, header_style)
@@ -93,7 +124,8 @@ def wenjuanxing_table(responses, instrument, street=None, codes=False, header_st
         "source": responses["source"].fillna(MISSING_TEXT),
         "source_detail": responses["source_detail"].fillna(MISSING_TEXT),
         "ip": responses["ip"].fillna(MISSING_TEXT),
-        **(_answer_codes(responses, instrument, street) if codes else _answer_text(responses, instrument, street)),
+        **(_answer_codes(responses, instrument, street, numbers=numbers) if codes
+           else _answer_text(responses, instrument, street)),
         **_personal(responses, instrument),
     }
     body = pd.DataFrame({j: values[code].to_numpy(dtype=object) for j, (code, _) in enumerate(pairs)})
@@ -183,13 +215,13 @@ def qualtrics_table(responses, instrument, street=None):
     return rows, pd.DataFrame(dict(enumerate(columns)))
 
 
-def generic_table(responses, instrument, street=None):
+def generic_table(responses, instrument, street=None, numbers=None):
     """Short column names with codes, and the column map config needs for them.
 
     The phone column is left out of the map on purpose: ingest must drop it by its values.
     """
     street = street or DEFAULT_STREET
-    codes = _answer_codes(responses, instrument, street, missing="")
+    codes = _answer_codes(responses, instrument, street, missing="", numbers=numbers)
     columns = {
         "resp_no": ("record", responses["respondent_id"].astype(str)),
         "time": ("submitted_at", _times(responses)),
@@ -228,7 +260,7 @@ def write_xlsx(header_rows, body, path):
     return path
 
 
-def write_sav(responses, instrument, path, street=None):
+def write_sav(responses, instrument, path, street=None, numbers=None):
     """SPSS .sav: numeric codes with value labels, question text as variable labels."""
     import pyreadstat
 
@@ -237,7 +269,7 @@ def write_sav(responses, instrument, path, street=None):
     names = {"respondent_id": "id", "submitted_at": "submit_time", "duration": "duration_s",
              "source": "source", "source_detail": "source_detail", "ip": "ip"}  # fmt: skip
     frame, labels, value_labels = {}, {}, {}
-    options = _options(instrument, street)
+    options = numbers or option_numbers(instrument, street)
     scale = {float(p): spec["zh"] for p, spec in instrument.labels.items()}
     for k, (code, header) in enumerate(pairs):
         name = names.get(code, f"Q{k}")
@@ -248,10 +280,11 @@ def write_sav(responses, instrument, path, street=None):
             frame[name] = responses[code]
         elif code == "duration":
             frame[name] = responses[code].astype(float)
+        elif code in {d.code for d in instrument.demographics if d.numeric}:
+            frame[name] = pd.to_numeric(responses[code]).astype(float)
         elif code in options:
-            number = {o["zh"]: float(i) for i, o in enumerate(options[code], start=1)}
-            frame[name] = responses[code].map(number).astype(float)
-            value_labels[name] = {float(i): o["zh"] for i, o in enumerate(options[code], start=1)}
+            frame[name] = responses[code].map({option: float(n) for option, n in options[code].items()}).astype(float)
+            value_labels[name] = {float(n): option for option, n in options[code].items()}
         elif code in instrument.items or code in {c.code for c in instrument.attention_checks}:
             frame[name] = responses[code].astype("Float64").astype(float)
             value_labels[name] = scale
@@ -261,34 +294,37 @@ def write_sav(responses, instrument, path, street=None):
     return path
 
 
-def write_export(responses, instrument, path, name, street=None, header_style="stem_dash"):
-    """Write one of EXPORTS; returns an ExportFile (with the column map for generic)."""
+def write_export(responses, instrument, path, name, street=None, header_style="stem_dash", fielded_order=None):
+    """Write one of EXPORTS; returns an ExportFile (with the column map for generic, and the code
+    map for exports of bare codes). `fielded_order`: see option_numbers."""
     fmt, file_type, encoding = EXPORTS[name]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     column_map = {}
+    numbers = option_numbers(instrument, street, fielded_order)
     if encoding == "gb18030":  # a name outside GBK, so the file needs GB18030 (the column is dropped at ingest)
         responses = responses.copy()
         responses.loc[responses.index[0], "name"] = "王𠮷"
-    if fmt == "spss":
-        write_sav(responses, instrument, path, street)
+    if fmt == "spss":  # the value labels say what each code means
+        write_sav(responses, instrument, path, street, numbers)
         return ExportFile(name, path, fmt)
     if fmt == "wenjuanxing_text" and file_type == "xlsx":
         write_wenjuanxing_xlsx(responses, instrument, path, street, header_style)
         return ExportFile(name, path, fmt)
     if fmt.startswith("wenjuanxing"):
-        header, body = wenjuanxing_table(responses, instrument, street, fmt.endswith("code"), header_style)
+        header, body = wenjuanxing_table(responses, instrument, street, fmt.endswith("code"), header_style, numbers)
     elif fmt == "tencent":
         header, body = tencent_table(responses, instrument, street)
     elif fmt == "qualtrics":
         header, body = qualtrics_table(responses, instrument, street)
     else:
-        header, body, column_map = generic_table(responses, instrument, street)
+        header, body, column_map = generic_table(responses, instrument, street, numbers)
     if file_type == "xlsx":
         write_xlsx(header, body, path)
     else:
         write_csv(header, body, path, encoding)
-    return ExportFile(name, path, fmt, encoding, column_map)
+    code_map = code_map_of(numbers) if fmt in ("wenjuanxing_code", "generic") else {}
+    return ExportFile(name, path, fmt, encoding, column_map, code_map)
 
 
 def write_all_formats(responses, instrument, out_dir, street=None, header_style="stem_dash"):
