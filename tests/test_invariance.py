@@ -17,7 +17,7 @@ from govsurvey.sem.groups import (FAMILIES, GROUP_COLUMNS, fit_groups, score_tes
                                   wald_test)
 from govsurvey.sem.invariance import (FREED_COLUMNS, LATENT_MEAN_COLUMNS,
                                       PATH_EQUALITY_COLUMNS, STEP_COLUMNS, compare_paths,
-                                      invariance_ladder)
+                                      invariance_ladder, without_path_labels)
 
 REF = Path(__file__).parent / "reference"
 TOL = 1e-3
@@ -87,8 +87,10 @@ def fitted(name, model):
         return fits[model]
     info, data, _, _ = case(name)
     spec = info["fits"][model]
-    return fit_groups(info["measurement"], data, info["group"], spec["group_equal"],
-                      spec["group_partial"], log=lambda line: None)
+    text = (info["measurement"] if spec["part"] == "measurement"
+            else without_path_labels(info["model"]))
+    return fit_groups(text, data, info["group"], spec["group_equal"], spec["group_partial"],
+                      log=lambda line: None)
 
 
 @cache

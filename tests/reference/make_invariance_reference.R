@@ -11,6 +11,8 @@
 #   Rscript tests/reference/make_invariance_reference.R \
 #       --data=tests/reference/invariance_sim3_data.csv \
 #       --model=tests/reference/invariance_sim3.lavaan --group=street --prefix=invariance_sim3
+# (seconds for these; the 32-item default study in three streets takes lavaan ~25 minutes,
+# mostly lavTestScore's many bordered-matrix inverses).
 # Options: --data=CSV --model=FILE --group=COLUMN --prefix=NAME (files NAME.json, NAME_params.csv,
 # NAME_score.csv) --out=DIR (default: this script's directory) --max-free=K (partial invariance:
 # constraints freed per step at most, default 5). Needs R with lavaan, semTools and jsonlite.
@@ -27,7 +29,8 @@
 # - univariate score tests of every fit with equality constraints;
 # - latent means of groups 2.. (group 1 fixed at 0) in the scalar (or partial scalar) model
 #   when that step holds, standardized by the first group's model-implied latent SD;
-# - one fit using every other group.equal family, to check them;
+# - one fit using every other group.equal family, to check them, and the whole model with
+#   loadings and regressions equal ("sem_regressions");
 # - the multi-group SEM (the whole model, loadings equal across groups, each regression free
 #   per group): lavTestWald of each path's equality across groups and the chi-square
 #   difference of constraining it equal (lavTestLRT).
@@ -99,7 +102,7 @@ score_table <- function(fit) {  # lavTestScore's univariate tests, constraints a
              pvalue = uni$p.value, stringsAsFactors = FALSE)
 }
 
-keep <- function(name, fit, equal, partial) {
+keep <- function(name, fit, equal, partial, part = "measurement") {
   fits[[name]] <<- fit
   pe <- parameterEstimates(fit, standardized = TRUE)
   pe <- pe[pe$op != "==", ]
@@ -109,7 +112,7 @@ keep <- function(name, fit, equal, partial) {
   params[[name]] <<- cbind(model = name, pe)
   if (length(equal)) scores[[name]] <<- cbind(model = name, score_table(fit))
   fm <- fitMeasures(fit, measures)
-  fit_info[[name]] <<- list(group_equal = as.list(equal), group_partial = as.list(partial),
+  fit_info[[name]] <<- list(part = part, group_equal = as.list(equal), group_partial = as.list(partial),
                             converged = lavInspect(fit, "converged"),
                             fit = as.list(setNames(as.numeric(fm), names(fm))))
   fit
@@ -206,6 +209,12 @@ if (length(regressions)) {
          wald_pvalue = wald$p.value, d_chisq = lrt[["Chisq diff"]][2], d_df = lrt[["Df diff"]][2],
          d_pvalue = lrt[["Pr(>Chisq)"]][2])
   })
+  # and the regressions family: every path equal across groups (user labels on paths dropped)
+  plain <- paste(sapply(seq_len(nrow(user)), function(i)
+    row_text(user[i, ], if (user$op[i] == "~") "" else user$label[i])), collapse = "\n")
+  equal <- c("loadings", "regressions")
+  invisible(keep("sem_regressions", sem(plain, data = data, group = group, group.equal = equal),
+                 equal, character(0), part = "structural"))
   sem_info <- list(model = sem_text(), group_equal = as.list(sem_equal), converged = lavInspect(base, "converged"),
                    fit = as.list(setNames(as.numeric(fm), names(fm))), paths = paths)
 }

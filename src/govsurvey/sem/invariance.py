@@ -166,6 +166,14 @@ def latent_means(fit, name=""):
     return out[LATENT_MEAN_COLUMNS]
 
 
+def without_path_labels(model, source="model"):
+    """`model` without labels on its regressions and without := definitions: in several
+    groups a label holds its path equal across groups, which the path comparison must not."""
+    parsed = as_parsed(model, source)
+    return ParsedModel([Statement(s.lhs, s.op, s.rhs, "" if s.op == "~" else s.label, s.fixed)
+                        for s in parsed.statements], [], parsed.source)
+
+
 @dataclass
 class PathComparison:
     """The multi-group structural model: `fit` (each regression free per group, `group_equal`
@@ -185,10 +193,7 @@ def compare_paths(model, data, group, group_equal=("loadings",), log=None, sourc
     across groups by lavTestWald and by the chi-square difference of the refit with that
     one path constrained equal. Returns a PathComparison."""
     log = log or logging.getLogger(__name__).info
-    parsed = as_parsed(model, source)
-    free_paths = ParsedModel([Statement(s.lhs, s.op, s.rhs, "" if s.op == "~" else s.label,
-                                        s.fixed) for s in parsed.statements], [], parsed.source)
-    sample = group_sample(free_paths, data, group, log, source)
+    sample = group_sample(without_path_labels(model, source), data, group, log, source)
     base = fit_sample(sample, group_equal, log=log)
     p = base.params
     paths = p[p["op"] == "~"].copy()
