@@ -85,3 +85,14 @@ def test_key_order_does_not_matter_but_street_order_does(config):
     assert repr(a["streets"]["l_street"]) == repr(b["streets"]["l_street"])  # what Snakemake compares
     assert repr(a["screening"]) == repr(b["screening"])
     assert (a["report"]["street"], b["report"]["street"]) == ("l_street", "m_street")
+
+
+def test_comparison_names_known_streets_and_keeps_the_groupings_order():
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    checked = check_config(copy.deepcopy(config))
+    assert list(checked["comparison"]["groups"]) == list(config["comparison"]["groups"])
+    assert checked["comparison"]["focal"] == "l_street"
+    config["comparison"]["streets"] = ["wuhu_road", "nowhere"]
+    with pytest.raises(InputError, match="comparison names the street 'nowhere'"):
+        check_config(config)

@@ -61,3 +61,12 @@ def test_roles_must_be_declared_ones(tmp_path):
     (tmp_path / "i.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     plain = load_instrument(tmp_path / "i.yaml")
     assert plain.roles == {} and [r for r, _ in plain.constructs_by_role()] == [None]
+
+
+def test_a_street_without_an_item_the_model_uses_is_refused():
+    from govsurvey.study.model import check_streets_carry_the_model
+
+    model = parse_model(GOVERNANCE, "governance.lavaan")
+    check_streets_carry_the_model({"a": {"items_absent": ["AC1"]}}, model)  # a check: fine
+    with pytest.raises(InputError, match=r"streets.b.items_absent: the street's export lacks IN4, which the model"):
+        check_streets_carry_the_model({"a": {}, "b": {"items_absent": ["IN4", "AC1"]}}, model)

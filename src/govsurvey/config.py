@@ -37,12 +37,16 @@ def check_config(config, source="config.yaml"):
         street["screening"] = merge(config["screening"], street.get("screening", {}))
         validate(street["screening"], "config.schema.yaml", f"{source}: streets.{sid}.screening", part="screening")
     # Key order carries no meaning, but Snakemake compares params as written: a reordered
-    # config.yaml must not re-run the workflow. Streets keep their order (the first is the default).
+    # config.yaml must not re-run the workflow. Streets and the comparison's groupings keep their
+    # order (the first street is the default; groupings appear in the chapter as listed).
     for key, value in list(config.items()):
         if key == "streets":
             config[key] = {sid: _canonical(street) for sid, street in value.items()}
         else:
             config[key] = _canonical(value)
+    if comparison is not None:
+        groups = comparison["groups"]
+        config["comparison"]["groups"] = {name: _canonical(spec) for name, spec in groups.items()}
     return config
 
 
@@ -62,7 +66,7 @@ def ingest_settings(street):
 def _canonical(value):
     """Mappings with their keys sorted, recursively."""
     if isinstance(value, dict):
-        return {k: _canonical(value[k]) for k in sorted(value)}
+        return {k: _canonical(value[k]) for k in sorted(value, key=str)}  # code maps mix int and str keys
     if isinstance(value, list):
         return [_canonical(v) for v in value]
     return value

@@ -14,7 +14,10 @@ from govsurvey.paths import (
     stage_files,
 )
 from govsurvey.study import load_instrument, read_model
-from govsurvey.study.model import check_against_instrument
+from govsurvey.study.model import (
+    check_against_instrument,
+    check_streets_carry_the_model,
+)
 
 check_config(
     config, source=workflow.configfiles[-1] if workflow.configfiles else "config"
@@ -28,6 +31,7 @@ LIBRARY = Path(govsurvey.__file__).parent
 INSTRUMENT = load_instrument(config["study"]["instrument"])
 MODEL = read_model(config["study"]["model"])
 check_against_instrument(MODEL, INSTRUMENT)
+check_streets_carry_the_model(config["streets"], MODEL)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
 

@@ -208,6 +208,19 @@ def check_against_instrument(parsed, instrument):
                          "define as constructs.", "use the instrument's construct codes as latent names.")
 
 
+def check_streets_carry_the_model(streets, parsed):
+    """A street whose export lacks an item (streets.<id>.items_absent) cannot be fitted with a
+    model that measures a construct by it; InputError naming the street and the items."""
+    used = parsed.indicators
+    for sid, street in streets.items():
+        lacking = sorted(set(street.get("items_absent", [])) & used)
+        if lacking:
+            raise InputError(f"config.yaml: streets.{sid}.items_absent", f"the street's export lacks {', '.join(lacking)}, "
+                             f"which the model ({parsed.source}) uses to measure its constructs.",
+                             "analyse the street with a model without those items (a study of its own), or find "
+                             "the items' column in the export (column_map).")
+
+
 # A tiny safe evaluator for := expressions: numbers, names, + - * / ** and parentheses.
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
             ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant)

@@ -291,7 +291,16 @@ def write_sav(responses, instrument, path, street=None, numbers=None):
         else:
             frame[name] = responses[code].astype(object).fillna("").astype(str)
     pyreadstat.write_sav(pd.DataFrame(frame), str(path), column_labels=labels, variable_value_labels=value_labels)
+    _fix_sav_timestamp(path)
     return path
+
+
+def _fix_sav_timestamp(path):
+    """The same bytes for the same data: a .sav header carries its creation date and time
+    (bytes 92-108: 'dd mmm yy', 'hh:mm:ss'), which are set to a fixed moment."""
+    with open(path, "r+b") as handle:
+        handle.seek(92)
+        handle.write(b"01 Jan 2600:00:00")
 
 
 def write_export(responses, instrument, path, name, street=None, header_style="stem_dash", fielded_order=None):
