@@ -71,7 +71,8 @@ def test_reliability_table_names_each_variant(instrument):
                                  "ave": 0.53, "min_loading": 0.6}])  # fmt: skip
     text = reliability_table(chapter(instrument, None), reliability)
     header = [h.strip() for h in text.splitlines()[0].strip("|").split("|")]
-    assert header == ["Construct", "Items", "α [95% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"]
+    plain = [h.replace("\u00a0", " ").replace("\u2060", "") for h in header]
+    assert plain == ["Construct", "Items", "α [95% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"]
     row = [c.strip() for c in text.splitlines()[2].strip("|").split("|")]
     assert row[4:7] == [".470", ".820", ".530"]  # AVE is semTools'; the F-L pair beside it
     assert "semTools AVE()" in text and "Fornell & Larcker" in text

@@ -7,7 +7,7 @@ from govsurvey.schema import validate
 
 # A street's config entry holds what ingest reads and what only the chapter shows; the latter
 # must not make ingest (and all that follows) run again when it changes.
-DISPLAY_KEYS = ("name", "city", "fieldwork", "synthetic", "screening")
+DISPLAY_KEYS = ("name", "short_name", "city", "fieldwork", "synthetic", "screening")
 
 
 def check_config(config, source="config.yaml"):

@@ -9,6 +9,8 @@ elsewhere translates; modules pass codes (a screening reason, a rule's note) and
 from govsurvey.errors import InputError
 
 LANGUAGES = ("en", "zh")
+# "CR (F–L)": a no-break space and word joiners keep the header on one line in the PDF
+FL = "{}\u00a0(F\u2060–\u2060L)"
 
 WORDS = {
     "en": {
@@ -164,7 +166,7 @@ WORDS = {
             "AVE as semTools AVE(); CR and AVE (F–L) after Fornell & Larcker (1981), from the standardized "
             "loadings; λmin the smallest standardized loading"
         ),
-        "reliability_columns": ["Construct", "Items", "α [{level}% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"],
+        "reliability_columns": ["Construct", "Items", "α [{level}% CI]", "ω", "AVE", FL.format("CR"), FL.format("AVE"), "λmin"],
         "item_analysis_caption": "Item analysis (standardized CFA loading, R², corrected item–total r, α if the item is deleted)",
         "item_analysis_columns": ["Item", "λ", "R²", "r (item–total)", "α if deleted"],
         "fornell_larcker_caption": (
@@ -270,8 +272,8 @@ WORDS = {
                 "(Cheung & Rensvold, 2002; Chen, 2007); when one fails, the constraint with the largest score test "
                 "is freed, one at a time (partial invariance)."
             ),
-            "invariance_columns": ["Comparison", "Model", "χ² (df)", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA",
-                                   "Δχ² (Δdf), p", "Verdict"],
+            "invariance_columns": ["Comparison", "Model", "χ²", "df", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ²",
+                                   "Δdf", "p", "Verdict"],
             "invariance_caption": "Measurement invariance of the measurement model (ML; each step against the one before)",
             "latent_heading": "Latent means",
             "latent_intro": (
@@ -280,10 +282,10 @@ WORDS = {
             ),
             "latent_street": "{street} scores significantly higher on {higher} and lower on {lower}.",
             "no_latent_means": "Scalar invariance did not hold, so latent means are not compared.",
-            "latent_columns": ["Street", "Construct", "Difference", "SE", "p", "95% CI", "d"],
+            "latent_columns": ["{street}: difference [95% CI]", "{street}: d"],
             "latent_caption": (
                 "Latent mean differences from {street} (scalar invariance model; d: the difference in units of "
-                "{street}'s latent SD)"
+                "{street}'s latent SD; * p < .05, ** p < .01, *** p < .001)"
             ),
             "latent_figure": "Latent means of the benchmark streets relative to {street} (standardized, with 95% CIs)",
             "scores_heading": "Construct scores",
@@ -321,12 +323,16 @@ WORDS = {
             "ipma_figure": "Importance–performance map of {focal} and the benchmark streets",
             "groups_heading": "Groups within {focal}",
             "groups_text": (
-                "@tbl-groups compares the construct scores of the groups within the focal street: Welch's t test "
-                "with Hedges' g for two groups, Welch's ANOVA with η² for more; p values are Holm-corrected within "
-                "each grouping."
+                "{tables} compare the construct scores of the groups within the focal street: Welch's t test with "
+                "Hedges' g for two groups, Welch's ANOVA with η² for more; p values are Holm-corrected within each "
+                "grouping."
             ),
-            "groups_columns": ["Grouping", "Construct", "Groups", "M", "Test", "p (Holm)", "Effect"],
-            "groups_caption": "Construct scores by group within the focal street",
+            "group": "Group",
+            "p_holm": "p (Holm)",
+            "groups_caption": (
+                "Construct scores (M) by {grouping}, with Welch's test of each construct (t and Hedges' g for two "
+                "groups, F and η² for more)"
+            ),
             "test": {"welch_t": "t", "welch_anova": "F"},
         },
     },
@@ -461,7 +467,7 @@ WORDS = {
             "信度与收敛效度：α 及 Feldt 法 {level}% CI；ω 同 semTools compRelSEM；AVE 同 semTools AVE()；"
             "CR 与 AVE (F–L) 依 Fornell & Larcker (1981) 由标准化载荷计算；λmin 为最小标准化载荷"
         ),
-        "reliability_columns": ["构念", "题项数", "α [{level}% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"],
+        "reliability_columns": ["构念", "题项数", "α [{level}% CI]", "ω", "AVE", FL.format("CR"), FL.format("AVE"), "λmin"],
         "item_analysis_caption": "题项分析（验证性因子分析标准化载荷、R²、校正的题项—总分相关、删除该题后的 α）",
         "item_analysis_columns": ["题项", "λ", "R²", "题总相关 r", "删除后 α"],
         "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为由标准化载荷计算的 √AVE (F–L)，下三角为潜变量相关）",
@@ -546,14 +552,14 @@ WORDS = {
                 "（@tbl-invariance）。若 CFI 下降不超过 .01 且 RMSEA 上升不超过 .015，则该步等值成立（Cheung & Rensvold, 2002；"
                 "Chen, 2007）；不成立时，依次释放得分检验最大的约束（部分等值）。"
             ),
-            "invariance_columns": ["比较", "模型", "χ² (df)", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ² (Δdf)，p", "结论"],
+            "invariance_columns": ["比较", "模型", "χ²", "df", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ²", "Δdf", "p", "结论"],
             "invariance_caption": "测量模型的测量等值性检验（极大似然；每一步与前一步比较）",
             "latent_heading": "潜变量均值",
             "latent_intro": "在（部分）强等值下，以{focal}为参照（其均值固定为零）估计各对标街道的潜变量均值（@tbl-latent-means，@fig-latent-means）。",
             "latent_street": "{street}在 {higher} 上显著更高，在 {lower} 上显著更低。",
             "no_latent_means": "强等值不成立，因此不比较潜变量均值。",
-            "latent_columns": ["街道", "构念", "差值", "SE", "p", "95% CI", "d"],
-            "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值）",
+            "latent_columns": ["{street}：差值 [95% CI]", "{street}：d"],
+            "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值；* p < .05，** p < .01，*** p < .001）",
             "latent_figure": "各对标街道相对于{street}的潜变量均值（标准化，含 95% 置信区间）",
             "scores_heading": "构念得分",
             "scores_text": "@tbl-scores-streets 给出各街道的构念平均得分（星号：与量表中点差异显著，单样本 t 检验，Holm 校正），以及各街道均值相等的 Welch 检验（对各构念做 Holm 校正）。",
@@ -575,9 +581,10 @@ WORDS = {
             "ipma_caption": "各街道的重要性（对 {outcome} 的总效应，非标准化与标准化）与绩效（0–100）；差距为最佳对标街道与本街道的绩效之差",
             "ipma_figure": "{focal}与各对标街道的重要性—绩效图",
             "groups_heading": "{focal}内部的群体比较",
-            "groups_text": "@tbl-groups 比较本街道内部各群体的构念得分：两组用 Welch t 检验并报告 Hedges' g，多组用 Welch 方差分析并报告 η²；p 值在每种分组内做 Holm 校正。",
-            "groups_columns": ["分组", "构念", "各组", "M", "检验", "p (Holm)", "效应量"],
-            "groups_caption": "本街道内部各群体的构念得分",
+            "groups_text": "{tables} 比较本街道内部各群体的构念得分：两组用 Welch t 检验并报告 Hedges' g，多组用 Welch 方差分析并报告 η²；p 值在每种分组内做 Holm 校正。",
+            "group": "组别",
+            "p_holm": "p (Holm)",
+            "groups_caption": "按{grouping}分组的构念得分（M）及各构念的 Welch 检验（两组为 t 与 Hedges' g，多组为 F 与 η²）",
             "test": {"welch_t": "t", "welch_anova": "F"},
         },
     },

@@ -83,7 +83,14 @@ def report_comparison():
     if not comparison:
         return None
     compared = [comparison["focal"], *comparison["streets"]]
-    names = {s: {"name": config["streets"][s]["name"]} for s in compared}
+    names = {
+        s: {
+            k: config["streets"][s][k]
+            for k in ("name", "short_name")
+            if k in config["streets"][s]
+        }
+        for s in compared
+    }
     return {
         "focal": comparison["focal"],
         "groups": comparison["groups"],

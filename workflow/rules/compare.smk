@@ -46,6 +46,9 @@ rule comparison_figures:
     threads: 1
     params:
         language=config["report"]["language"],
-        names={s: config["streets"][s]["name"] for s in COMPARED},
+        names={
+            s: config["streets"][s].get("short_name", config["streets"][s]["name"])
+            for s in COMPARED
+        },
     script:
         "../../scripts/comparison_figures.py"

@@ -15,7 +15,8 @@ class Comparison:
         self.summary = chapter.json_file(chapter.files.comparison("summary"))
         self.tables = {name: chapter.csv_file(chapter.files.comparison(name)) for name in (
             "invariance", "freed", "latent_means", "paths", "path_equality", "midpoint", "differences", "ipma")}
-        self.names = {sid: entry["name"][chapter.language] for sid, entry in streets.items()}
+        self.names = {sid: entry.get("short_name", entry["name"])[chapter.language] for sid, entry in streets.items()}
+        self.full_names = {sid: entry["name"][chapter.language] for sid, entry in streets.items()}
         self.groupings = groupings  # name -> config spec
 
     def street(self, sid):
@@ -66,30 +67,40 @@ def _steps_text(cmp, comparison):
 
 
 def invariance_table(cmp):
+    """Every step of every comparison's ladder (the comparison named on its first row)."""
     w = cmp.w
-    rows = []
+    rows, previous = [], None
     for r in cmp.tables["invariance"].itertuples():
-        verdict = "" if r.step == "configural" else w["holds"][bool(r.holds)]
+        name = cmp.comparison_name(r.comparison) if r.comparison != previous else ""
+        previous = r.comparison
+        first = r.step == "configural"
         step = w["step"][r.step] + (w["partial_mark"] if r.partial else "")
-        delta = "" if r.step == "configural" else (
-            f"{r.d_chisq:.2f} ({r.d_df:.0f}), {apa_p(r.d_pvalue)}")
-        rows.append((cmp.comparison_name(r.comparison), step, f"{r.chisq:.2f} ({r.df:.0f})", apa_number(r.cfi, 3),
-                     apa_number(r.rmsea, 3), "" if r.step == "configural" else apa_number(r.d_cfi, 3),
-                     "" if r.step == "configural" else apa_number(r.d_rmsea, 3), delta, verdict))  # fmt: skip
-    frame = pd.DataFrame(rows, columns=w["invariance_columns"]).replace("", "—")
+        rows.append((name, step, f"{r.chisq:.2f}", f"{r.df:.0f}", apa_number(r.cfi, 3), apa_number(r.rmsea, 3),
+                     *(["—"] * 6 if first else [apa_number(r.d_cfi, 3), apa_number(r.d_rmsea, 3), f"{r.d_chisq:.2f}",
+                                                f"{r.d_df:.0f}", apa_p(r.d_pvalue), w["holds"][bool(r.holds)]])))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=w["invariance_columns"])
     return markdown_table(frame, w["invariance_caption"], "tbl-invariance")
 
 
 def latent_means_table(cmp):
+    """Per construct, each benchmark street's latent mean difference from the focal street with
+    its 95% CI, and the standardized difference d with significance stars."""
     w = cmp.w
     means = cmp.tables["latent_means"]
     means = means[means["comparison"] == "streets"]
-    rows = [(cmp.street(r.group_label), r.factor, num(r.est), num(r.se), apa_p(r.pvalue),
-             f"[{num(r.ci_lower)}, {num(r.ci_upper)}]", apa_number(r.std_diff, 2) + significance_stars(r.pvalue))
-            for r in means.itertuples()]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=w["latent_columns"])
+    streets = list(dict.fromkeys(means["group_label"]))
+    rows = []
+    for factor in dict.fromkeys(means["factor"]):
+        cells = []
+        for s in streets:
+            r = means[(means["factor"] == factor) & (means["group_label"] == s)].iloc[0]
+            cells += [f"{num(r['est'])} [{num(r['ci_lower'])}, {num(r['ci_upper'])}]",
+                      apa_number(r["std_diff"], 2) + significance_stars(r["pvalue"])]
+        rows.append((factor, *cells))
+    columns = [w["construct"]] + [c.format(street=cmp.street(s)) for s in streets for c in w["latent_columns"]]
     reference = cmp.street(cmp.summary["focal"])
-    return markdown_table(frame, w["latent_caption"].format(street=reference), "tbl-latent-means")
+    return markdown_table(pd.DataFrame(rows, columns=columns), w["latent_caption"].format(street=reference),
+                          "tbl-latent-means")
 
 
 def latent_means_text(cmp, alpha):
@@ -186,32 +197,46 @@ def ipma_text(cmp):
                                  constructs=cmp.c.w["join"](named) if named else cmp.c.w["none"])
 
 
-def groups_table(cmp):
+def groups_tables(cmp):
+    """One table per grouping: a row per group with its n and mean construct scores, then the
+    test of each construct (statistic, df, Holm-corrected p, effect size) in the last rows."""
     w = cmp.w
     diffs = cmp.tables["differences"]
-    diffs = diffs[diffs["comparison"] != "streets"]
-    rows = []
-    for r in diffs.itertuples():
-        labels = " / ".join(cmp.group_label(r.comparison, g) for g in r.groups.split(" / "))
-        df = f"{r.df1:.1f}" if r.test == "welch_t" else f"{r.df1:.0f}, {r.df2:.1f}"
-        effect = f"g = {apa_number(r.effect, 2)}" if r.test == "welch_t" else f"η² = {apa_number(r.effect, 3)}"
-        rows.append((cmp.comparison_name(r.comparison), r.construct, labels, r.means.replace("/", " / "),
-                     f"{w['test'][r.test]}({df}) = {r.statistic:.2f}", apa_p(r.p_holm), effect))  # fmt: skip
-    return markdown_table(pd.DataFrame(rows, columns=w["groups_columns"]), w["groups_caption"], "tbl-groups")
+    out = []
+    for comparison, part in diffs[diffs["comparison"] != "streets"].groupby("comparison", sort=False):
+        part = part.set_index("construct")
+        constructs = list(part.index)
+        labels = [cmp.group_label(comparison, g) for g in part["groups"].iloc[0].split(" / ")]
+        sizes = part["n"].iloc[0].split("/")
+        means = {c: part.loc[c, "means"].split("/") for c in constructs}
+        rows = [(label, n, *[f"{float(means[c][k]):.2f}" for c in constructs])
+                for k, (label, n) in enumerate(zip(labels, sizes))]  # fmt: skip
+        two = part["test"].iloc[0] == "welch_t"
+        stat, effect = ("t", "g") if two else ("F", "η²")
+        df = [f"{part.loc[c, 'df1']:.1f}" if two else f"{part.loc[c, 'df1']:.0f}, {part.loc[c, 'df2']:.1f}"
+              for c in constructs]  # fmt: skip
+        rows += [(stat, "", *[f"{part.loc[c, 'statistic']:.2f}" for c in constructs]), ("df", "", *df),
+                 (w["p_holm"], "", *[apa_p(part.loc[c, "p_holm"]) for c in constructs]),
+                 (effect, "", *[apa_number(part.loc[c, "effect"], 3 if not two else 2) for c in constructs])]
+        columns = [w["group"], "n", *constructs]
+        caption = w["groups_caption"].format(grouping=cmp.comparison_name(comparison))
+        label = f"tbl-groups-{comparison.replace('_', '-')}"
+        out.append(markdown_table(pd.DataFrame(rows, columns=columns), caption, label))
+    return out
 
 
 def comparison_text(cmp, alpha):
     """The whole section's body: text, tables and figures."""
     w, c = cmp.w, cmp.c
     summary = cmp.summary
-    focal = cmp.street(summary["focal"])
+    focal = cmp.full_names.get(summary["focal"], summary["focal"])
     ran = {name: s for name, s in summary["comparisons"].items() if s["ran"]}
     gap = " " if c.language == "en" else ""
     parts = []
     benchmarks = [s for s in summary["streets"] if s != summary["focal"]]
     sizes = ran.get("streets", {}).get("n", {})
     intro = w["intro"].format(
-        focal=focal, benchmarks=c.w["join"]([f"{cmp.street(s)} (n = {sizes.get(s, '—')})" for s in benchmarks]),
+        focal=focal, benchmarks=c.w["join"]([f"{cmp.full_names.get(s, s)} (n = {sizes.get(s, '—')})" for s in benchmarks]),
         n_focal=sizes.get(summary["focal"], "—"),
         groupings=c.w["join"]([cmp.grouping_name(g) for g in cmp.groupings]) or c.w["none"])  # fmt: skip
     parts.append(intro)
@@ -235,7 +260,9 @@ def comparison_text(cmp, alpha):
         if len(cmp.tables["ipma"]):
             text += [f"## {w['ipma_heading']} {{#sec-ipma}}", "", ipma_text(cmp), "", ipma_table(cmp), "",
                      f"![{w['ipma_figure'].format(focal=focal)}](figures/ipma.png){{#fig-ipma width=\"100%\"}}", ""]
-    if any(name != "streets" for name in ran):
-        text += [f"## {w['groups_heading'].format(focal=focal)} {{#sec-groups}}", "", w["groups_text"], "",
-                 groups_table(cmp)]
+    groupings = [name for name in ran if name != "streets"]
+    if groupings:
+        refs = c.w["join"]([f"@tbl-groups-{name.replace('_', '-')}" for name in groupings])
+        text += [f"## {w['groups_heading'].format(focal=focal)} {{#sec-groups}}", "",
+                 w["groups_text"].format(tables=refs), "", *groups_tables(cmp)]
     return "\n".join(text) + "\n"

@@ -24,6 +24,9 @@ FIT_INDICES = {
 }
 SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn",
             "pypandoc-binary", "typst"]
+WRAP_AT = 40  # display columns beyond which a cell is text that wraps
+PADDING = 3  # a cell's inset on both sides, in display columns
+LINE = 88  # display columns of 10 pt table text across the A4 text block
 _NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—]*$")
 
 
@@ -31,19 +34,42 @@ def markdown_table(frame, caption, label):
     """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`).
 
     Numbers align right, text left. Pandoc sizes wrapped columns by the dashes under the
-    header, so each column gets dashes in proportion to its longest cell or header, plus room
-    for the cell padding (so that short columns such as codes do not wrap).
+    header, so each column gets dashes in proportion to its longest cell (long texts capped, as
+    they wrap anyway) or its header's longest word (headers wrap between words), plus room for
+    the cell padding; when that is wider than a line, text columns give way first (down to
+    their longest word), so that numbers, codes and paths do not wrap or overprint.
     """
     cells = frame.astype(str).apply(lambda col: col.str.replace("|", "\\|", regex=False))
-    rule = []
+    widths, least, numeric = [], [], []
     for column in cells.columns:
-        width = max(display_width(column), *(display_width(v) for v in cells[column])) + 3
-        dashes = "-" * min(max(width, 6), 80)
-        numeric = all(_NUMERIC.match(v) for v in cells[column])
-        rule.append(dashes[:-1] + ":" if numeric else ":" + dashes[1:])
+        values = list(cells[column])
+        words = [w for text in [str(column), *values] for w in text.split()] or [""]
+        longest_word = max(_word_width(w) for w in words)
+        widths.append(round(min(max(longest_word, *(display_width(v) for v in values)), WRAP_AT)) + PADDING)
+        numeric.append(all(_NUMERIC.match(v) for v in values))
+        # numbers do not wrap; text can shrink to its longest word
+        least.append(widths[-1] if numeric[-1] else round(longest_word) + PADDING)
+    widths = _fit_line(widths, least)
+    rule = [("-" * (w - 1) + ":") if num_col else (":" + "-" * (w - 1)) for w, num_col in zip(widths, numeric)]
     header = "| " + " | ".join(cells.columns) + " |"
     body = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
     return "\n".join([header, "|" + "|".join(rule) + "|", *body, "", f": {caption} {{#{label}}}", ""])
+
+
+def _fit_line(widths, least):
+    """Shrink the text columns (not below `least`) so that the table fits LINE columns of text,
+    where it can: pandoc shares the page width out in proportion to the widths."""
+    excess = sum(widths) - LINE
+    room = [w - m for w, m in zip(widths, least)]
+    if excess <= 0 or sum(room) == 0:
+        return widths
+    share = min(1.0, excess / sum(room))
+    return [round(w - share * r) for w, r in zip(widths, room)]
+
+
+def _word_width(word):
+    """A word's print width in display columns: capitals and Greek letters run wider."""
+    return display_width(word) + 0.4 * sum(c.isupper() or "\u0370" <= c <= "\u03ff" for c in word)
 
 
 def display_width(text):
