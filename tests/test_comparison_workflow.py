@@ -1,0 +1,93 @@
+"""End to end: the comparative study on three small synthetic streets (a focal street and two
+benchmark streets with higher means on the causes, in other export formats), by config alone."""
+
+import json
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import INSTRUMENT_PATH, ROOT, run_workflow
+from govsurvey.formatting import apa_number
+from govsurvey.study import load_instrument
+from govsurvey.synthetic.streets import BENCHMARK_STREETS, write_synthetic_export
+from test_workflow import html_text
+
+pytestmark = pytest.mark.slow
+FOCAL = {"name": {"zh": "M街道", "en": "M Street"}, "synthetic": True,
+         "communities": [{"zh": "东风社区", "en": "Dongfeng Community"}, {"zh": "向阳社区", "en": "Xiangyang Community"}]}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("comparison_run")
+    instrument = load_instrument(INSTRUMENT_PATH)
+    streets = {"m_street": {**FOCAL, "raw_export": write_synthetic_export(
+        instrument, work / "data/raw/m_street", 330, 21, {**FOCAL, "id": "m_street"})}}
+    for sid, seed in (("wuhu_road", 22), ("wangma", 23)):
+        spec = BENCHMARK_STREETS[sid]
+        entry = {"name": spec["name"], "communities": spec["communities"], "synthetic": True}
+        streets[sid] = {**entry, "raw_export": write_synthetic_export(
+            instrument, work / "data/raw" / sid, 300, seed, {**entry, "id": sid}, export=spec["export"],
+            cause_means=spec["cause_means"])}  # fmt: skip
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["study"]["instrument"] = str(INSTRUMENT_PATH)
+    config["study"]["model"] = str(ROOT / "data/models/governance.lavaan")
+    config["streets"] = {s: {**e, "raw_export": str(e["raw_export"].relative_to(work))} for s, e in streets.items()}
+    config["comparison"] = {
+        "focal": "m_street", "streets": ["wuhu_road", "wangma"], "min_group_size": 40,
+        "groups": {"community": {"variable": "community", "name": {"zh": "社区", "en": "communities"}}},
+        "invariance": {"steps": ["metric", "scalar"]},
+    }  # fmt: skip
+    config["report"] = {"street": "m_street", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
+    config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
+    config["analysis"]["bootstrap"] = {"draws": 100, "shards": 2, "level": 0.95}
+    command = run_workflow(work, config)
+    return work, command
+
+
+def test_the_comparison_ran_for_streets_and_groups(run):
+    work, _ = run
+    summary = json.loads((work / "results/comparison/summary.json").read_text())
+    assert summary["focal"] == "m_street" and summary["comparisons"]["streets"]["ran"]
+    assert summary["comparisons"]["streets"]["groups"] == ["m_street", "wuhu_road", "wangma"]
+    assert summary["comparisons"]["community"]["ran"]
+    steps = pd.read_csv(work / "results/comparison/invariance.csv")
+    assert set(steps["comparison"]) == {"streets", "community"}
+    assert list(steps.loc[steps["comparison"] == "streets", "step"]) == ["configural", "metric", "scalar"]
+    means = pd.read_csv(work / "results/comparison/latent_means.csv")
+    causes = means[(means["comparison"] == "streets") & means["factor"].isin(["IN", "OB", "MS", "PM"])]
+    assert len(causes) == 8 and (causes["est"] > 0).mean() >= 0.75  # the benchmarks were drawn higher
+    assert (work / "results/comparison/figures/ipma.png").exists()
+
+
+def test_the_chapter_shows_the_comparison_with_the_numbers_of_the_results(run):
+    work, _ = run
+    text = html_text(work / "results/report/chapter.html")
+    assert "Comparison with the benchmark streets" in text and "Importance–performance map" in text
+    steps = pd.read_csv(work / "results/comparison/invariance.csv")
+    metric = steps[(steps["comparison"] == "streets") & (steps["step"] == "metric")].iloc[0]
+    assert f"{metric['chisq']:.2f}" in text and apa_number(metric["d_cfi"], 3) in text
+    ipma = pd.read_csv(work / "results/comparison/ipma.csv")
+    focal = ipma[ipma["focal"]].iloc[0]
+    assert f"{focal['performance']:.1f}" in text
+    for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None"]:
+        assert bad not in text, bad
+
+
+def test_the_comparison_renders_in_chinese(run, tmp_path):
+    work, command = run
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
+    config["report"]["language"] = "zh"
+    (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [str(copy) if part == str(work) else part for part in command]
+    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = html_text(copy / "results/report/chapter.html")
+    assert "与对标街道的比较" in text and "测量等值性" in text and "重要性—绩效分析" in text
+    assert "Comparison with" not in text
