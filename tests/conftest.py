@@ -30,10 +30,13 @@ def workflow_config(work, street_id, street, raw_export, **report):
     return config
 
 
-def run_workflow(work, config, *extra):
-    """Write config.yaml into `work` and run the whole workflow there; returns the command."""
+def run_workflow(work, config, *extra, library=None):
+    """Write config.yaml into `work` and run the whole workflow there; returns the command.
+    `library`: a folder holding a copy of the govsurvey package for the workflow to use instead
+    of the installed one (so that a test may edit it)."""
     (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [
+    command = ["env", f"PYTHONPATH={library}"] if library else []
+    command += [
         str(Path(sys.executable).parent / "snakemake"),
         "--snakefile", str(ROOT / "Snakefile"),
         "--directory", str(work),

@@ -199,15 +199,31 @@ def test_a_shard_starts_from_the_fit_it_is_given(politdem, politdem_data):
         shard_draws(POLITDEM, politdem_data, other, 6, 2, 1, seed=4)
 
 
+def politdem_instrument():
+    """An instrument whose constructs are PoliticalDemocracy's factors (the workflow checks that
+    instrument and model agree before it runs)."""
+    factors = {"ind60": ["x1", "x2", "x3"], "dem60": ["y1", "y2", "y3", "y4"], "dem65": ["y5", "y6", "y7", "y8"]}
+    text = {"zh": "题", "en": "item"}
+    return {
+        "id": "politdem", "title": {"zh": "政治民主", "en": "Political democracy"},
+        "scale": {"min": 1, "max": 2, "labels": {1: {"zh": "低", "en": "low"}, 2: {"zh": "高", "en": "high"}}},
+        "constructs": {f: {"name": {"zh": f, "en": f},
+                           "items": [{"code": i, "zh": f"{text['zh']}{i}", "en": f"{text['en']} {i}"} for i in items]}
+                       for f, items in factors.items()},
+        "matrices": [{"stem": text, "rows": [i for items in factors.values() for i in items]}],
+    }  # fmt: skip
+
+
 @pytest.mark.slow
 def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     """The workflow's shard and gather rules on politdem. A first run stops after shards 0 and
     2 (as a run killed while shard 1 ran leaves it); the rerun makes shard 1 and the gather
     only, and its intervals equal the library's unsharded ones."""
     (tmp_path / "politdem.lavaan").write_text(POLITDEM)
+    (tmp_path / "politdem.yaml").write_text(yaml.safe_dump(politdem_instrument(), allow_unicode=True))
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["study"]["model"] = str(tmp_path / "politdem.lavaan")
-    config["study"]["instrument"] = str(ROOT / config["study"]["instrument"])
+    config["study"]["instrument"] = str(tmp_path / "politdem.yaml")  # its constructs are the model's
     street = config["streets"]["l_street"]
     config["streets"] = {"l_street": {**street, "raw_export": str(ROOT / street["raw_export"])}}
     config.pop("comparison")

@@ -1,7 +1,7 @@
 """Multi-group ML, measurement invariance and multi-group SEM against lavaan 0.6-14 and
 semTools 0.5-6 (fixtures tests/reference/invariance_*, made by make_invariance_reference.R):
-HolzingerSwineford1939 by school (two groups) and three simulated streets (three groups,
-unequal sizes). Then known truths on simulated data, and errors for people."""
+HolzingerSwineford1939 by school (two groups), three simulated streets (three groups,
+unequal sizes) and the three default streets with the study's model. Then known truths on simulated data, and errors for people."""
 
 import json
 import math
@@ -21,7 +21,9 @@ from govsurvey.sem.invariance import (FREED_COLUMNS, LATENT_MEAN_COLUMNS,
 
 REF = Path(__file__).parent / "reference"
 TOL = 1e-3
-CASES = {"hs": "invariance_hs", "sim3": "invariance_sim3"}
+# streets: the three default streets with the study's model (invariance_streets_data.csv holds
+# the screened items of results/<street>/clean/scored.parquet, stacked, with their street)
+CASES = {"hs": "invariance_hs", "sim3": "invariance_sim3", "streets": "invariance_streets"}
 FIT_KEYS = ["npar", "ntotal", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi",
             "tli", "nfi", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr",
             "logl", "unrestricted.logl", "aic", "bic", "bic2"]

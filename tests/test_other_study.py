@@ -36,6 +36,7 @@ def run(tmp_path_factory):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["study"] = {"instrument": str(STUDY / "instrument.yaml"), "model": str(STUDY / "model.lavaan")}
     config["streets"] = {"riverside": {**BRANCH, "raw_export": str(export.relative_to(work))}}
+    config.pop("comparison")
     config["report"] = {"street": "riverside", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     run_workflow(work, config)

@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT
 from govsurvey.paths import ResultFiles
 from govsurvey.report.context import Chapter
-from govsurvey.report.design import design_text, instrument_text
+from govsurvey.report.design import demographics_table, design_text, instrument_text
 from govsurvey.report.measurement import reliability_table
 from govsurvey.report.structure import indirect_table, paths_table, supported_causes, total_effects
 from govsurvey.report.tables import markdown_table
@@ -129,3 +129,27 @@ def test_roles_are_the_instruments_own(instrument):
     other = dataclasses.replace(instrument, roles=roles, constructs=constructs)
     text = design_text(chapter(other, parse_model("IN =~ IN1 + IN2 + IN3\nOB =~ OB1 + OB2 + OB3\nOB ~ IN")))
     assert "four drivers — " in text and "four results — " in text and "OB is regressed on IN" in text
+
+
+def test_a_numeric_demographic_is_summarised_by_mean_sd_and_range(instrument):
+    age = dataclasses.replace(instrument.demographics[0], code="age_years", zh="年龄", en="Age (years)",
+                              options=(), kind="numeric")
+    other = dataclasses.replace(instrument, demographics=(age,))
+    kept = pd.DataFrame({"age_years": [30.0, 40.0, 50.0, None]})
+    text = demographics_table(chapter(other, None), kept)
+    assert "| Age (years) | M = 40.0, SD = 10.0, range 30–50 | 3 | 75.0 |" in text
+    assert "| Not answered | 1 | 25.0 |" in text
+
+
+def test_every_display_word_exists_in_both_languages():
+    from govsurvey.words import WORDS
+
+    def keys(table, prefix=""):
+        out = set()
+        for key, value in table.items():
+            out.add(f"{prefix}{key}")
+            if isinstance(value, dict):
+                out |= keys(value, f"{prefix}{key}.")
+        return out
+
+    assert keys(WORDS["en"]) == keys(WORDS["zh"])

@@ -429,3 +429,35 @@ def test_rules_without_their_columns_are_skipped_with_a_note(instrument):
         assert status["enabled"] and not status["applied"] and note in WORDS["en"]["rule_notes"][status["note"]], rule
         assert not screening.ledger[rule].any()
     assert summarize(screening)["n_kept"] == len(frame)
+
+
+def test_an_export_without_the_attention_check_skips_the_rule_and_says_why(instrument):
+    """Ingest leaves a check the export lacks out of the responses; screening records the rule as
+    not applied (the export has no column for it) instead of failing everyone or stopping."""
+    frame = base_frame(instrument).drop(columns="AC1")
+    result = screen(frame, instrument, relaxed(), absent=["AC1"])
+    status = result.rules["attention_check"]
+    assert status["enabled"] and not status["applied"] and status["note"] == "attention_check_absent"
+    assert "no column for the attention check" in WORDS["en"]["rule_notes"][status["note"]]
+    assert result.ledger["kept"].all() and summarize(result)["n_kept"] == len(frame)
+    unanswered = base_frame(instrument)
+    unanswered["AC1"] = np.nan
+    assert not screen(unanswered, instrument, relaxed()).ledger["kept"].any()
+
+
+def test_a_streets_screening_overrides_the_global_rules():
+    from govsurvey.config import check_config
+
+    config = {"study": {"instrument": "i.yaml", "model": "m.lavaan"},
+              "streets": {"a": {"name": {"zh": "甲", "en": "A"}, "raw_export": "a.xlsx",
+                                "screening": {"speeders": {"min_seconds": 90}, "attention_check": False}},
+                          "b": {"name": {"zh": "乙", "en": "B"}, "raw_export": "b.xlsx"}},
+              "screening": {"irv": {"min_sd": 0.4}}}  # fmt: skip
+    checked = check_config(config)
+    a, b = checked["streets"]["a"]["screening"], checked["streets"]["b"]["screening"]
+    assert a["speeders"] == {"enabled": True, "min_seconds": 90, "median_fraction": 0.3}
+    assert a["attention_check"] is False and b["attention_check"] is True
+    assert a["irv"]["min_sd"] == b["irv"]["min_sd"] == 0.4  # the global setting, where not overridden
+    config["streets"]["a"]["screening"] = {"speeders": {"min_seconds": -1}}
+    with pytest.raises(InputError, match=r"streets.a.screening"):
+        check_config(config)

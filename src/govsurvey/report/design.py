@@ -149,7 +149,7 @@ def demographics_table(chapter, kept):
             continue
         values = kept[demo.code]
         name = getattr(demo, chapter.language)
-        if getattr(demo, "kind", "options") == "numeric":
+        if demo.numeric:
             x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
             if len(x):
                 text = w["demographics_numeric"].format(

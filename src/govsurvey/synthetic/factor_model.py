@@ -6,7 +6,7 @@ with every other; each item's continuous response is loading * factor + sqrt(1 -
 noise, cut into the instrument's scale points at equally spaced normal quantiles (so the answers
 are symmetric around the scale's middle). Reverse-keyed items are answered reversed.
 Demographics with options are drawn uniformly; numeric ones (kind: numeric) uniformly between
-their min and max.
+their min and max (18 and 80 when not given).
 """
 
 import numpy as np
@@ -25,8 +25,9 @@ def simulate_factor_model(instrument, n, seed, loading=0.75, correlation=0.4):
     cuts = norm.ppf(np.arange(1, len(points)) / len(points))
     frame = {"record": np.arange(1, n + 1)}
     for demo in instrument.demographics:
-        if getattr(demo, "kind", "options") == "numeric":
-            frame[demo.code] = rng.integers(int(demo.min), int(demo.max) + 1, size=n).astype(float)
+        if demo.numeric:
+            low, high = demo.minimum if demo.minimum is not None else 18, demo.maximum if demo.maximum is not None else 80
+            frame[demo.code] = rng.integers(int(low), int(high) + 1, size=n).astype(float)
         else:
             frame[demo.code] = rng.integers(1, len(demo.options) + 1, size=n).astype(float)
     for code, item in instrument.items.items():
@@ -43,7 +44,7 @@ def write_generic_csv(answers, instrument, path, language="en"):
     columns = {header: answers["record"].astype(str)}
     for demo in instrument.demographics:
         values = answers[demo.code]
-        if getattr(demo, "kind", "options") == "numeric":
+        if demo.numeric:
             columns[getattr(demo, language)] = values.map(lambda v: f"{v:g}")
         else:
             columns[getattr(demo, language)] = values.map(lambda v: demo.options[int(v) - 1][language])
