@@ -238,12 +238,27 @@ def _finish(parsed, layout, x, S, n, frame, converged, info):
                   implied_cov=implied_cov, latent_cov=latent_cov)
 
 
+def delta_se(J, vcov):
+    """Delta-method standard errors of functions with Jacobian J (rows) of parameters with
+    covariance vcov."""
+    return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+
+
+def add_tests(table):
+    """z, p (two-sided) and the 95% Wald CI of every row with an SE; NaN z and p where the
+    parameter is fixed (SE 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        free = table["se"] > 0
+        table["z"] = np.where(free, table["est"] / table["se"], np.nan)
+        table["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(table["z"])), np.nan)
+    table["ci_lower"] = table["est"] - _Z975 * table["se"]
+    table["ci_upper"] = table["est"] + _Z975 * table["se"]
+    return table
+
+
 def parameter_table(parsed, layout, x, vcov):
     """The lavaan-shaped table (PARAM_COLUMNS) at estimate x with parameter covariance vcov:
     estimates, SEs, z, p, 95% CIs, std.all with delta-method SEs, then the := rows."""
-    def delta_se(J):
-        return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
-
     est = layout.estimates(x)
     J_est = np.zeros((len(est), len(x)))
     free_rows = np.flatnonzero(layout.row_free >= 0)
@@ -251,8 +266,8 @@ def parameter_table(parsed, layout, x, vcov):
     std = layout.standardized(x)
     J_std = _jacobian(layout.standardized, x)
     table = pd.DataFrame([{k: r[k] for k in ("lhs", "op", "rhs", "label")} for r in layout.rows])
-    table["est"], table["se"] = est, delta_se(J_est)
-    table["std_all"], table["std_all_se"] = std, delta_se(J_std)
+    table["est"], table["se"] = est, delta_se(J_est, vcov)
+    table["std_all"], table["std_all_se"] = std, delta_se(J_std, vcov)
 
     if parsed.definitions:
         defs = Definitions(parsed, layout)
@@ -261,17 +276,10 @@ def parameter_table(parsed, layout, x, vcov):
         d_rows = pd.DataFrame({
             "lhs": defs.names, "op": ":=",
             "rhs": [re.sub(r"\s+", "", e) for _, e in parsed.definitions],
-            "label": defs.names, "est": d_est, "se": delta_se(dJ_est),
-            "std_all": d_std, "std_all_se": delta_se(dJ_std)})
+            "label": defs.names, "est": d_est, "se": delta_se(dJ_est, vcov),
+            "std_all": d_std, "std_all_se": delta_se(dJ_std, vcov)})
         table = pd.concat([table, d_rows], ignore_index=True)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        free = table["se"] > 0
-        table["z"] = np.where(free, table["est"] / table["se"], np.nan)
-        table["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(table["z"])), np.nan)
-    table["ci_lower"] = table["est"] - _Z975 * table["se"]
-    table["ci_upper"] = table["est"] + _Z975 * table["se"]
-    return table[PARAM_COLUMNS]
+    return add_tests(table)[PARAM_COLUMNS]
 
 
 def _r_squared(layout, x, table):

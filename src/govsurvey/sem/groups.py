@@ -29,7 +29,7 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility
-from govsurvey.sem.fit import PARAM_COLUMNS, _jacobian, _prepare_data, load_model
+from govsurvey.sem.fit import PARAM_COLUMNS, _jacobian, _prepare_data, add_tests, delta_se, load_model
 from govsurvey.sem.indices import multigroup_fit_indices
 from govsurvey.sem.ml import MLFitter, fisher_scoring, threadpool_limits
 from govsurvey.study.model import ParsedModel, as_parsed
@@ -38,7 +38,6 @@ from govsurvey.study.model import ParsedModel, as_parsed
 FAMILIES = ("loadings", "intercepts", "residuals", "residual.covariances", "lv.variances",
             "lv.covariances", "regressions", "means")
 GROUP_COLUMNS = PARAM_COLUMNS[:3] + ["group"] + PARAM_COLUMNS[3:]
-_Z975 = stats.norm.ppf(0.975)
 
 
 def parameter_key(text, source="model"):
@@ -459,21 +458,10 @@ def _parameter_table(gm, x, vcov):
         J_std = J_local @ K
         table = pd.DataFrame([{k: r[k] for k in ("lhs", "op", "rhs", "label")} for r in rows])
         table.insert(3, "group", g + 1)
-        table["est"], table["se"] = est, _delta_se(J_est, vcov)
-        table["std_all"], table["std_all_se"] = std, _delta_se(J_std, vcov)
+        table["est"], table["se"] = est, delta_se(J_est, vcov)
+        table["std_all"], table["std_all_se"] = std, delta_se(J_std, vcov)
         tables.append(table)
-    table = pd.concat(tables, ignore_index=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        free = table["se"] > 0
-        table["z"] = np.where(free, table["est"] / table["se"], np.nan)
-        table["pvalue"] = np.where(free, 2 * stats.norm.sf(np.abs(table["z"])), np.nan)
-    table["ci_lower"] = table["est"] - _Z975 * table["se"]
-    table["ci_upper"] = table["est"] + _Z975 * table["se"]
-    return table[GROUP_COLUMNS]
-
-
-def _delta_se(J, vcov):
-    return np.sqrt(np.clip(((J @ vcov) * J).sum(axis=1), 0, None))
+    return add_tests(pd.concat(tables, ignore_index=True))[GROUP_COLUMNS]
 
 
 def _group_derivatives(fit):
