@@ -62,7 +62,7 @@ def main():
     data = pd.read_parquet(data_path) if data_path.suffix == ".parquet" else pd.read_csv(data_path)
     model_text = Path(args.model).read_text(encoding="utf-8")
     ours_result = ours(model_text, data, args.draws, args.seed)
-    from govsurvey.sem import parse_model
+    from govsurvey.study.model import parse_model
     import semopy
     observed = list(semopy.Model(parse_model(model_text).semopy_text).vars["observed"])
     lav = lavaan(args.model, data, args.draws, args.seed, observed)
