@@ -6,17 +6,11 @@ byte-identical files. Text in the SVG is drawn as paths (renders anywhere, also 
 without CJK fonts); matplotlib keeps each string as an XML comment next to its paths.
 """
 
-import textwrap
 from pathlib import Path
 
-import matplotlib
-import numpy as np
-import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse, FancyArrowPatch, Patch
-from matplotlib.transforms import blended_transform_factory
 
 from govsurvey.errors import InputError
 from govsurvey.words import LANGUAGES, words

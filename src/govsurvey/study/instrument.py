@@ -1,7 +1,6 @@
 """The questionnaire instrument: items, constructs, wording, keys and labels, from YAML."""
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from govsurvey.errors import InputError
 from govsurvey.schema import load_yaml
