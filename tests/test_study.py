@@ -2,6 +2,7 @@
 and the workflow refuses, when it builds the DAG, a model whose =~ lines disagree with the
 instrument's constructs."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,25 @@ def test_a_street_without_an_item_the_model_uses_is_refused():
     check_streets_carry_the_model({"a": {"items_absent": ["AC1"]}}, model)  # a check: fine
     with pytest.raises(InputError, match=r"streets.b.items_absent: the street's export lacks IN4, which the model"):
         check_streets_carry_the_model({"a": {}, "b": {"items_absent": ["IN4", "AC1"]}}, model)
+
+
+def test_the_focal_chapter_waits_for_the_comparison(tmp_path):
+    """The chapter of the focal street shows the comparison, so asking for the chapter alone must
+    plan the comparison and its figures (a report that does not wait races them)."""
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    assert config["report"]["street"] == config["comparison"]["focal"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "snakemake"), "results/report/chapter.html", "--snakefile",
+               str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+               "-n", "--quiet", "rules"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout + result.stderr, flags=re.M))
+    assert {"compare", "comparison_figures", "report"} <= set(planned), planned
+    # A chapter of a street outside the comparison does not wait for it.
+    config["report"]["street"] = "wuhu_road"
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout + result.stderr, flags=re.M))
+    assert result.returncode == 0 and "report" in planned and "compare" not in planned, planned

@@ -74,6 +74,18 @@ def report_inputs(street):
     files.update(
         {f"figure_{name}": figure_files(name, street)["png"] for name in figures}
     )
+    comparison = config.get("comparison")
+    if comparison and comparison["focal"] == street:
+        # The chapter of the focal street shows the comparison: it waits for all of it.
+        files.update(
+            {f"comparison_{name}": path for name, path in comparison_files().items()}
+        )
+        files.update(
+            {
+                f"comparison_figure_{name}": comparison_figure_files(name)["png"]
+                for name in ("latent_means", "ipma")
+            }
+        )
     return files
 
 
