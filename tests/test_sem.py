@@ -19,7 +19,9 @@ from govsurvey.study.model import evaluate_expression, parse_model
 
 REF = Path(__file__).parent / "reference"
 # survey / survey_cfa: the cleaned synthetic L Street survey with the study's model / its CFA
-CASES = ["politdem", "holzinger", "governance", "heywood", "fixedx", "survey", "survey_cfa"]
+# observed_mediator: regressions among observed variables (y5 ~ y1), with a := effect through them
+CASES = ["politdem", "holzinger", "governance", "heywood", "fixedx", "observed_mediator", "survey",
+         "survey_cfa"]
 TOL = 1e-3
 
 

@@ -124,6 +124,10 @@ write_case("governance", governance_model, simulate_governance())
 write_case("heywood", heywood_model, simulate_heywood())
 # Observed predictors: lavaan's fixed.x = TRUE changes df, baseline and logl (not GFI: ours is NA).
 write_case("fixedx", "dem60 =~ y1 + y2 + y3 + y4\n  dem60 ~ x1 + x2", PoliticalDemocracy)
+# An observed mediator and outcome (y1, y5): semopy keeps `y5 ~ y1` among the loadings, and
+# the defined effect runs through that labelled path.
+write_case("observed_mediator", "ind60 =~ x1 + x2 + x3\n  y1 ~ a*ind60\n  y5 ~ b*y1 + c*ind60\n  ind := a*b\n  total := c + a*b",
+           PoliticalDemocracy, "politdem_data.csv")
 # The cleaned synthetic L Street survey (survey_data.csv, written from the pipeline's
 # scored.parquet: see make_measurement_reference.R), with the study's model and its CFA.
 survey <- read.csv(file.path(out_dir, "survey_data.csv"))

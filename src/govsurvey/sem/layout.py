@@ -41,6 +41,8 @@ class Layout:
                     locations.append((key, i, j, free_index[name]))
                 if key == "lambda":
                     lhs, op, rhs = self.inner[j], "=~", self.obs[i]
+                    if (rhs, "~", lhs) in user:  # observed on observed: semopy keeps it in Lambda
+                        lhs, op, rhs = rhs, "~", lhs
                 elif key == "beta":
                     lhs, op, rhs = self.inner[i], "~", self.inner[j]
                     if (rhs, "=~", lhs) in user:  # second-order loading: semopy keeps it in beta
