@@ -6,6 +6,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 from pathlib import Path
 
 from govsurvey.errors import reported_errors
+from govsurvey.paths import ResultFiles
 from govsurvey.report.chapter import build_chapter_sources
 from govsurvey.report.render import render_chapter
 from govsurvey.study import load_instrument, read_model
@@ -17,7 +18,7 @@ with reported_errors():
         read_model(snakemake.input.model),
         snakemake.params.street,
         snakemake.params.settings,
-        street_dir=Path(snakemake.input.ingest_report).parents[1],  # results/<street>
+        files=ResultFiles(snakemake.input),
         source_dir=snakemake.params.source,
         build_dir=out_dir / "build",
         language=snakemake.params.language,

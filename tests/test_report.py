@@ -1,4 +1,5 @@
 import dataclasses
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,9 +18,9 @@ LIBRARY = ROOT / "tests" / "data" / "library_study"
 STREET = {"name": {"zh": "M街道", "en": "M Street"}, "city": {"zh": "某市", "en": "Some City"}}
 
 
-def chapter(instrument, model, draws=5000, level=0.95, tmp_path=None):
+def chapter(instrument, model, draws=5000, level=0.95):
     settings = {"alpha": 0.05, "bootstrap": {"draws": draws, "level": level}}
-    return Chapter(instrument, model, STREET, settings, "en", ResultFiles(tmp_path or "."))
+    return Chapter(instrument, model, STREET, settings, "en", ResultFiles({}))
 
 
 def paths_frame(rows):
@@ -153,3 +154,21 @@ def test_every_display_word_exists_in_both_languages():
         return out
 
     assert keys(WORDS["en"]) == keys(WORDS["zh"])
+
+
+def test_the_chapter_opens_only_the_files_its_rule_declares():
+    """Snakemake waits only for declared inputs: a result the chapter reads but its rule does not
+    declare would be read before it is written (or stale), so reading it is an error."""
+    from govsurvey.paths import report_inputs
+
+    declared = report_inputs("m_street", structural=True, bootstrap=False, definitions=True, compared=False)
+    files = ResultFiles(declared)
+    assert files.path("sem", "fit") == Path("results/m_street/sem/fit.json")
+    assert files.figure("path") == Path("results/m_street/figures/path_diagram.png")
+    for read in (lambda: files.path("bootstrap", "indirect"), lambda: files.figure("forest"),
+                 lambda: files.comparison("summary"), lambda: files.comparison_figure("ipma")):
+        with pytest.raises(RuntimeError, match="which the report rule does not declare as an input"):
+            read()
+    compared = ResultFiles(report_inputs("m_street", structural=True, bootstrap=True, definitions=True, compared=True))
+    assert compared.comparison("summary") == Path("results/comparison/summary.json")
+    assert compared.figure("forest") == Path("results/m_street/figures/forest.png")

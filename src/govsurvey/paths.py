@@ -1,8 +1,9 @@
 """Where things are: every result file of a street, declared once, and the library modules a
 workflow script runs (so that editing the library reruns exactly the jobs that use it).
 
-The Snakemake rules take their outputs from `stage_files`, the report reads its inputs through
-`ResultFiles`; nothing else spells a result path.
+The Snakemake rules take their outputs from `stage_files`, the report rule its inputs from
+`report_inputs`, and the chapter reads those inputs, and only those, through `ResultFiles`;
+nothing else spells a result path.
 """
 
 import ast
@@ -65,23 +66,49 @@ def log_file(rule, street="{street}", root="results"):
     return f"{root}/{street}/logs/{rule}.log"
 
 
-class ResultFiles:
-    """The result files of one street, as the report reads them: `files.path("sem", "fit")`."""
+def report_inputs(street, *, structural, bootstrap, definitions, compared, root="results"):
+    """{key: path} of the result files the chapter of `street` reads: the report rule's inputs,
+    and the only files `ResultFiles` lets the chapter open. `structural`: the model has
+    regressions; `bootstrap`: the bootstrap ran; `definitions`: the model has := effects (the
+    forest plot); `compared`: the street is the focal street of the comparison."""
+    files = {}
+    for stage in ("ingest", "clean", "measure", "sem") + (("bootstrap",) if bootstrap else ()):
+        files.update({f"{stage}_{name}": path for name, path in stage_files(stage, street, root).items()})
+    figures = ["flow", "likert"] + (["path"] if structural else [])
+    figures += ["forest"] if bootstrap and definitions else []
+    files.update({f"figure_{name}": figure_files(name, street, root)["png"] for name in figures})
+    if compared:
+        files.update({f"comparison_{name}": path for name, path in comparison_files(root).items()})
+        files.update({f"comparison_figure_{name}": comparison_figure_files(name, root)["png"]
+                      for name in COMPARISON_FIGURES})
+    return files
 
-    def __init__(self, street_dir):
-        self.street_dir = Path(street_dir)
+
+class ResultFiles:
+    """The result files as the chapter reads them, `files.path("sem", "fit")`, from the report
+    rule's inputs ({key: path} as report_inputs makes them; Snakemake's `input` will do). A file
+    the rule does not declare cannot be opened: Snakemake would not have waited for it."""
+
+    def __init__(self, inputs):
+        self.inputs = dict(inputs.items())
+
+    def _path(self, key):
+        if key not in self.inputs:
+            raise RuntimeError(f"the chapter reads the result '{key}', which the report rule does not "
+                               "declare as an input: add it to govsurvey.paths.report_inputs")
+        return Path(self.inputs[key])
 
     def path(self, stage, name):
-        return self.street_dir / stage / STAGES[stage][name]
+        return self._path(f"{stage}_{name}")
 
     def figure(self, figure):
-        return self.street_dir / "figures" / f"{FIGURES[figure]}.png"
+        return self._path(f"figure_{figure}")
 
     def comparison(self, name):
-        return self.street_dir.parent / "comparison" / COMPARISON[name]
+        return self._path(f"comparison_{name}")
 
     def comparison_figure(self, figure):
-        return self.street_dir.parent / "comparison" / "figures" / f"{COMPARISON_FIGURES[figure]}.png"
+        return self._path(f"comparison_figure_{figure}")
 
 
 def library_files(script, package_dir):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import govsurvey
+from govsurvey import paths
 from govsurvey.config import check_config, ingest_settings
 from govsurvey.paths import (
     BOOTSTRAP_SHARD,
@@ -59,34 +60,14 @@ def street_screening(wildcards):
 
 def report_inputs(street):
     """The result files of `street` that the chapter reads (they depend on what the study has)."""
-    files = {}
-    for stage in ("ingest", "clean", "measure", "sem") + (
-        ("bootstrap",) if BOOTSTRAP_ON else ()
-    ):
-        files.update(
-            {
-                f"{stage}_{name}": path
-                for name, path in stage_files(stage, street).items()
-            }
-        )
-    figures = ["flow", "likert"] + (["path"] if MODEL.structural else [])
-    figures += ["forest"] if BOOTSTRAP_ON and MODEL.definitions else []
-    files.update(
-        {f"figure_{name}": figure_files(name, street)["png"] for name in figures}
-    )
     comparison = config.get("comparison")
-    if comparison and comparison["focal"] == street:
-        # The chapter of the focal street shows the comparison: it waits for all of it.
-        files.update(
-            {f"comparison_{name}": path for name, path in comparison_files().items()}
-        )
-        files.update(
-            {
-                f"comparison_figure_{name}": comparison_figure_files(name)["png"]
-                for name in ("latent_means", "ipma")
-            }
-        )
-    return files
+    return paths.report_inputs(
+        street,
+        structural=MODEL.structural,
+        bootstrap=BOOTSTRAP_ON,
+        definitions=bool(MODEL.definitions),
+        compared=bool(comparison) and comparison["focal"] == street,
+    )
 
 
 def report_comparison():

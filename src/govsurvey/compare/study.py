@@ -98,7 +98,7 @@ def run_comparison(model, instrument, scored_by_street, focal_params, settings, 
         if complete["group"].nunique() < 2:
             summary["comparisons"][name] = {"ran": False, "reason": "fewer than two groups large enough"}
             continue
-        log(f"compare: {name}: {complete['group'].nunique()} groups, n = {dict(complete['group'].value_counts())}")
+        log(f"compare: {name}: {complete['group'].nunique()} groups, n = {complete['group'].value_counts().to_dict()}")
         result = invariance_ladder(parsed, complete, "group", **ladder)
         for table in ("steps", "freed", "latent_means"):
             key = "invariance" if table == "steps" else table

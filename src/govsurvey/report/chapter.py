@@ -12,7 +12,6 @@ from pathlib import Path
 
 import yaml
 
-from govsurvey.paths import ResultFiles
 from govsurvey.report import design, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
@@ -90,16 +89,16 @@ def figures(chapter, on):
     return found
 
 
-def build_chapter_sources(instrument, model, street, settings, street_dir, source_dir, build_dir, language="en"):
+def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en"):
     """Copy the Quarto project into build_dir and write its generated inputs there.
 
     `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level);
-    `street_dir` is results/<street>. The chapter's language picks its source: chapter.qmd (en)
-    or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd, so both languages render to
-    chapter.html / chapter.pdf. Returns build_dir.
+    `files` the ResultFiles of the report rule's inputs. The chapter's language picks its
+    source: chapter.qmd (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd, so
+    both languages render to chapter.html / chapter.pdf. Returns build_dir.
     """
     source_dir, build_dir = Path(source_dir), Path(build_dir)
-    chapter = Chapter(instrument, model, street, settings, language, ResultFiles(street_dir))
+    chapter = Chapter(instrument, model, street, settings, language, files)
     on = flags(chapter)
     if build_dir.exists():
         shutil.rmtree(build_dir)

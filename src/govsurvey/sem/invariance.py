@@ -208,5 +208,7 @@ def compare_paths(model, data, group, group_equal=("loadings",), log=None, sourc
         rows.append(dict(lhs=lhs, op="~", rhs=rhs, wald=wald["stat"], wald_df=wald["df"],
                          wald_pvalue=wald["pvalue"], d_chisq=d_chisq, d_df=d_df,
                          d_pvalue=float(stats.chi2.sf(d_chisq, d_df))))
+        log(f"paths: {parameter} equal across groups? Wald = {wald['stat']:.3f} on {wald['df']} df, "
+            f"dchisq = {d_chisq:.3f} on {d_df} df, p = {rows[-1]['d_pvalue']:.4f}")
     return PathComparison(fit=base, paths=paths.reset_index(drop=True),
                           path_equality=pd.DataFrame(rows, columns=PATH_EQUALITY_COLUMNS))
