@@ -241,6 +241,7 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
 
 @pytest.mark.parametrize("module, expected", [
     ("report/tables.py", {"report"}),
+    ("report/crossref.lua", {"report"}),  # package data the renderer uses
     ("figures/path_diagram.py", {"path_diagram", "report"}),
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
                                "bootstrap_gather", "path_diagram", "forest_plot", "report"}),

@@ -8,6 +8,7 @@ rule report:
         instrument=config["study"]["instrument"],
         model=config["study"]["model"],
         library=library("report.py"),
+        lua_filter=LIBRARY / "report" / "crossref.lua",
     output:
         expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"]),
     log:
