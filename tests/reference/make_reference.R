@@ -128,6 +128,18 @@ write_case("fixedx", "dem60 =~ y1 + y2 + y3 + y4\n  dem60 ~ x1 + x2", PoliticalD
 # the defined effect runs through that labelled path.
 write_case("observed_mediator", "ind60 =~ x1 + x2 + x3\n  y1 ~ a*ind60\n  y5 ~ b*y1 + c*ind60\n  ind := a*b\n  total := c + a*b",
            PoliticalDemocracy, "politdem_data.csv")
+# lavaan's defaults that semopy's differ from. auto.cov.y: two latent outcomes that predict
+# nothing covary (dem60 ~~ dem65), as do two observed ones (y1 ~~ y2).
+write_case("auto_cov_y", paste("ind60 =~ x1 + x2 + x3", "dem60 =~ y1 + y2 + y3 + y4",
+                               "dem65 =~ y5 + y6 + y7 + y8", "dem60 ~ ind60", "dem65 ~ ind60",
+                               sep = "\n  "), PoliticalDemocracy, "politdem_data.csv")
+write_case("auto_cov_y_observed", "y1 + y2 ~ x1 + x2", PoliticalDemocracy, "politdem_data.csv")
+# The scale marker is the first loading even when it is labelled or another loading is fixed.
+write_case("markers", paste("visual =~ v1*x1 + x2 + 0.5*x3", "textual =~ x4 + t*x5 + t*x6",
+                            "speed =~ x7 + x8 + x9", sep = "\n  "),
+           HolzingerSwineford1939[, paste0("x", 1:9)], "holzinger_data.csv")
+# Observed predictors named in ~~ are random (free variances), not fixed.x.
+write_case("random_predictors", "y5 ~ y1 + y2\n  y1 ~~ y2", PoliticalDemocracy, "politdem_data.csv")
 # The cleaned synthetic L Street survey (survey_data.csv, written from the pipeline's
 # scored.parquet: see make_measurement_reference.R), with the study's model and its CFA.
 survey <- read.csv(file.path(out_dir, "survey_data.csv"))

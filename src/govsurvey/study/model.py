@@ -5,9 +5,12 @@ measurement part, `ParsedModel.measurement()`), the bootstrap, the figures' and 
 view of which constructs are regressed on which, and the workflow's check, when the DAG is
 built, that the instrument and the model agree (`check_against_instrument`).
 
-Supported: =~, ~, ~~, labels (`a1*x`), fixed values (`1*x`, `0*x`), several left-hand
-variables (`y1 + y2 ~ x`), continuation lines (a line ending in, or starting with, '+'),
-comments (#, !), `;` between statements and `:=` definitions of new parameters.
+Supported: =~, ~, ~~, labels (`a1*x`), fixed values (`1*x`, `0*x`), `NA*x` on a loading
+other than the first, several left-hand variables (`y1 + y2 ~ x`), continuation lines (a line
+ending in, or starting with, '+'), comments (#, !), `;` between statements and `:=`
+definitions of new parameters. The defaults of lavaan's sem() that semopy does not share are
+written out for semopy (`ParsedModel.semopy_text`): the first-loading markers, auto.cov.y and
+random observed predictors; what semopy cannot hold is refused when the model is read.
 """
 
 import ast
@@ -51,11 +54,58 @@ class ParsedModel:
 
     @property
     def semopy_text(self):
-        """The relations as semopy reads them (one statement per line, no definitions)."""
+        """The relations as semopy reads them (one statement per line, no definitions), with
+        the defaults of lavaan's sem()/cfa() written out where semopy's own differ: the
+        first loading of each latent variable fixed at 1 (semopy skips a labelled one and
+        fixes none when another loading is fixed), and lavaan_defaults()."""
+        markers = set(self.markers)
         lines = {}
-        for s in self.statements:
-            lines.setdefault((s.lhs, s.op), []).append(s.term())
+        for s in [*self.statements, *self.lavaan_defaults()]:
+            term = f"1*{s.rhs}" if s in markers else s.term()
+            lines.setdefault((s.lhs, s.op), []).append(term)
         return "\n".join(f"{lhs} {op} " + " + ".join(terms) for (lhs, op), terms in lines.items())
+
+    @property
+    def markers(self):
+        """The loadings lavaan fixes at 1 to scale the latent variables: each one's first,
+        unless the model fixes it to a value (a label does not stop it)."""
+        first = {}
+        for s in self.statements:
+            if s.op == "=~":
+                first.setdefault(s.lhs, s)
+        return [s for s in first.values() if s.fixed is None]
+
+    def lavaan_defaults(self):
+        """Free parameters lavaan adds that semopy does not, as ~~ statements:
+        - auto.cov.y: residual covariances among the dependent variables (latent, then
+          observed) that are neither indicators nor predictors;
+        - variances of observed exogenous predictors the model names in a ~~ relation
+          (lavaan then treats them as random, not as fixed.x)."""
+        written = {frozenset((s.lhs, s.rhs)) for s in self.statements if s.op == "~~"}
+        indicators, latent = self.indicators, list(self.factors)
+        outcomes = list(dict.fromkeys(y for y, _ in self.regressions))
+        predictors = {x for _, x in self.regressions}
+        free = [y for y in outcomes if y not in indicators and y not in predictors]
+        dependent = [y for y in free if y in latent] + [y for y in free if y not in latent]
+        added = [Statement(a, "~~", b) for k, a in enumerate(dependent) for b in dependent[k + 1:]
+                 if frozenset((a, b)) not in written]
+        added += [Statement(x, "~~", x) for x in self.random_predictors if frozenset((x,)) not in written]
+        return added
+
+    @property
+    def observed_predictors(self):
+        """Observed exogenous predictors (lavaan's ov.x): regressors that are neither latent,
+        nor indicators, nor outcomes."""
+        outcomes = {y for y, _ in self.regressions}
+        return [x for x in dict.fromkeys(x for _, x in self.regressions)
+                if x not in self.factors and x not in self.indicators and x not in outcomes]
+
+    @property
+    def random_predictors(self):
+        """Observed predictors the model names in a ~~ relation: lavaan treats them as random
+        (free variances), the others as fixed (fixed.x)."""
+        named = {v for s in self.statements if s.op == "~~" for v in (s.lhs, s.rhs)}
+        return [x for x in self.observed_predictors if x in named]
 
     @property
     def factors(self):
@@ -92,7 +142,10 @@ class ParsedModel:
 
     def text(self):
         """The model written back as lavaan syntax (one statement per line)."""
-        lines = [self.semopy_text] if self.statements else []
+        grouped = {}
+        for s in self.statements:
+            grouped.setdefault((s.lhs, s.op), []).append(s.term())
+        lines = [f"{lhs} {op} " + " + ".join(terms) for (lhs, op), terms in grouped.items()]
         lines += [f"{name} := {expr}" for name, expr in self.definitions]
         return "\n".join(lines) + "\n"
 
@@ -129,8 +182,14 @@ def parse_model(text, source="model"):
         if not m or any(op in line for op in _UNSUPPORTED_OPS):
             raise InputError(source, f"cannot read the line '{line}'.",
                              "use only =~ (measured by), ~ (regressed on), ~~ (covaries with) "
-                             "and := (defined as); ordinal, multi-group and constraint "
-                             "syntax is not supported.")
+                             "and := (defined as); thresholds (|), formative indicators (<~) "
+                             "and constraints (==, <, >) are not supported.")
+        if m.group(2) == "~" and re.fullmatch(r"1|\w+\s*\*\s*1", m.group(3).strip()):
+            raise InputError(source, f"'{line}' asks for an intercept or mean, which this model "
+                             "does not have: like lavaan's sem() by default, it fits the "
+                             "covariances only.",
+                             "drop the line; latent means are compared across groups by the "
+                             "comparison stage (scalar invariance), which adds intercepts itself.")
         lhs_part, op, rhs_part = m.groups()
         lhs_vars = [v.strip() for v in lhs_part.split("+")]
         terms = []
@@ -144,6 +203,8 @@ def parse_model(text, source="model"):
                     terms.append(("", float(parts[0]), parts[1]))
                 else:
                     terms.append((parts[0], None, parts[1]))
+            elif len(parts) == 2 and parts[0] == "NA" and re.fullmatch(_NAME, parts[1]):
+                terms.append(("NA", None, parts[1]))  # free: the default, except for a marker
             else:
                 raise InputError(source, f"cannot read the term '{term.strip()}' in '{line}'.",
                                  "write a variable, `label*variable` or `number*variable`.")
@@ -152,6 +213,14 @@ def parse_model(text, source="model"):
                 raise InputError(source, f"'{lhs}' in '{line}' is not a variable name.",
                                  "names start with a letter and hold letters, digits, _ or .")
             for label, fixed, rhs in terms:
+                if label == "NA":
+                    if op == "=~" and not any(s.lhs == lhs and s.op == "=~" for s in statements):
+                        raise InputError(source, f"'NA*{rhs}' in '{line}' frees the first loading "
+                                         f"of {lhs}, which is fixed at 1 to scale {lhs}; freeing "
+                                         "it is not supported.",
+                                         "drop NA*; the standardized solution (std.all) gives "
+                                         "every loading on the scale of a unit-variance factor.")
+                    label = ""
                 statements.append(Statement(lhs, op, rhs, label, fixed))
     if not statements:
         raise InputError(source, "the model has no =~, ~ or ~~ relations.",
@@ -168,7 +237,53 @@ def parse_model(text, source="model"):
                              "no parameter.", "label the paths, e.g. `PL ~ a1*OB`, and use "
                              "those labels in the definition.")
         names.add(name)
-    return ParsedModel(statements, definitions, source)
+    parsed = ParsedModel(statements, definitions, source)
+    _check_latent_observed_covariances(parsed)
+    _check_random_predictors(parsed)
+    for marker in parsed.markers:
+        users = [s for s in statements if s.label == marker.label and s != marker]
+        defining = [n for n, e in definitions if marker.label in expression_names(e, source)]
+        if marker.label and (users or defining):
+            raise InputError(source, f"the label '{marker.label}' is on the first loading of "
+                             f"{marker.lhs} ({marker.rhs}), which is fixed at 1 to scale "
+                             f"{marker.lhs} (as in lavaan), so it is not a free parameter.",
+                             f"put another indicator first in `{marker.lhs} =~ …`, or label a "
+                             "loading that is free.")
+    return parsed
+
+
+def _check_latent_observed_covariances(parsed):
+    """semopy cannot hold a covariance between a latent and an observed variable (lavaan can):
+    refuse it, whether written or one of lavaan's defaults, with what to write instead."""
+    latent = set(parsed.factors)
+    for s in [*parsed.statements, *parsed.lavaan_defaults()]:
+        if s.op == "~~" and (s.lhs in latent) != (s.rhs in latent):
+            factor, observed = (s.lhs, s.rhs) if s.lhs in latent else (s.rhs, s.lhs)
+            why = ("the model asks for" if s in parsed.statements else
+                   f"lavaan's sem() adds (auto.cov.y: both {factor} and {observed} are outcomes "
+                   "that predict nothing)")
+            raise InputError(parsed.source, f"{why} a covariance between the latent variable "
+                             f"{factor} and the observed variable {observed}, which the SEM "
+                             "engine (semopy) cannot hold.",
+                             f"measure {observed} by a single-indicator factor (`F_{observed} =~ "
+                             f"{observed}` with `{observed} ~~ 0*{observed}`) and use that factor "
+                             "in its place.")
+
+
+def _check_random_predictors(parsed):
+    """An observed predictor named in a ~~ relation is random in lavaan, and its covariances
+    with the other predictors are then fixed at 0 unless written (lavaan warns). Refuse that
+    half-way model: every such covariance must be written."""
+    written = {frozenset((s.lhs, s.rhs)) for s in parsed.statements if s.op == "~~"}
+    predictors = parsed.observed_predictors
+    for x in parsed.random_predictors:
+        missing = [p for p in predictors if p != x and frozenset((x, p)) not in written]
+        if missing:
+            raise InputError(parsed.source, f"the observed predictor {x} is named in a ~~ relation, "
+                             "so it is random, not fixed (lavaan's fixed.x), and its covariances "
+                             f"with {', '.join(missing)} would be fixed at 0 (lavaan warns of this).",
+                             f"write them (`{x} ~~ {' + '.join(missing)}`), or drop the ~~ relations "
+                             f"that name {x}.")
 
 
 def read_model(path):
