@@ -290,6 +290,7 @@ def test_parse_model_splits_definitions_and_keeps_labels():
     "F =~ x1 + x2 + x3\nind := a*b",              # labels nothing
     "F =~ x1 + a*x2\nd := __import__('os')",       # not an arithmetic expression
     "F =~ x1 + a*x2\nd := a.real",                 # attribute access
+    "F =~ x1 + a*x2\nd := max(a, 0)",              # a function other than exp, log, sqrt
     "F =~ x1 | t1",                                # thresholds: unsupported
     "F =~ NA*x1 + x2",                             # freeing a marker: unsupported
     "F =~ x1 + a*x2\na := 2*a",                    # a definition reusing a label

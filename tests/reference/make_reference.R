@@ -125,8 +125,8 @@ write_case("heywood", heywood_model, simulate_heywood())
 # Observed predictors: lavaan's fixed.x = TRUE changes df, baseline and logl (not GFI: ours is NA).
 write_case("fixedx", "dem60 =~ y1 + y2 + y3 + y4\n  dem60 ~ x1 + x2", PoliticalDemocracy)
 # An observed mediator and outcome (y1, y5): semopy keeps `y5 ~ y1` among the loadings, and
-# the defined effect runs through that labelled path.
-write_case("observed_mediator", "ind60 =~ x1 + x2 + x3\n  y1 ~ a*ind60\n  y5 ~ b*y1 + c*ind60\n  ind := a*b\n  total := c + a*b",
+# the defined effects run through that labelled path (and call R's functions).
+write_case("observed_mediator", "ind60 =~ x1 + x2 + x3\n  y1 ~ a*ind60\n  y5 ~ b*y1 + c*ind60\n  ind := a*b\n  total := c + a*b\n  ratio := log(a/b)\n  grow := exp(c) + sqrt(a^2)",
            PoliticalDemocracy, "politdem_data.csv")
 # lavaan's defaults that semopy's differ from. auto.cov.y: two latent outcomes that predict
 # nothing covary (dem60 ~~ dem65), as do two observed ones (y1 ~~ y2).

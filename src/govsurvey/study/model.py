@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from govsurvey.errors import InputError
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
@@ -338,20 +340,24 @@ def check_streets_carry_the_model(streets, parsed):
 
 # A tiny safe evaluator for := expressions: numbers, names, + - * / ** and parentheses.
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
-            ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant)
+            ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant, ast.Call)
+# Functions a := expression may call, as R names them (numpy's work on draws too).
+FUNCTIONS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt}
+_WHAT = "labels, numbers, + - * / ^, parentheses and exp(), log(), sqrt()"
 
 
 def _syntax_tree(expr, source="model"):
     try:
         tree = ast.parse(expr.replace("^", "**"), mode="eval")
     except SyntaxError:
-        raise InputError(source, f"cannot read the expression '{expr}'.",
-                         "use labels, numbers, + - * / ^ and parentheses.") from None
+        raise InputError(source, f"cannot read the expression '{expr}'.", f"use {_WHAT}.") from None
     for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED) or (
+        bad_call = isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+            and len(node.args) == 1 and not node.keywords)
+        if bad_call or not isinstance(node, _ALLOWED) or (
                 isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))):
-            raise InputError(source, f"the expression '{expr}' uses something other than "
-                             "labels, numbers, + - * / ^ and parentheses.",
+            raise InputError(source, f"the expression '{expr}' uses something other than {_WHAT}.",
                              "rewrite it with those only.")
     return tree
 
@@ -359,7 +365,8 @@ def _syntax_tree(expr, source="model"):
 def expression_names(expr, source="model"):
     """The names a := expression uses."""
     tree = _syntax_tree(expr, source)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    called = {n.func for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n not in called}
 
 
 def compile_expression(expr, source="model"):
@@ -375,6 +382,9 @@ def compile_expression(expr, source="model"):
             return lambda values, c=float(node.value): c
         if isinstance(node, ast.Name):
             return lambda values, n=node.id: values[n]
+        if isinstance(node, ast.Call):
+            function, argument = FUNCTIONS[node.func.id], build(node.args[0])
+            return lambda values: function(argument(values))
         if isinstance(node, ast.UnaryOp):
             inner = build(node.operand)
             if isinstance(node.op, ast.USub):
