@@ -325,5 +325,22 @@ def test_errors_name_the_problem_and_the_fix():
         fit_groups(model, data, "school", ["intercepts"], ["x3 ~ 1 2"])
     with pytest.raises(InputError, match=":= definitions"):
         fit_groups(model + "\nvisual ~ a*speed\nd := a*2", data, "school")
+    hs = pd.read_csv(REF / "invariance_hs_data.csv")
+    with pytest.raises(InputError, match=r"fixed.x.*Fix: name the predictor in a ~~ line \(`x ~~ x`\)"):
+        fit_groups("visual =~ x1 + x2 + x3\nvisual ~ x4", hs, "school", log=lambda line: None)
+
+
+def test_a_random_observed_predictor_is_fitted_by_group():
+    """Named in `x4 ~~ x4`, the predictor is random: its variance is free in each group and,
+    x4 being saturated, equals the group's sample variance (ML, divisor n)."""
+    hs = pd.read_csv(REF / "invariance_hs_data.csv")
+    fit = fit_groups("visual =~ x1 + x2 + x3\nvisual ~ x4\nx4 ~~ x4", hs, "school", ["loadings"],
+                     log=lambda line: None)
+    assert fit.converged
+    p = fit.params
+    variance = p[(p["lhs"] == "x4") & (p["op"] == "~~") & (p["rhs"] == "x4")].set_index("group")
+    for g, label in enumerate(fit.group_labels, start=1):
+        sample = hs.loc[hs["school"] == label, "x4"].var(ddof=0)
+        assert variance.loc[g, "est"] == pytest.approx(sample, rel=1e-4) and variance.loc[g, "se"] > 0
     assert set(FAMILIES) == {"loadings", "intercepts", "residuals", "residual.covariances",
                              "lv.variances", "lv.covariances", "regressions", "means"}

@@ -227,7 +227,7 @@ def group_sample(model, data, group, log=None, source="model"):
     """Prepare `model` (lavaan syntax or ParsedModel) and `data` for fits by group
     `data[group]`: a GroupSample. InputError for what cannot be fitted by group: no such
     column, fewer than two groups, a group with no more complete cases than observed
-    variables, := definitions, observed exogenous predictors."""
+    variables, := definitions, fixed observed predictors (fixed.x; a random one is fine)."""
     log = log or logging.getLogger(__name__).info
     parsed = as_parsed(model, source)
     if parsed.definitions:
@@ -241,7 +241,8 @@ def group_sample(model, data, group, log=None, source="model"):
     if layout.fixed_x():
         raise InputError(source, "observed exogenous predictors (lavaan's fixed.x) are not "
                          "supported in multi-group models.",
-                         "measure the predictor by a latent variable (`F =~ x`) or leave it out.")
+                         "name the predictor in a ~~ line (`x ~~ x`) so that it is random, as "
+                         "lavaan then treats it, or leave it out.")
     known = data[data[group].notna()]
     if len(known) < len(data):
         log(f"groups: {len(data) - len(known)} rows without a value in '{group}' are left out")
