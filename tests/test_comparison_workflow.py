@@ -91,3 +91,34 @@ def test_the_comparison_renders_in_chinese(run, tmp_path):
     text = html_text(copy / "results/report/chapter.html")
     assert "与对标街道的比较" in text and "测量等值性" in text and "重要性—绩效分析" in text
     assert "Comparison with" not in text
+
+
+def test_a_failed_or_partial_ladder_is_said_so_in_the_chapter(run, tmp_path):
+    """Planted into a copy of the results: across the streets scalar invariance fails (no
+    latent means to compare); across communities it holds once one intercept is freed."""
+    work, command = run
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    results = copy / "results/comparison"
+    steps = pd.read_csv(results / "invariance.csv", keep_default_na=False, na_values=[""])
+    steps.loc[(steps["comparison"] == "streets") & (steps["step"] == "scalar"), "holds"] = False
+    partial = steps[(steps["comparison"] == "community") & (steps["step"] == "scalar")].assign(
+        model="scalar_partial1", partial=True, freed="IN2 ~1")
+    steps.loc[partial.index, "holds"] = False
+    pd.concat([steps, partial]).to_csv(results / "invariance.csv", index=False)
+    freed = pd.DataFrame([{"step": "scalar", "order": 1, "parameter": "IN2 ~1", "family": "intercepts",
+                           "X2": 12.5, "score_pvalue": 0.0004, "group_a": 1, "group_b": 2,
+                           "model": "scalar_partial1", "d_cfi": -0.004, "d_rmsea": 0.001, "holds": True,
+                           "comparison": "community"}])  # fmt: skip
+    freed.to_csv(results / "freed.csv", index=False)
+    means = pd.read_csv(results / "latent_means.csv")
+    means[means["comparison"] != "streets"].to_csv(results / "latent_means.csv", index=False)
+    command = [str(copy) if part == str(work) else part for part in command]
+    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = html_text(copy / "results/report/chapter.html")
+    assert "Across the streets, configural and metric invariance held; scalar invariance did not hold" in text
+    assert "Scalar invariance did not hold, so latent means are not compared." in text
+    assert "(partially, with IN2 ~1 freed)" in text
+    assert "Latent mean differences from" not in text  # no table of what was not estimated

@@ -249,9 +249,9 @@ def comparison_text(cmp, alpha):
     verdicts = [w["verdict"].format(comparison=cmp.comparison_name(name), text=_steps_text(cmp, name)) for name in ran]
     text += [w["invariance_intro"] + gap + gap.join(verdicts), "", invariance_table(cmp)]
     if "streets" in ran:
+        text += [f"## {w['latent_heading']} {{#sec-latent-means}}", "", latent_means_text(cmp, alpha), ""]
         if len(cmp.tables["latent_means"][cmp.tables["latent_means"]["comparison"] == "streets"]):
-            text += [f"## {w['latent_heading']} {{#sec-latent-means}}", "", latent_means_text(cmp, alpha), "",
-                     latent_means_table(cmp), "",
+            text += [latent_means_table(cmp), "",
                      f"![{w['latent_figure'].format(street=focal)}](figures/latent_means.png)"
                      "{#fig-latent-means width=\"100%\"}", ""]
         text += [f"## {w['scores_heading']} {{#sec-scores}}", "", w["scores_text"], "", scores_table(cmp)]
