@@ -67,7 +67,8 @@ def _steps_text(cmp, comparison):
 
 
 def invariance_table(cmp):
-    """Every step of every comparison's ladder (the comparison named on its first row)."""
+    """Every step of every comparison's ladder (the comparison named on its first row; a
+    verdict does not wrap)."""
     w = cmp.w
     rows, previous = [], None
     for r in cmp.tables["invariance"].itertuples():
@@ -77,7 +78,7 @@ def invariance_table(cmp):
         step = w["step"][r.step] + (w["partial_mark"] if r.partial else "")
         rows.append((name, step, f"{r.chisq:.2f}", f"{r.df:.0f}", apa_number(r.cfi, 3), apa_number(r.rmsea, 3),
                      *(["—"] * 6 if first else [apa_number(r.d_cfi, 3), apa_number(r.d_rmsea, 3), f"{r.d_chisq:.2f}",
-                                                f"{r.d_df:.0f}", apa_p(r.d_pvalue), w["holds"][bool(r.holds)]])))  # fmt: skip
+                                                f"{r.d_df:.0f}", apa_p(r.d_pvalue), w["holds"][bool(r.holds)].replace(" ", "\u00a0")])))  # fmt: skip
     frame = pd.DataFrame(rows, columns=w["invariance_columns"])
     return markdown_table(frame, w["invariance_caption"], "tbl-invariance")
 
