@@ -1,3 +1,4 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,11 @@ def run_workflow(work, config, *extra, library=None):
     logs = "\n".join(p.read_text() for p in sorted(work.glob("results/**/*.log")))
     assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
     return command
+
+
+def copy_run(work, command, copy):
+    """Copy a finished run (results and .snakemake metadata) from `work` to `copy`; returns the
+    run's command pointed at the copy, so a test may plant or edit there and rerun."""
+    shutil.copytree(work, copy)
+    command = [str(copy) if part == str(work) else part for part in command]
+    return [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]

@@ -2,14 +2,13 @@
 benchmark streets with higher means on the causes, in other export formats), by config alone."""
 
 import json
-import shutil
 import subprocess
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import INSTRUMENT_PATH, ROOT, run_workflow
+from conftest import INSTRUMENT_PATH, ROOT, copy_run, run_workflow
 from govsurvey.formatting import apa_number
 from govsurvey.study import load_instrument
 from govsurvey.synthetic.streets import BENCHMARK_STREETS, write_synthetic_export
@@ -80,12 +79,10 @@ def test_the_chapter_shows_the_comparison_with_the_numbers_of_the_results(run):
 def test_the_comparison_renders_in_chinese(run, tmp_path):
     work, command = run
     copy = tmp_path / "work"
-    shutil.copytree(work, copy)
+    command = copy_run(work, command, copy)
     config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
     config["report"]["language"] = "zh"
     (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [str(copy) if part == str(work) else part for part in command]
-    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.html")
@@ -98,7 +95,7 @@ def test_a_failed_or_partial_ladder_is_said_so_in_the_chapter(run, tmp_path):
     latent means to compare); across communities it holds once one intercept is freed."""
     work, command = run
     copy = tmp_path / "work"
-    shutil.copytree(work, copy)
+    command = copy_run(work, command, copy)
     results = copy / "results/comparison"
     steps = pd.read_csv(results / "invariance.csv", keep_default_na=False, na_values=[""])
     steps.loc[(steps["comparison"] == "streets") & (steps["step"] == "scalar"), "holds"] = False
@@ -113,8 +110,6 @@ def test_a_failed_or_partial_ladder_is_said_so_in_the_chapter(run, tmp_path):
     freed.to_csv(results / "freed.csv", index=False)
     means = pd.read_csv(results / "latent_means.csv")
     means[means["comparison"] != "streets"].to_csv(results / "latent_means.csv", index=False)
-    command = [str(copy) if part == str(work) else part for part in command]
-    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
     result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.html")

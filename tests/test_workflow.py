@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, run_workflow, workflow_config
+from conftest import ROOT, copy_run, run_workflow, workflow_config
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.study.instrument import load_instrument
 from govsurvey.synthetic.streets import write_synthetic_export
@@ -204,12 +204,10 @@ def test_an_inadmissible_solution_is_shown_in_the_chapter(run, tmp_path):
     """A problem in admissibility.json reaches the chapter's text (here planted into a copy)."""
     work, command = run
     copy = tmp_path / "work"
-    shutil.copytree(work, copy)
+    command = copy_run(work, command, copy)
     problem = {"kind": "negative_variance", "where": "GS ~~ GS", "value": -0.24,
                "message": "Heywood case: the variance of GS is negative (-0.240)"}  # fmt: skip
     (copy / "results/m_street/sem/admissibility.json").write_text(json.dumps([problem]), encoding="utf-8")
-    command = [str(copy) if part == str(work) else part for part in command]
-    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
     result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.html")
@@ -265,12 +263,10 @@ def test_without_the_bootstrap_the_chapter_gives_delta_method_intervals(run, tmp
     mediation section and paths table say which intervals they give instead."""
     work, command = run
     copy = tmp_path / "work"
-    shutil.copytree(work, copy)
+    command = copy_run(work, command, copy)
     config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
     config["analysis"]["bootstrap"]["draws"] = 0
     (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [str(copy) if part == str(work) else part for part in command]
-    command = [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
     assert set(planned_jobs(command)) == {"report"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
