@@ -61,11 +61,8 @@ class ParsedModel:
         first loading of each latent variable fixed at 1 (semopy skips a labelled one and
         fixes none when another loading is fixed), and lavaan_defaults()."""
         markers = set(self.markers)
-        lines = {}
-        for s in [*self.statements, *self.lavaan_defaults()]:
-            term = f"1*{s.rhs}" if s in markers else s.term()
-            lines.setdefault((s.lhs, s.op), []).append(term)
-        return "\n".join(f"{lhs} {op} " + " + ".join(terms) for (lhs, op), terms in lines.items())
+        return "\n".join(_written(self.statements + self.lavaan_defaults(),
+                                   lambda s: f"1*{s.rhs}" if s in markers else s.term()))
 
     @property
     def markers(self):
@@ -144,12 +141,17 @@ class ParsedModel:
 
     def text(self):
         """The model written back as lavaan syntax (one statement per line)."""
-        grouped = {}
-        for s in self.statements:
-            grouped.setdefault((s.lhs, s.op), []).append(s.term())
-        lines = [f"{lhs} {op} " + " + ".join(terms) for (lhs, op), terms in grouped.items()]
+        lines = _written(self.statements, Statement.term)
         lines += [f"{name} := {expr}" for name, expr in self.definitions]
         return "\n".join(lines) + "\n"
+
+
+def _written(statements, term):
+    """One `lhs op term + term …` line per left-hand side and operator, in the order written."""
+    lines = {}
+    for s in statements:
+        lines.setdefault((s.lhs, s.op), []).append(term(s))
+    return [f"{lhs} {op} " + " + ".join(terms) for (lhs, op), terms in lines.items()]
 
 
 def _logical_lines(text):
