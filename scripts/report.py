@@ -1,8 +1,9 @@
-# Rule report: generated inputs into a copy of report/, then render HTML and PDF.
+# Rule report: generated inputs into a copy of report/ for one language, then every format.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
+import shutil
 from pathlib import Path
 
 from govsurvey.errors import reported_errors
@@ -10,8 +11,10 @@ from govsurvey.paths import ResultFiles
 from govsurvey.report.chapter import build_chapter_sources
 from govsurvey.report.render import render_chapter
 from govsurvey.study import load_instrument, read_model
+from govsurvey.study.hypotheses import load_theory
 
 with reported_errors():
+    language = snakemake.params.language
     out_dir = Path(snakemake.output[0]).parent
     build_dir = build_chapter_sources(
         load_instrument(snakemake.input.instrument),
@@ -20,14 +23,15 @@ with reported_errors():
         snakemake.params.settings,
         files=ResultFiles(snakemake.input),
         source_dir=snakemake.params.source,
-        build_dir=out_dir / "build",
-        language=snakemake.params.language,
+        build_dir=out_dir / "build" / language,
+        language=language,
+        theory=load_theory(snakemake.input.theory[0] if snakemake.input.theory else None),
+        reference_docx=snakemake.input.reference_docx,
+        bibliography=list(snakemake.input.bibliography),
     )
-    render_chapter(
-        build_dir,
-        formats=snakemake.params.formats,
-        engine=snakemake.params.engine,
-        out_dir=out_dir,
-        lang=snakemake.params.language,
-        log=print,
-    )
+    # Rendered inside the language's build folder (the two languages never share a file),
+    # then moved to results/report/chapter.<lang>.<format>.
+    rendered = render_chapter(build_dir, formats=snakemake.params.formats, engine=snakemake.params.engine,
+                              out_dir=build_dir / "out", lang=language, log=print)
+    for fmt in snakemake.params.formats:
+        shutil.move(rendered[fmt], out_dir / f"chapter.{language}.{fmt}")

@@ -25,7 +25,7 @@ def workflow_config(work, street_id, street, raw_export, **report):
     config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
     config["streets"] = {street_id: {**street, "raw_export": str(Path(raw_export).relative_to(work))}}
     config.pop("comparison")  # one street: nothing to compare with
-    config["report"] = {"street": street_id, "language": "en", "formats": ["html", "pdf"], "engine": "fallback", **report}
+    config["report"] = {"street": street_id, "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback", **report}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis
     return config

@@ -40,7 +40,7 @@ def run(tmp_path_factory):
         "groups": {"community": {"variable": "community", "name": {"zh": "社区", "en": "communities"}}},
         "invariance": {"steps": ["metric", "scalar"]},
     }  # fmt: skip
-    config["report"] = {"street": "m_street", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
+    config["report"] = {"street": "m_street", "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["analysis"]["bootstrap"] = {"draws": 100, "shards": 2, "level": 0.95}
     command = run_workflow(work, config)
@@ -59,12 +59,12 @@ def test_the_comparison_ran_for_streets_and_groups(run):
     means = pd.read_csv(work / "results/comparison/latent_means.csv")
     causes = means[(means["comparison"] == "streets") & means["factor"].isin(["IN", "OB", "MS", "PM"])]
     assert len(causes) == 8 and (causes["est"] > 0).mean() >= 0.75  # the benchmarks were drawn higher
-    assert (work / "results/comparison/figures/ipma.png").exists()
+    assert (work / "results/comparison/figures/en/ipma.png").exists()
 
 
 def test_the_chapter_shows_the_comparison_with_the_numbers_of_the_results(run):
     work, _ = run
-    text = html_text(work / "results/report/chapter.html")
+    text = html_text(work / "results/report/chapter.en.html")
     assert "Comparison with the benchmark streets" in text and "Importance–performance map" in text
     steps = pd.read_csv(work / "results/comparison/invariance.csv")
     metric = steps[(steps["comparison"] == "streets") & (steps["step"] == "metric")].iloc[0]
@@ -81,11 +81,11 @@ def test_the_comparison_renders_in_chinese(run, tmp_path):
     copy = tmp_path / "work"
     command = copy_run(work, command, copy)
     config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
-    config["report"]["language"] = "zh"
+    config["report"]["languages"] = ["zh"]
     (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
-    text = html_text(copy / "results/report/chapter.html")
+    text = html_text(copy / "results/report/chapter.zh.html")
     assert "与对标街道的比较" in text and "测量等值性" in text and "重要性—绩效分析" in text
     assert "Comparison with" not in text
 
@@ -112,7 +112,7 @@ def test_a_failed_or_partial_ladder_is_said_so_in_the_chapter(run, tmp_path):
     means[means["comparison"] != "streets"].to_csv(results / "latent_means.csv", index=False)
     result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    text = html_text(copy / "results/report/chapter.html")
+    text = html_text(copy / "results/report/chapter.en.html")
     assert "Across the streets, configural and metric invariance held; scalar invariance did not hold" in text
     assert "Scalar invariance did not hold, so latent means are not compared." in text
     assert "(partially, with IN2 ~1 freed)" in text

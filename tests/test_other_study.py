@@ -37,7 +37,7 @@ def run(tmp_path_factory):
     config["study"] = {"instrument": str(STUDY / "instrument.yaml"), "model": str(STUDY / "model.lavaan")}
     config["streets"] = {"riverside": {**BRANCH, "raw_export": str(export.relative_to(work))}}
     config.pop("comparison")
-    config["report"] = {"street": "riverside", "language": "en", "formats": ["html", "pdf"], "engine": "fallback"}
+    config["report"] = {"street": "riverside", "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     run_workflow(work, config)
     return work
@@ -53,13 +53,13 @@ def default_study_words():
 
 
 def test_the_chapter_carries_nothing_of_the_default_study(run):
-    text = html_text(run / "results/report/chapter.html")
+    text = html_text(run / "results/report/chapter.en.html")
     found = [w for w in default_study_words() if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
     assert found == []
 
 
 def test_the_chapter_describes_this_study(run):
-    text = html_text(run / "results/report/chapter.html")
+    text = html_text(run / "results/report/chapter.en.html")
     fit = json.loads((run / "results/riverside/measure/cfa_fit.json").read_text())
     assert "Public library user survey in Riverside Branch (河滨分馆)" in text
     assert "measures three constructs: Quality of librarian service (SQ)" in text
@@ -71,18 +71,18 @@ def test_the_chapter_describes_this_study(run):
 
 
 def test_sections_of_a_structural_model_are_left_out(run):
-    text = html_text(run / "results/report/chapter.html")
+    text = html_text(run / "results/report/chapter.en.html")
     for absent in ["Structural model", "Mediation", "bootstrap", "R² =", "regressed on", "Figure 3"]:
         assert absent not in text, absent
     for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None", "—%"]:
         assert bad not in text, bad
     assert not (run / "results/riverside/bootstrap").exists()
-    assert not (run / "results/riverside/figures/path_diagram.png").exists()
+    assert not (run / "results/riverside/figures/en/path_diagram.png").exists()
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 def test_the_pdf_says_the_same(run):
-    pdf = run / "results/report/chapter.pdf"
+    pdf = run / "results/report/chapter.en.pdf"
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                              check=True).stdout)
     assert "seven-point scale" in text and "Structural model" not in text

@@ -189,6 +189,6 @@ def test_no_planted_value_reaches_results(tmp_path, instrument):
     config = workflow_config(work, "p_street", street, raw, formats=["html"])
     config["analysis"]["bootstrap"] = {"draws": 100, "shards": 1, "level": 0.95}  # privacy needs the files, not B
     run_workflow(work, config)
-    assert (work / "results" / "report" / "chapter.html").exists()
+    assert (work / "results" / "report" / "chapter.en.html").exists()
     assert len(planted) > 1000
     assert _leaks(work / "results", planted + [salt_file.read_text().strip()]) == []

@@ -164,11 +164,11 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
     declared = report_inputs("m_street", structural=True, bootstrap=False, definitions=True, compared=False)
     files = ResultFiles(declared)
     assert files.path("sem", "fit") == Path("results/m_street/sem/fit.json")
-    assert files.figure("path") == Path("results/m_street/figures/path_diagram.png")
+    assert files.figure("path") == Path("results/m_street/figures/en/path_diagram.png")
     for read in (lambda: files.path("bootstrap", "indirect"), lambda: files.figure("forest"),
                  lambda: files.comparison("summary"), lambda: files.comparison_figure("ipma")):
         with pytest.raises(RuntimeError, match="which the report rule does not declare as an input"):
             read()
     compared = ResultFiles(report_inputs("m_street", structural=True, bootstrap=True, definitions=True, compared=True))
     assert compared.comparison("summary") == Path("results/comparison/summary.json")
-    assert compared.figure("forest") == Path("results/m_street/figures/forest.png")
+    assert compared.figure("forest") == Path("results/m_street/figures/en/forest.png")

@@ -80,7 +80,7 @@ def test_the_focal_chapter_waits_for_the_comparison(tmp_path):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     assert config["report"]["street"] == config["comparison"]["focal"]
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [str(Path(sys.executable).parent / "snakemake"), "results/report/chapter.html", "--snakefile",
+    command = [str(Path(sys.executable).parent / "snakemake"), "results/report/chapter.en.html", "--snakefile",
                str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
                "-n", "--quiet", "rules"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)

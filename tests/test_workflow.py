@@ -59,13 +59,16 @@ def run(tmp_path_factory):
     )
     # The workflow runs a copy of the library, which test_a_library_edit_… may edit.
     shutil.copytree(ROOT / "src" / "govsurvey", work / "library" / "govsurvey", ignore=shutil.ignore_patterns("__pycache__"))
-    command = run_workflow(work, workflow_config(work, "m_street", M_STREET, export), library=work / "library")
+    # Both languages in one run, as the default config renders them.
+    config = workflow_config(work, "m_street", M_STREET, export, languages=["en", "zh"])
+    command = run_workflow(work, config, library=work / "library")
     return work, command
 
 
 def test_outputs_exist_for_the_new_street(run):
     work, _ = run
-    for name in ["ingest/responses.parquet", "clean/ledger.csv", "sem/params.csv", "figures/path_diagram.svg"]:
+    for name in ["ingest/responses.parquet", "clean/ledger.csv", "sem/params.csv", "figures/en/path_diagram.svg",
+                 "figures/zh/path_diagram.svg", "hypotheses/tests.csv"]:
         assert (work / "results" / "m_street" / name).exists(), name
     assert not (work / "results" / "l_street").exists()
 
@@ -83,7 +86,7 @@ def test_ledger_accounts_for_every_raw_record(run):
 def test_report_numbers_equal_results(run):
     work, _ = run
     results = work / "results" / "m_street"
-    text = html_text(work / "results/report/chapter.html")
+    text = html_text(work / "results/report/chapter.en.html")
     summary = json.loads((results / "clean/screening.json").read_text())
     fit = json.loads((results / "sem/fit.json").read_text())
     params = pd.read_csv(results / "sem/params.csv")
@@ -102,7 +105,7 @@ def test_report_numbers_equal_results(run):
 
 def test_no_unresolved_markup(run):
     work, _ = run
-    text = html_text(work / "results/report/chapter.html")
+    text = html_text(work / "results/report/chapter.en.html")
     for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None"]:
         assert bad not in text, bad
 
@@ -110,7 +113,7 @@ def test_no_unresolved_markup(run):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 def test_pdf_carries_the_same_numbers(run):
     work, _ = run
-    pdf = work / "results/report/chapter.pdf"
+    pdf = work / "results/report/chapter.en.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     summary = json.loads((work / "results/m_street/clean/screening.json").read_text())
     fit = json.loads((work / "results/m_street/sem/fit.json").read_text())
@@ -128,24 +131,13 @@ def test_rerun_is_a_no_op(run):
 
 
 @pytest.fixture(scope="module")
-def run_zh(run, tmp_path_factory):
-    """The same results, rendered in Chinese (figures and chapter follow report.language)."""
-    work, command = run
-    work_zh = tmp_path_factory.mktemp("m_street_zh")
-    # .snakemake goes along: its metadata lets snakemake see that the language (a param) changed.
-    shutil.copytree(work, work_zh, dirs_exist_ok=True)
-    config = yaml.safe_load((work_zh / "config.yaml").read_text(encoding="utf-8"))
-    config["report"]["language"] = "zh"
-    (work_zh / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = [str(work_zh) if part == str(work) else part for part in command]
-    command = [str(work_zh / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
-    result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return work_zh
+def run_zh(run):
+    """The Chinese chapter and figures come from the same run as the English ones."""
+    return run[0]
 
 
 def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
-    text = html_text(run_zh / "results/report/chapter.html")
+    text = html_text(run_zh / "results/report/chapter.zh.html")
     summary = json.loads((run_zh / "results/m_street/clean/screening.json").read_text())
     fit = json.loads((run_zh / "results/m_street/sem/fit.json").read_text())
     assert "研究设计与数据" in text and "M街道" in text and "模拟数据" in text
@@ -158,7 +150,7 @@ def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
 def test_chinese_pdf_has_chinese_text(run_zh):
-    pdf = run_zh / "results/report/chapter.pdf"
+    pdf = run_zh / "results/report/chapter.zh.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "研究设计与数据" in text and "{{<" not in text
 
@@ -169,7 +161,8 @@ def test_no_pdf_page_is_blank(run, run_zh, language, tmp_path):
     from PIL import Image, ImageStat
 
     work = run[0] if language == "en" else run_zh
-    subprocess.run(["pdftoppm", "-r", "20", "-png", str(work / "results/report/chapter.pdf"), str(tmp_path / "p")], check=True)
+    subprocess.run(["pdftoppm", "-r", "20", "-png", str(work / f"results/report/chapter.{language}.pdf"), str(tmp_path / "p")],
+                   check=True)
     pages = sorted(tmp_path.glob("p-*.png"))
     assert len(pages) >= 5
     for page in pages:
@@ -184,7 +177,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_html_opens_in_chromium_without_console_errors(run, run_zh, language, tmp_path):
     work = run[0] if language == "en" else run_zh
-    page = work / "results/report/chapter.html"
+    page = work / f"results/report/chapter.{language}.html"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     flags += ["--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path}", "--enable-logging=stderr"]
     result = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
@@ -196,7 +189,7 @@ def test_html_opens_in_chromium_without_console_errors(run, run_zh, language, tm
 
 def test_chinese_figures_follow_the_language(run_zh):
     for name in ["likert.svg", "path_diagram.svg"]:
-        svg = (run_zh / "results/m_street/figures" / name).read_text(encoding="utf-8")
+        svg = (run_zh / "results/m_street/figures/zh" / name).read_text(encoding="utf-8")
         assert "党" in svg, name  # construct names in Chinese (kept as text comments in the SVG)
 
 
@@ -210,7 +203,7 @@ def test_an_inadmissible_solution_is_shown_in_the_chapter(run, tmp_path):
     (copy / "results/m_street/sem/admissibility.json").write_text(json.dumps([problem]), encoding="utf-8")
     result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    text = html_text(copy / "results/report/chapter.html")
+    text = html_text(copy / "results/report/chapter.en.html")
     assert "Admissibility: Heywood case: the variance of GS is negative (-0.240)." in text
 
 
@@ -226,7 +219,7 @@ def planned_jobs(command, *extra):
 @pytest.mark.parametrize("edit, expected", [
     (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
-    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "report"}),
+    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "report"}),
 ])  # fmt: skip
 def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
     work, command = run
@@ -242,7 +235,7 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
     ("report/crossref.lua", {"report"}),  # package data the renderer uses
     ("figures/path_diagram.py", {"path_diagram", "report"}),
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
-                               "bootstrap_gather", "path_diagram", "forest_plot", "report"}),
+                               "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "report"}),
 ])  # fmt: skip
 def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expected):
     """An edited library module (in the workflow's copy of the library) reruns the jobs that
@@ -267,10 +260,10 @@ def test_without_the_bootstrap_the_chapter_gives_delta_method_intervals(run, tmp
     config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
     config["analysis"]["bootstrap"]["draws"] = 0
     (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    assert set(planned_jobs(command)) == {"report"}
+    assert set(planned_jobs(command)) == {"hypotheses", "report"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    text = html_text(copy / "results/report/chapter.html")
+    text = html_text(copy / "results/report/chapter.en.html")
     assert "The bootstrap was switched off" in text and "β 95% CI (delta method)" in text
     assert "delta-method SE and 95% CI" in text and "nonparametric bootstrap of" not in text
     assert "Forest" not in text and "bias-corrected" not in text

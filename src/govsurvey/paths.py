@@ -29,6 +29,7 @@ STAGES = {
         "fit_table": "fit_table.csv", "r2": "r2.csv", "admissibility": "admissibility.json",
     },
     "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json"},
+    "hypotheses": {"tests": "tests.csv"},
 }  # fmt: skip
 # The comparison of streets and groups: name -> file under results/comparison/
 COMPARISON = {
@@ -37,8 +38,11 @@ COMPARISON = {
     "differences": "differences.csv", "ipma": "ipma.csv", "summary": "summary.json",
 }  # fmt: skip
 COMPARISON_FIGURES = {"latent_means": "latent_means", "ipma": "ipma"}
-# figure -> file stem under results/<street>/figures/ (each as .png and .svg)
+# figure -> file stem under results/<street>/figures/<language>/ (each as .png and .svg): every
+# figure has words, so each language of the chapter has its own
 FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram", "forest": "forest"}
+# figures of the study itself, drawn from the model before anything is fitted: results/study/figures/<language>/
+STUDY_FIGURES = {"conceptual": "conceptual_model"}
 BOOTSTRAP_SHARD = "shard_{shard}.parquet"
 
 
@@ -47,9 +51,15 @@ def stage_files(stage, street="{street}", root="results"):
     return {name: f"{root}/{street}/{stage}/{file}" for name, file in STAGES[stage].items()}
 
 
-def figure_files(figure, street="{street}", root="results"):
-    """{png: path, svg: path} of one figure."""
-    stem = f"{root}/{street}/figures/{FIGURES[figure]}"
+def figure_files(figure, street="{street}", lang="{lang}", root="results"):
+    """{png: path, svg: path} of one figure of a street in one language."""
+    stem = f"{root}/{street}/figures/{lang}/{FIGURES[figure]}"
+    return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
+
+
+def study_figure_files(figure, lang="{lang}", root="results"):
+    """{png: path, svg: path} of a figure of the study (not of a street)."""
+    stem = f"{root}/study/figures/{lang}/{STUDY_FIGURES[figure]}"
     return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
 
 
@@ -57,8 +67,8 @@ def comparison_files(root="results"):
     return {name: f"{root}/comparison/{file}" for name, file in COMPARISON.items()}
 
 
-def comparison_figure_files(figure, root="results"):
-    stem = f"{root}/comparison/figures/{COMPARISON_FIGURES[figure]}"
+def comparison_figure_files(figure, lang="{lang}", root="results"):
+    stem = f"{root}/comparison/figures/{lang}/{COMPARISON_FIGURES[figure]}"
     return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
 
 
@@ -66,20 +76,24 @@ def log_file(rule, street="{street}", root="results"):
     return f"{root}/{street}/logs/{rule}.log"
 
 
-def report_inputs(street, *, structural, bootstrap, definitions, compared, root="results"):
-    """{key: path} of the result files the chapter of `street` reads: the report rule's inputs,
-    and the only files `ResultFiles` lets the chapter open. `structural`: the model has
-    regressions; `bootstrap`: the bootstrap ran; `definitions`: the model has := effects (the
-    forest plot); `compared`: the street is the focal street of the comparison."""
+def report_inputs(street, lang="{lang}", *, structural, bootstrap, definitions, compared, root="results"):
+    """{key: path} of the result files the chapter of `street` in language `lang` reads: the
+    report rule's inputs, and the only files `ResultFiles` lets the chapter open. `structural`:
+    the model has regressions (and so hypotheses and their tests); `bootstrap`: the bootstrap
+    ran; `definitions`: the model has := effects (the forest plot); `compared`: the street is
+    the focal street of the comparison."""
     files = {}
-    for stage in ("ingest", "clean", "measure", "sem") + (("bootstrap",) if bootstrap else ()):
+    stages = ("ingest", "clean", "measure", "sem") + (("bootstrap",) if bootstrap else ())
+    for stage in stages + (("hypotheses",) if structural else ()):
         files.update({f"{stage}_{name}": path for name, path in stage_files(stage, street, root).items()})
     figures = ["flow", "likert"] + (["path"] if structural else [])
     figures += ["forest"] if bootstrap and definitions else []
-    files.update({f"figure_{name}": figure_files(name, street, root)["png"] for name in figures})
+    files.update({f"figure_{name}": figure_files(name, street, lang, root)["png"] for name in figures})
+    if structural:
+        files["figure_conceptual"] = study_figure_files("conceptual", lang, root)["png"]
     if compared:
         files.update({f"comparison_{name}": path for name, path in comparison_files(root).items()})
-        files.update({f"comparison_figure_{name}": comparison_figure_files(name, root)["png"]
+        files.update({f"comparison_figure_{name}": comparison_figure_files(name, lang, root)["png"]
                       for name in COMPARISON_FIGURES})
     return files
 

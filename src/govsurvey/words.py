@@ -79,6 +79,36 @@ WORDS = {
         "item_word": ("item", "items"),
         "column_word": ("column", "columns"),
         "effect_word": ("effect", "effects"),
+        "dash": "—",
+        "sentence_join": " ",
+        # ---- theory and hypotheses (report/hypotheses.py)
+        "hypotheses": {
+            "positive": "positive",
+            "negative": "negative",
+            "path": "{predictor} has a {direction} effect on {outcome}.",
+            "indirect": "{predictor} has a {direction} indirect effect on {outcome} through {mediators}.",
+            "serial": "{predictor} has a {direction} indirect effect on {outcome} through {mediators}, in sequence.",
+            "through_join": " and then ",
+            "theory_entry": "**{name}.** {text}",
+            "lead": "From these theories the chapter derives the hypotheses below; @fig-conceptual shows "
+            "the hypothesised paths.",
+            "line": "**{id}.** {text}",
+            "rule": "A path hypothesis is taken as supported when its standardized coefficient β has the "
+            "hypothesised sign and p < {alpha}; an indirect-effect hypothesis when its {level}% confidence "
+            "interval lies wholly on the hypothesised side of zero.",
+            "all_supported": "All {n} hypotheses were supported (@tbl-hypotheses).",
+            "none_supported": "None of the {n} hypotheses was supported (@tbl-hypotheses).",
+            "some_supported": "Of the {n} hypotheses, {n_supported} were supported ({supported}) and the "
+            "others were not ({rejected}); @tbl-hypotheses gives each test.",
+            "columns": ["Hypothesis", "Path", "Estimate", "{level}% CI", "p", "Result"],
+            "verdict": {True: "Supported", False: "Not supported"},
+            "caption": "Summary of hypothesis tests",
+            "table_note": "*Note.* Estimates are standardized coefficients (β) for paths and unstandardized "
+            "products of path coefficients for indirect effects; {ci}.",
+            "ci_bootstrap": "intervals are bootstrap percentile intervals, and an indirect effect is judged by "
+            "its interval alone (no p value)",
+            "ci_delta": "intervals are delta-method intervals",
+        },
         "synthetic": (
             "> **Synthetic data.** The responses analysed in this chapter were simulated from a "
             "documented population model (src/govsurvey/synthetic/population.py); they are not a real survey of "
@@ -399,6 +429,32 @@ WORDS = {
         "item_word": ("个题项", "个题项"),
         "column_word": ("列", "列"),
         "effect_word": ("个效应", "个效应"),
+        "dash": "—",
+        "sentence_join": "",
+        # ---- 理论与研究假设（report/hypotheses.py）
+        "hypotheses": {
+            "positive": "正向",
+            "negative": "负向",
+            "path": "{predictor}对{outcome}具有{direction}影响。",
+            "indirect": "{predictor}通过{mediators}对{outcome}产生{direction}间接影响。",
+            "serial": "{predictor}依次通过{mediators}对{outcome}产生{direction}间接影响。",
+            "through_join": "和",
+            "theory_entry": "**{name}**\n\n{text}",
+            "lead": "基于上述理论，本章提出以下研究假设，假设路径见@fig-conceptual。",
+            "line": "**{id}**：{text}",
+            "rule": "假设的判定规则如下：路径假设在标准化系数β的符号与假设方向一致且p < {alpha}时得到支持；"
+            "间接效应假设在其{level}%置信区间整体位于零的假设方向一侧时得到支持。",
+            "all_supported": "{n}项假设均得到支持（见@tbl-hypotheses）。",
+            "none_supported": "{n}项假设均未得到支持（见@tbl-hypotheses）。",
+            "some_supported": "在{n}项假设中，{n_supported}项得到支持（{supported}），其余假设未得到支持"
+            "（{rejected}），各项检验结果见@tbl-hypotheses。",
+            "columns": ["假设", "路径", "效应值", "{level}%置信区间", "p", "结论"],
+            "verdict": {True: "支持", False: "不支持"},
+            "caption": "假设检验结果汇总表",
+            "table_note": "注：路径假设的效应值为标准化系数β，间接效应假设的效应值为非标准化路径系数的乘积；{ci}。",
+            "ci_bootstrap": "置信区间为Bootstrap百分位置信区间，间接效应仅依据置信区间判定，不报告p值",
+            "ci_delta": "置信区间由Delta法求得",
+        },
         "synthetic": (
             "> **模拟数据。** 本章分析的问卷数据由已记录的总体模型（src/govsurvey/synthetic/population.py）随机生成，"
             "并非对{street}的真实调查。文中数字用于展示分析流程，不代表{street}的实际情况。\n"

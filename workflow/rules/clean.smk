@@ -27,11 +27,11 @@ rule screening_flow:
     output:
         **figure_files("flow"),
     log:
-        log_file("screening_flow"),
+        log_file("screening_flow.{lang}"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
     script:
         "../../scripts/screening_flow.py"

@@ -13,6 +13,7 @@ from govsurvey.paths import (
     library_files,
     log_file,
     stage_files,
+    study_figure_files,
 )
 from govsurvey.study import load_instrument, read_model
 from govsurvey.study.model import (
@@ -35,10 +36,16 @@ check_against_instrument(MODEL, INSTRUMENT)
 check_streets_carry_the_model(config["streets"], MODEL)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
+LANGUAGES = config["report"]["languages"]
+# The Word styles: the school's reference document, or the one shipped in report/.
+REFERENCE_DOCX = config["report"].get("reference_docx") or str(REPORT_SOURCE / "reference.docx")
+# The theory file is optional: an input when config names it (an empty list otherwise).
+THEORY_FILE = [config["study"]["theory"]] if config["study"].get("theory") else []
 
 
 wildcard_constraints:
     street="|".join(STREETS),
+    lang="|".join(LANGUAGES),
 
 
 def library(script):
@@ -59,10 +66,12 @@ def street_screening(wildcards):
 
 
 def report_inputs(street):
-    """The result files of `street` that the chapter reads (they depend on what the study has)."""
+    """The result files of `street` that the chapter reads (they depend on what the study has);
+    figures in the chapter's language (the report rule's {lang})."""
     comparison = config.get("comparison")
     return paths.report_inputs(
         street,
+        "{lang}",
         structural=MODEL.structural,
         bootstrap=BOOTSTRAP_ON,
         definitions=bool(MODEL.definitions),
@@ -99,15 +108,23 @@ def report_sources():
 def all_outputs():
     outputs = []
     for street in STREETS:
-        outputs += [
-            stage_files("sem", street)["params"],
-            figure_files("flow", street)["png"],
-        ]
-        outputs += [figure_files("path", street)["png"]] if MODEL.structural else []
+        outputs += [stage_files("sem", street)["params"]]
+        outputs += [figure_files("flow", street, lang)["png"] for lang in LANGUAGES]
+        if MODEL.structural:
+            outputs += [figure_files("path", street, lang)["png"] for lang in LANGUAGES]
+            outputs += [stage_files("hypotheses", street)["tests"]]
         outputs += (
             [stage_files("bootstrap", street)["indirect"]] if BOOTSTRAP_ON else []
         )
     if config.get("comparison"):
-        outputs += [comparison_figure_files("ipma")["png"]]
-    outputs += expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"])
-    return outputs
+        outputs += [comparison_figure_files("ipma", lang)["png"] for lang in LANGUAGES]
+    return outputs + chapter_files()
+
+
+def chapter_files(lang=None):
+    """The rendered chapters: every format in each language (or in `lang` only)."""
+    return expand(
+        "results/report/chapter.{lang}.{fmt}",
+        lang=[lang] if lang else LANGUAGES,
+        fmt=config["report"]["formats"],
+    )

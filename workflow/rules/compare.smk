@@ -40,12 +40,12 @@ rule comparison_figures:
         ipma_png=comparison_figure_files("ipma")["png"],
         ipma_svg=comparison_figure_files("ipma")["svg"],
     log:
-        "results/comparison/comparison_figures.log",
+        "results/comparison/comparison_figures.{lang}.log",
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
         names={
             s: config["streets"][s].get("short_name", config["streets"][s]["name"])
             for s in COMPARED

@@ -7,12 +7,12 @@ rule likert_chart:
     output:
         **figure_files("likert"),
     log:
-        log_file("likert_chart"),
+        log_file("likert_chart.{lang}"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
     script:
         "../../scripts/likert_chart.py"
 
@@ -25,12 +25,12 @@ rule path_diagram:
     output:
         **figure_files("path"),
     log:
-        log_file("path_diagram"),
+        log_file("path_diagram.{lang}"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
         alpha=config["analysis"]["alpha"],
     script:
         "../../scripts/path_diagram.py"
@@ -43,12 +43,31 @@ rule forest_plot:
     output:
         **figure_files("forest"),
     log:
-        log_file("forest_plot"),
+        log_file("forest_plot.{lang}"),
     conda:
         "../../envs/figures.yaml"
     threads: 1
     params:
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
         level=BOOTSTRAP["level"],
     script:
         "../../scripts/forest_plot.py"
+
+
+rule conceptual_model:
+    input:
+        model=config["study"]["model"],
+        instrument=config["study"]["instrument"],
+        theory=THEORY_FILE,
+        library=library("conceptual_model.py"),
+    output:
+        **study_figure_files("conceptual"),
+    log:
+        "results/study/logs/conceptual_model.{lang}.log",
+    conda:
+        "../../envs/figures.yaml"
+    threads: 1
+    params:
+        language=lambda wildcards: wildcards.lang,
+    script:
+        "../../scripts/conceptual_model.py"

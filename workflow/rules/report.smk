@@ -1,18 +1,22 @@
-# The thesis chapter of one street (report.street): generated parts into a copy of report/,
-# rendered by Quarto or the pandoc + Typst fallback. Params are exactly what the chapter shows,
-# so editing the title or a street's fieldwork facts re-renders it, and nothing else.
+# The thesis chapter of one street (report.street) in each language (report.languages):
+# generated parts into a copy of report/ (results/report/build/<lang>/), rendered by Quarto or
+# the pandoc + Typst fallback to every format. Params are exactly what the chapter shows, so
+# editing the title or a street's fieldwork facts re-renders it, and nothing else.
 rule report:
     input:
         **report_inputs(REPORT_STREET),
         sources=report_sources(),
         instrument=config["study"]["instrument"],
         model=config["study"]["model"],
+        theory=THEORY_FILE,
+        bibliography=config["report"]["bibliography"],
+        reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
         lua_filter=LIBRARY / "report" / "crossref.lua",
     output:
-        expand("results/report/chapter.{fmt}", fmt=config["report"]["formats"]),
+        chapter_files("{lang}"),
     log:
-        "results/report/report.log",
+        "results/report/report.{lang}.log",
     conda:
         "../../envs/report.yaml"
     threads: 1
@@ -26,10 +30,18 @@ rule report:
             "bootstrap": {"draws": BOOTSTRAP["draws"], "level": BOOTSTRAP["level"]},
             "street_id": REPORT_STREET,
             "comparison": report_comparison(),
+            "chapter_number": config["report"]["chapter_number"],
+            "citation_style": config["report"]["citation_style"],
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],
-        language=config["report"]["language"],
+        language=lambda wildcards: wildcards.lang,
     script:
         "../../scripts/report.py"
+
+
+# Every chapter, re-rendered from existing results by `make report`.
+rule chapter:
+    input:
+        chapter_files(),

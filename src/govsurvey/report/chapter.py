@@ -12,10 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from govsurvey.report import design, measurement, structure, tables
+from govsurvey.report import design, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.variables import build_variables, flags
+from govsurvey.study.hypotheses import load_theory, study_hypotheses
 
 FLAGS_FILE = "_metadata.yml"  # the flags of the conditional sections, read by both engines
 
@@ -70,6 +71,13 @@ def generated_parts(chapter, on):
         parts["discussion.md"] = structure.discussion_text(c, paths, alpha)
     if on["mediation"]:
         parts["table_indirect.md"] = structure.indirect_table(c, params, bootstrap, summary)
+    parts["theory.md"] = hypotheses.theory_text(c, c.theory, c.hypotheses) if on["theory"] else ""
+    parts["hypothesis_tests.md"] = parts["table_hypotheses.md"] = ""
+    if on["hypotheses"]:
+        tests = c.table("hypotheses", "tests")
+        parts["hypothesis_tests.md"] = hypotheses.summary_text(c, tests)
+        parts["table_hypotheses.md"] = hypotheses.summary_table(c, tests)
+    parts["questionnaire.md"] = ""  # TODO(wire): questionnaire_markdown
     parts["comparison.md"] = ""
     if on["comparison"]:
         settings = c.settings["comparison"]
@@ -82,6 +90,7 @@ def figures(chapter, on):
     """{file name in the build's figures/: result file} of the figures the chapter shows."""
     wanted = ["flow", "likert"] + (["path"] if on["structural"] else [])
     wanted += ["forest"] if on["bootstrap"] and on["mediation"] else []
+    wanted += ["conceptual"] if on["hypotheses"] else []
     found = {chapter.files.figure(name).name: chapter.files.figure(name) for name in wanted}
     if on["comparison"]:
         found.update({chapter.files.comparison_figure(n).name: chapter.files.comparison_figure(n)
@@ -89,22 +98,52 @@ def figures(chapter, on):
     return found
 
 
-def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en"):
+def render_settings(settings, build_dir, reference_docx=None):
+    """The keys of the build's _quarto.yml that make the chapter a thesis chapter, written where
+    Quarto reads them (and the fallback reads the same file): its number, by which headings,
+    tables and figures are numbered (4.1, 表4-1), and the Word styles (copied into the build)."""
+    number = settings.get("chapter_number", 1)
+    keys = {"number-offset": [number - 1], "crossref": {"chapters": True}}
+    if reference_docx:
+        shutil.copy(reference_docx, Path(build_dir) / "reference.docx")
+        keys["format"] = {"docx": {"reference-doc": "reference.docx"}}
+    return keys
+
+
+def _merge(base, extra):
+    """`extra` into `base`, key by key into nested mappings (as Quarto merges metadata)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en",
+                          theory=None, reference_docx=None, bibliography=()):
     """Copy the Quarto project into build_dir and write its generated inputs there.
 
-    `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level);
-    `files` the ResultFiles of the report rule's inputs. The chapter's language picks its
-    source: chapter.qmd (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd, so
-    both languages render to chapter.html / chapter.pdf. Returns build_dir.
+    `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level,
+    chapter_number, citation_style); `files` the ResultFiles of the report rule's inputs;
+    `theory` the study's theory file (govsurvey.study.hypotheses.load_theory), or None;
+    `reference_docx` the Word styles; `bibliography` the study's own .bib files. The chapter's
+    language picks its source: chapter.qmd (en) or chapter.zh.qmd (zh), which becomes
+    build_dir/chapter.qmd. Returns build_dir.
     """
     source_dir, build_dir = Path(source_dir), Path(build_dir)
-    chapter = Chapter(instrument, model, street, settings, language, files)
+    theory = theory or load_theory(None)
+    chapter = Chapter(instrument, model, street, settings, language, files, theory,
+                      study_hypotheses(model, instrument, theory) if model.structural else [])
     on = flags(chapter)
     if build_dir.exists():
         shutil.rmtree(build_dir)
-    shutil.copytree(source_dir, build_dir, ignore=shutil.ignore_patterns("chapter.*.qmd"))
+    shutil.copytree(source_dir, build_dir, ignore=shutil.ignore_patterns("chapter.*.qmd", "reference.docx"))
     if language != "en":
         shutil.copy(source_dir / f"chapter.{language}.qmd", build_dir / "chapter.qmd")
+    quarto = yaml.safe_load((build_dir / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    _merge(quarto, render_settings(settings, build_dir, reference_docx))
+    (build_dir / "_quarto.yml").write_text(yaml.safe_dump(quarto, allow_unicode=True, sort_keys=False), "utf-8")
     (build_dir / "figures").mkdir(exist_ok=True)
     for name, path in figures(chapter, on).items():
         shutil.copy(path, build_dir / "figures" / name)

@@ -246,24 +246,24 @@ def comparison_text(cmp, alpha):
         parts.append(w["left_out"].format(comparison=cmp.comparison_name(name), groups=c.w["join"](
             [f"{cmp.group_label(name, g)} (n = {n})" for g, n in groups.items()])))
     text = [gap.join(parts), ""]
-    text += [f"## {w['invariance_heading']} {{#sec-invariance}}", ""]
+    text += [f"### {w['invariance_heading']} {{#sec-invariance}}", ""]
     verdicts = [w["verdict"].format(comparison=cmp.comparison_name(name), text=_steps_text(cmp, name)) for name in ran]
     text += [w["invariance_intro"] + gap + gap.join(verdicts), "", invariance_table(cmp)]
     if "streets" in ran:
-        text += [f"## {w['latent_heading']} {{#sec-latent-means}}", "", latent_means_text(cmp, alpha), ""]
+        text += [f"### {w['latent_heading']} {{#sec-latent-means}}", "", latent_means_text(cmp, alpha), ""]
         if len(cmp.tables["latent_means"][cmp.tables["latent_means"]["comparison"] == "streets"]):
             text += [latent_means_table(cmp), "",
                      f"![{w['latent_figure'].format(street=focal)}](figures/latent_means.png)"
                      "{#fig-latent-means width=\"100%\"}", ""]
-        text += [f"## {w['scores_heading']} {{#sec-scores}}", "", w["scores_text"], "", scores_table(cmp)]
+        text += [f"### {w['scores_heading']} {{#sec-scores}}", "", w["scores_text"], "", scores_table(cmp)]
         if len(cmp.tables["path_equality"]):
-            text += [f"## {w['paths_heading']} {{#sec-paths-streets}}", "", paths_text(cmp, alpha), "", paths_table(cmp)]
+            text += [f"### {w['paths_heading']} {{#sec-paths-streets}}", "", paths_text(cmp, alpha), "", paths_table(cmp)]
         if len(cmp.tables["ipma"]):
-            text += [f"## {w['ipma_heading']} {{#sec-ipma}}", "", ipma_text(cmp), "", ipma_table(cmp), "",
+            text += [f"### {w['ipma_heading']} {{#sec-ipma}}", "", ipma_text(cmp), "", ipma_table(cmp), "",
                      f"![{w['ipma_figure'].format(focal=focal)}](figures/ipma.png){{#fig-ipma width=\"100%\"}}", ""]
     groupings = [name for name in ran if name != "streets"]
     if groupings:
         refs = c.w["join"]([f"@tbl-groups-{name.replace('_', '-')}" for name in groupings])
-        text += [f"## {w['groups_heading'].format(focal=focal)} {{#sec-groups}}", "",
+        text += [f"### {w['groups_heading'].format(focal=focal)} {{#sec-groups}}", "",
                  w["groups_text"].format(tables=refs), "", *groups_tables(cmp)]
     return "\n".join(text) + "\n"

@@ -22,6 +22,8 @@ class Chapter:
     settings: dict
     language: str
     files: ResultFiles
+    theory: object = None  # the study's theory file (study.hypotheses.Theory), or None
+    hypotheses: list = field(default_factory=list)  # of study.hypotheses.Hypothesis
     w: dict = field(init=False)
 
     def __post_init__(self):

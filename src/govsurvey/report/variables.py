@@ -18,6 +18,9 @@ def flags(chapter):
         "modindices": len(chapter.table("measure", "modindices")) > 0,
         "demographics": any(d.code in chapter.table("clean", "kept") for d in chapter.instrument.demographics),
         "comparison": chapter.compared,
+        # the theory-and-hypotheses section: theories declared, or hypotheses to state
+        "theory": bool(chapter.theory and chapter.theory.theories) or bool(structural and chapter.hypotheses),
+        "hypotheses": bool(structural and chapter.hypotheses),
     }
 
 
