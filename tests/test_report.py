@@ -161,7 +161,7 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
     declare would be read before it is written (or stale), so reading it is an error."""
     from govsurvey.paths import report_inputs
 
-    declared = report_inputs("m_street", structural=True, bootstrap=False, definitions=True, compared=False)
+    declared = report_inputs("m_street", "en", structural=True, bootstrap=False, definitions=True, compared=False)
     files = ResultFiles(declared)
     assert files.path("sem", "fit") == Path("results/m_street/sem/fit.json")
     assert files.figure("path") == Path("results/m_street/figures/en/path_diagram.png")
@@ -169,6 +169,6 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
                  lambda: files.comparison("summary"), lambda: files.comparison_figure("ipma")):
         with pytest.raises(RuntimeError, match="which the report rule does not declare as an input"):
             read()
-    compared = ResultFiles(report_inputs("m_street", structural=True, bootstrap=True, definitions=True, compared=True))
+    compared = ResultFiles(report_inputs("m_street", "en", structural=True, bootstrap=True, definitions=True, compared=True))
     assert compared.comparison("summary") == Path("results/comparison/summary.json")
     assert compared.figure("forest") == Path("results/m_street/figures/en/forest.png")

@@ -38,7 +38,9 @@ BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
 LANGUAGES = config["report"]["languages"]
 # The Word styles: the school's reference document, or the one shipped in report/.
-REFERENCE_DOCX = config["report"].get("reference_docx") or str(REPORT_SOURCE / "reference.docx")
+REFERENCE_DOCX = config["report"].get("reference_docx") or str(
+    REPORT_SOURCE / "reference.docx"
+)
 # The theory file is optional: an input when config names it (an empty list otherwise).
 THEORY_FILE = [config["study"]["theory"]] if config["study"].get("theory") else []
 

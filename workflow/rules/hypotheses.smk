@@ -3,11 +3,7 @@
 rule hypotheses:
     input:
         params=rules.sem.output.params,
-        bootstrap=(
-            [rules.bootstrap_gather.output.indirect]
-            if BOOTSTRAP_ON
-            else []
-        ),
+        bootstrap=([rules.bootstrap_gather.output.indirect] if BOOTSTRAP_ON else []),
         model=config["study"]["model"],
         instrument=config["study"]["instrument"],
         theory=THEORY_FILE,
