@@ -249,7 +249,7 @@ def test_bad_engine_and_format(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="quarto is not on PATH"):
         render_chapter(project, engine="quarto", log=lambda m: None)
     with pytest.raises(InputError, match="unknown format"):
-        render_chapter(project, formats=("docx",), engine="fallback", log=lambda m: None)
+        render_chapter(project, formats=("epub",), engine="fallback", log=lambda m: None)
 
 
 def test_auto_engine_picks_fallback_without_quarto(tmp_path, monkeypatch):

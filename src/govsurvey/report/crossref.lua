@@ -5,7 +5,17 @@ local L = {
   en = { fig = "Figure", tbl = "Table", sec = "Section", delim = ": ", join = ", " },
   zh = { fig = "图", tbl = "表", sec = "节", delim = "：", join = "、" },
 }
+-- Chapter mode (_quarto.yml `crossref: {chapters: true}`, the chapter number from
+-- `number-offset`): the one level-1 heading is the chapter and floats count per chapter. Chinese
+-- theses write 表4-1 and 第4章 with no spaces and an ideographic space before the caption; Quarto
+-- itself can only write "表 4.1: " (see report/QUARTO_SUBSET.md, Known differences).
+local chapters = false
+local CH = {
+  en = { chapter = "Chapter", numdelim = ".", delim = ": " },
+  zh = { numdelim = "-", delim = "\u{3000}" },
+}
 local numbers = {}   -- id -> number string
+local chapter_ids = {}  -- ids of level-1 headings in chapter mode (referenced as the chapter)
 local kinds = { fig = true, tbl = true, sec = true }
 -- typst only: the chapter's absolute folder (env GOVSURVEY_DOCDIR) for relative image paths
 local docdir = nil
@@ -157,7 +167,7 @@ end
 
 local function prefix_caption(caption, text)
   local lab = pandoc.Inlines({ pandoc.Span(pandoc.Inlines(text), { class = "caption-label" }) })
-  local delim = (zh and L.zh or L.en).delim
+  local delim = chapters and (zh and CH.zh or CH.en).delim or (zh and L.zh or L.en).delim
   lab:insert(pandoc.Str(delim))
   if #caption.long > 0 and (caption.long[1].t == "Plain" or caption.long[1].t == "Para") then
     local first = caption.long[1]
@@ -169,9 +179,41 @@ local function prefix_caption(caption, text)
 end
 
 local NBSP = "\u{A0}"  -- keeps "Table" and its number on one line
-local function reftext(kind, n)
+local function reftext(kind, n, id)
+  if chapters then
+    if kind == "sec" and chapter_ids[id] then
+      return zh and ("第" .. n .. "章") or (CH.en.chapter .. NBSP .. n)
+    end
+    if zh then return kind == "sec" and (n .. "节") or (label(kind) .. n) end
+    return label(kind) .. NBSP .. n
+  end
   if kind == "sec" and zh then return "第" .. NBSP .. n .. NBSP .. "节" end
   return label(kind) .. NBSP .. n
+end
+
+-- number-offset as Quarto reads it: a number or a list of numbers, one per heading level
+local function number_offsets()
+  local value = meta_value("number-offset")
+  if value == nil then return {} end
+  local list = pandoc.utils.type(value) == "List" and value or { value }
+  local out = {}
+  for i, v in ipairs(list) do
+    local n = math.tointeger(tonumber(pandoc.utils.stringify(v)))
+    if not n or n < 0 then
+      fail("number-offset must be a whole number or a list of them (e.g. [3] makes the chapter"
+        .. " number 4), not '" .. pandoc.utils.stringify(v) .. "'")
+    end
+    out[i] = n
+  end
+  return out
+end
+
+local function chapter_mode()
+  local value = meta_value("crossref.chapters")
+  if value ~= nil and type(value) ~= "boolean" then
+    fail("crossref.chapters is '" .. pandoc.utils.stringify(value) .. "'; write true or false")
+  end
+  return value == true
 end
 
 function Pandoc(doc)
@@ -193,8 +235,21 @@ function Pandoc(doc)
   doc.blocks:walk({ Header = function(h)
     if not h.classes:includes("unnumbered") and h.level < minlevel then minlevel = h.level end
   end })
+  chapters = chapter_mode()
+  if chapters and minlevel ~= 1 then
+    fail("crossref.chapters is true, but the chapter has no numbered level-1 heading; start it"
+      .. " with '# <title> {#sec-chapter}' and make its sections level 2")
+  end
+  -- counters start at number-offset (so [3] makes the first level-1 heading 4) and go back
+  -- to it when a shallower heading comes, as in Quarto
+  local offsets = number_offsets()
   local counters = {}
   local nfig, ntbl = 0, 0
+  local chapter = nil  -- the current chapter's number (chapter mode; floats before it: none)
+  local function float_number(n)
+    if not chapter then return tostring(n) end
+    return chapter .. (zh and CH.zh or CH.en).numdelim .. n
+  end
 
   doc = doc:walk({
     traverse = "topdown",
@@ -207,28 +262,40 @@ function Pandoc(doc)
         return nil
       end
       local depth = h.level - minlevel + 1
-      counters[depth] = (counters[depth] or 0) + 1
+      counters[depth] = (counters[depth] or offsets[depth] or 0) + 1
       for i = depth + 1, #counters do counters[i] = nil end
       local parts = {}
-      for i = 1, depth do parts[i] = tostring(counters[i] or 0) end
+      for i = 1, depth do parts[i] = tostring(counters[i] or offsets[i] or 0) end
       local number = table.concat(parts, ".")
+      local shown, gap = number, pandoc.Space()
+      if chapters and depth == 1 then
+        chapter, nfig, ntbl = number, 0, 0  -- floats count per chapter
+        if h.identifier ~= "" then chapter_ids[h.identifier] = true end
+        if zh then
+          shown, gap = "第" .. number .. "章", pandoc.Str("\u{3000}")
+        else
+          shown = CH.en.chapter .. NBSP .. number
+        end
+      end
       if h.identifier:match("^sec%-") then register(h.identifier, number) end
-      local num = pandoc.Span(pandoc.Inlines(number), { class = "header-section-number" })
-      h.content = pandoc.Inlines({ num, pandoc.Space() }) .. h.content
+      local num = pandoc.Span(pandoc.Inlines(shown), { class = "header-section-number" })
+      h.content = pandoc.Inlines({ num, gap }) .. h.content
       return h
     end,
     Figure = function(f)
       if not f.identifier:match("^fig%-") then return nil end
       nfig = nfig + 1
-      register(f.identifier, tostring(nfig))
-      f.caption = prefix_caption(f.caption, reftext("fig", nfig))
+      local n = float_number(nfig)
+      register(f.identifier, n)
+      f.caption = prefix_caption(f.caption, reftext("fig", n))
       return f
     end,
     Table = function(t)
       if not t.identifier:match("^tbl%-") then return nil end
       ntbl = ntbl + 1
-      register(t.identifier, tostring(ntbl))
-      t.caption = prefix_caption(t.caption, reftext("tbl", ntbl))
+      local n = float_number(ntbl)
+      register(t.identifier, n)
+      t.caption = prefix_caption(t.caption, reftext("tbl", n))
       return t
     end,
   })
@@ -252,7 +319,7 @@ function Pandoc(doc)
             .. " content shown under the same condition")
         end
         if not n then fail("cross-reference @" .. id .. " points to no label #" .. target) end
-        local text = cit.mode == "SuppressAuthor" and n or reftext(lkind, n)
+        local text = cit.mode == "SuppressAuthor" and n or reftext(lkind, n, target)
         if i > 1 then out:insert(pandoc.Str((zh and L.zh or L.en).join)) end
         out:insert(pandoc.Link(pandoc.Inlines(text), "#" .. target, "", { class = "quarto-xref" }))
       end

@@ -1,11 +1,13 @@
-"""Render the Quarto thesis chapter to HTML and PDF.
+"""Render the Quarto thesis chapter to HTML, PDF and Word (docx).
 
 With `quarto` on PATH the project is rendered by Quarto itself. Without it, a fallback renders the
 same source with pandoc 3 (PyPI pypandoc-binary) and Typst (PyPI typst), for the Quarto subset
 written down in report/QUARTO_SUBSET.md: front matter, `{{< var >}}` from _variables.yml,
 `{{< include >}}`, `{{< pagebreak >}}`, conditional content (`.content-visible` / `.content-hidden`
 with `when-meta` / `unless-meta`), numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
-cross-references (done by a pandoc Lua filter so that HTML and PDF share one numbering).
+cross-references (done by a pandoc Lua filter so that HTML, PDF and docx share one numbering;
+with `crossref: chapters: true` in _quarto.yml numbered per chapter, 表4-1 / Table 4.1). The docx
+takes its styles from the reference document named by `format.docx.reference-doc`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +27,7 @@ import yaml
 
 from govsurvey.errors import InputError
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 # CJK families in order of preference (serif first: it matches the Latin serif of the body text).
 CJK_FAMILIES = (
@@ -54,6 +57,7 @@ FILTER_ERROR_RE = re.compile(r"GOVSURVEY-ERROR: ([^\n]*)")
 
 PAGEBREAK = (
     '\n```{=html}\n<div style="page-break-after: always;"></div>\n```\n\n```{=typst}\n#pagebreak()\n```\n'
+    '\n```{=openxml}\n<w:p><w:r><w:br w:type="page"/></w:r></w:p>\n```\n'
 )
 
 # Numbering, caption prefixes and cross-references for the fallback (package data).
@@ -355,6 +359,59 @@ def _typst_includes(config, project_dir):
     return parts
 
 
+def _format_options(config, fmt):
+    """format.<fmt> of _quarto.yml as a mapping (`docx: default` and a missing key give {})."""
+    options = (config.get("format") or {}).get(fmt)
+    return options if isinstance(options, dict) else {}
+
+
+def reference_doc(project_dir, config=None):
+    """The Word styles template named by _quarto.yml's `format.docx.reference-doc` (a path relative to
+    the project folder, as Quarto reads it); None when the key is not set (pandoc's own styles)."""
+    project_dir = Path(project_dir)
+    config = _quarto_config(project_dir) if config is None else config
+    name = _format_options(config, "docx").get("reference-doc")
+    if not name:
+        return None
+    path = project_dir / str(name)
+    if not path.is_file():
+        raise InputError(
+            project_dir / "_quarto.yml",
+            f"format.docx.reference-doc names {path}, which does not exist.",
+            "Put the Word template (.docx) there or correct the path; report/reference.docx is made by "
+            "`python -m govsurvey.report.reference_docx`. Without the key pandoc's default styles are used.",
+        )
+    return path
+
+
+TABLE_RE = re.compile(r"<w:tbl>.*?</w:tbl>", re.S)
+TABLE_TEXT_STYLE = "TableText"
+
+
+def _docx_table_text(path):
+    """Give table cells the reference document's "Table Text" paragraph style, when it has one.
+
+    pandoc writes cell paragraphs in "Compact", which tight lists use too; a style of their own
+    lets tables be set smaller and single-spaced (五号) without shrinking lists. A template without
+    the style keeps "Compact" (Word would otherwise fall back to Normal).
+    """
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    parts = dict((info.filename, data) for info, data in items)
+    if f'w:styleId="{TABLE_TEXT_STYLE}"'.encode() not in parts.get("word/styles.xml", b""):
+        return
+    document = parts["word/document.xml"].decode("utf-8")
+    restyled = TABLE_RE.sub(
+        lambda m: m.group().replace('<w:pStyle w:val="Compact" />', f'<w:pStyle w:val="{TABLE_TEXT_STYLE}" />'),
+        document,
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == "word/document.xml":
+                data = restyled.encode("utf-8")
+            zout.writestr(info, data)
+
+
 def _run_pandoc(args, text, cwd, source, env=None):
     proc = subprocess.run(
         [_pandoc_path(), *args],
@@ -372,7 +429,7 @@ def _run_pandoc(args, text, cwd, source, env=None):
     return proc
 
 
-def _render_fallback(qmd_path, formats, out_dir, lang, log):
+def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
     try:
         import typst
     except ImportError:
@@ -394,15 +451,21 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             "Check the shortcode syntax ({{< name args >}}).",
         )
     config = _quarto_config(project_dir)
-    typst_fmt = (config.get("format") or {}).get("typst") or {}
-    html_fmt = (config.get("format") or {}).get("html") or {}
+    typst_fmt = _format_options(config, "typst")
+    html_fmt = _format_options(config, "html")
+    reference = reference_doc(project_dir, config) if "docx" in formats else None
     zh = lang.lower().startswith("zh")
     docdir = qmd_path.parent.resolve()
     # metadata that when-meta / unless-meta read besides the front matter (as Quarto merges it)
     meta_env = {"GOVSURVEY_METADATA_FILES": "\n".join(str(f) for f in metadata_files(qmd_path))}
 
     def check_placeholders(path):
-        found = DEFERRED_RE.search(path.read_text(encoding="utf-8"))
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as docx:
+                text = docx.read("word/document.xml").decode("utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        found = DEFERRED_RE.search(text)
         if found:
             raise deferred[found.group()]
 
@@ -428,10 +491,21 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             args = [*common, "--to", "html5", "--embed-resources", "--mathml", "--output", str(out)]
             for css in _as_list(html_fmt.get("css")):
                 args += ["--css", str(project_dir / css)]
-            log(f"render: html via pandoc (fallback) -> {out_dir / out.name}")
+            log(f"render: html via pandoc (fallback) -> {out_dir / (name + out.suffix)}")
             _run_pandoc(args, text, project_dir, qmd_path, meta_env)
             check_placeholders(out)
             built["html"] = out
+        if "docx" in formats:
+            out = tmp / f"{qmd_path.stem}.docx"
+            # raw html / typst blocks are dropped by pandoc's docx writer; page breaks come as openxml
+            args = [*common, "--to", "docx", "--output", str(out)]
+            if reference:
+                args += ["--reference-doc", str(reference)]
+            log(f"render: docx via pandoc (fallback, styles from {reference or 'pandoc'}) -> {out_dir / (name + out.suffix)}")
+            _run_pandoc(args, text, project_dir, qmd_path, meta_env)
+            check_placeholders(out)
+            _docx_table_text(out)
+            built["docx"] = out
         if "pdf" in formats:
             font_paths, family = [], None
             if zh or CJK_RE.search(text):
@@ -470,7 +544,7 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             _run_pandoc(args, text, project_dir, qmd_path, env)
             check_placeholders(typ)
             out = tmp / f"{qmd_path.stem}.pdf"
-            log(f"render: pdf via pandoc + typst (fallback) -> {out_dir / out.name}")
+            log(f"render: pdf via pandoc + typst (fallback) -> {out_dir / (name + out.suffix)}")
             stamp = os.environ.get("SOURCE_DATE_EPOCH")
             # format.typst.pdf-standard, as Quarto (1.9+) reads it: "2.0" keeps the PDF tagged but
             # leaves out /MarkInfo /Suspects (deprecated in PDF 2.0), the key poppler misreports.
@@ -485,7 +559,7 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
                     **({"timestamp": int(stamp)} if stamp else {}),
                 )
             except Exception as exc:  # typst.TypstError: keep the .typ so the problem can be found
-                kept = out_dir / f"{qmd_path.stem}.fallback.typ"
+                kept = out_dir / f"{name}.fallback.typ"
                 shutil.copy(typ, kept)
                 if "pdf standard" in str(exc).lower():
                     raise InputError(
@@ -500,16 +574,17 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
                 ) from None
             built["pdf"] = out
         for fmt, path in built.items():
-            outputs[fmt] = out_dir / path.name
+            outputs[fmt] = out_dir / f"{name}.{fmt}"
             shutil.move(str(path), str(outputs[fmt]))
     return outputs
 
 
-def _render_quarto(qmd_path, formats, out_dir, lang, log):
+def _render_quarto(qmd_path, formats, out_dir, lang, log, name):
     project_dir = qmd_path.parent
     outputs = {}
     for fmt in formats:
-        to = "typst" if fmt == "pdf" else "html"  # Quarto's typst format writes the PDF
+        # Quarto's typst format writes the PDF; its docx format reads format.docx.reference-doc
+        to = {"pdf": "typst", "html": "html", "docx": "docx"}[fmt]
         cmd = ["quarto", "render", qmd_path.name, "--to", to, "-M", f"lang:{lang}"]
         if fmt == "pdf" and lang.lower().startswith("zh"):
             cmd += ["-M", "region:CN"]
@@ -537,7 +612,7 @@ def _render_quarto(qmd_path, formats, out_dir, lang, log):
                 f"quarto reported success but {built} is missing.",
                 "Check output-dir in _quarto.yml.",
             )
-        out = out_dir / built.name
+        out = out_dir / f"{name}.{fmt}"
         if out.resolve() != built.resolve():
             shutil.move(str(built), str(out))
         outputs[fmt] = out
@@ -545,13 +620,21 @@ def _render_quarto(qmd_path, formats, out_dir, lang, log):
 
 
 def render_chapter(
-    project_dir, qmd="chapter.qmd", formats=FORMATS, engine="auto", out_dir=None, lang="en", log=print
+    project_dir,
+    qmd="chapter.qmd",
+    formats=("html", "pdf"),
+    engine="auto",
+    out_dir=None,
+    lang="en",
+    log=print,
+    name=None,
 ):
-    """Render `project_dir/qmd` to the given formats ("html", "pdf").
+    """Render `project_dir/qmd` to the given formats ("html", "pdf", "docx").
 
     engine: "auto" (quarto when on PATH, else the fallback), "quarto" or "fallback".
     `lang` ("en" or "zh") overrides the front matter's lang. Outputs go to `out_dir` (default: the
-    project folder). Returns {format: Path, ..., "engine": "quarto" | "fallback"}.
+    project folder) as `<name>.<format>`; `name` defaults to the source's stem ("chapter.zh" gives
+    chapter.zh.docx). Returns {format: Path, ..., "engine": "quarto" | "fallback"}.
     """
     project_dir = Path(project_dir)
     qmd_path = (project_dir / qmd).resolve()
@@ -563,8 +646,11 @@ def render_chapter(
         raise InputError(
             "report formats",
             f"unknown format(s) {bad or formats}; supported: {', '.join(FORMATS)}.",
-            "Use html and/or pdf.",
+            "Use any of html, pdf and docx.",
         )
+    name = qmd_path.stem if name is None else str(name)
+    if not name or Path(name).name != name:
+        raise InputError("report output name", f"{name!r} is not a file name.", "Give a stem such as chapter.zh.")
     if engine == "auto":
         engine = "quarto" if shutil.which("quarto") else "fallback"
     elif engine == "quarto" and not shutil.which("quarto"):
@@ -580,6 +666,6 @@ def render_chapter(
     out_dir = out_dir.resolve()
     log(f"render: {qmd_path} -> {', '.join(formats)} with {engine} (lang {lang})")
     render = _render_quarto if engine == "quarto" else _render_fallback
-    outputs = render(qmd_path, formats, out_dir, lang, log)
+    outputs = render(qmd_path, formats, out_dir, lang, log, name)
     outputs["engine"] = engine
     return outputs
