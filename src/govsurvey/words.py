@@ -365,6 +365,30 @@ WORDS = {
             ),
             "test": {"welch_t": "t", "welch_anova": "F"},
         },
+        # ---- the questionnaire as fielded (appendix) and the conceptual model (figure)
+        "questionnaire": {
+            "intro": "Please answer according to your own situation and views.",
+            "question": "{number}. {text}",
+            "option": "({number}) {text}",
+            "answer_unit": "{blank} {unit}",
+            "option_gap": "\u2003",  # an em space between the options of one question
+            "scale": "Answer scale for {questions}: {points}.",
+            "scale_point": "{point} = {label}",
+            "scale_join": "; ",
+            "row": "{question}.{row}",
+            "notes_heading": "Notes for the examiner",
+            "notes_source": "Generated from the instrument file ({source}): the questions, their wording, "
+            "numbering and order as fielded.",
+            "notes_construct": "{name} ({code}): {rows}.",
+            "notes_constructs": "Statements by construct:",
+            "notes_reverse": "Reverse-keyed statements, rescored as max + min − x before analysis: {rows}.",
+            "notes_check": "Attention check {row}: the expected answer is “{label}” ({point}).",
+            "notes_personal": (
+                "{questions} asked for optional personal data, which is dropped at ingest and never analysed."
+            ),
+            "question_numbers": ("Question {numbers}", "Questions {numbers}"),
+        },
+        "conceptual_note": "Hypothesised paths, drawn before estimation; (+) positive, (−) negative expected effect.",
     },
     "zh": {
         "reasons": {
@@ -643,6 +667,26 @@ WORDS = {
             "groups_caption": "按{grouping}分组的构念得分（M）及各构念的 Welch 检验（两组为 t 与 Hedges' g，多组为 F 与 η²）",
             "test": {"welch_t": "t", "welch_anova": "F"},
         },
+        "questionnaire": {
+            "intro": "请根据您的实际情况和真实想法作答。",
+            "question": "{number}、{text}",
+            "option": "（{number}）{text}",
+            "answer_unit": "{blank}{unit}",
+            "option_gap": "\u3000",  # 全角空格 between the options of one question
+            "scale": "{questions}的答题选项：{points}。",
+            "scale_point": "{point} = {label}",
+            "scale_join": "；",
+            "row": "{question}.{row}",
+            "notes_heading": "附注（供评阅）",
+            "notes_source": "本问卷由问卷定义文件（{source}）生成，题目、表述、题号与题序同实际发放的问卷。",
+            "notes_construct": "{name}（{code}）：{rows}。",
+            "notes_constructs": "各构念的题项：",
+            "notes_reverse": "反向计分题（分析前按 最大值 + 最小值 − x 重新计分）：{rows}。",
+            "notes_check": "注意力检测题{row}：应选“{label}”（{point}）。",
+            "notes_personal": "{questions}为选填的个人信息，导入时即删除，不进入分析。",
+            "question_numbers": ("第{numbers}题", "第{numbers}题"),
+        },
+        "conceptual_note": "假设路径（估计之前绘制）；（+）为预期正向影响，（−）为预期负向影响。",
     },
 }
 

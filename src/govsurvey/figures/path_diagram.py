@@ -206,6 +206,17 @@ def _node_name(fig, name, language, size, max_lines=5):
 
 def _diagram_figure(params, instrument, language, alpha):
     paths = structural_paths(params, instrument, alpha)
+    note = words(language)["figures"]["path_note"].format(alpha=apa_number(alpha))
+    fig, layout = draw_paths(paths, instrument, language, note)
+    return fig, paths, layout
+
+
+def draw_paths(paths, instrument, language, note):
+    """Draw constructs and labelled arrows on a new figure: the layout every path figure shares.
+
+    `paths` has one row per arrow: predictor, outcome (construct codes), label (the text on the
+    arrow) and dashed (bool). The constructs drawn are those the paths name, in bands left to
+    right (see _columns); `note` is the line under the diagram. Returns (figure, layout)."""
     width = TEXT_WIDTH_IN
     fig = new_figure(width, 4)  # height set once the layout is known
     name_size, code_size = FONT_SIZE - 0.5, FONT_SIZE + 0.5
@@ -307,16 +318,9 @@ def _diagram_figure(params, instrument, language, alpha):
             bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "none"},
             zorder=5,
         )
-    ax.text(
-        0.05,
-        -note_h / 2,
-        words(language)["figures"]["path_note"].format(alpha=apa_number(alpha)),
-        fontsize=5.5,
-        va="center",
-        color="#444444",
-    )
+    ax.text(0.05, -note_h / 2, note, fontsize=5.5, va="center", color="#444444")
     layout = {"x": x, "y": y, "node_size": (node_w, node_h), "label_boxes": placed}
-    return fig, paths, layout
+    return fig, layout
 
 
 def path_diagram(params, instrument, language, png_path, svg_path, alpha=0.05):

@@ -67,6 +67,7 @@ class Instrument:
     roles: dict = field(default_factory=dict)  # role code -> {"zh", "en"} plural name, in order
     source: str = ""
     items: dict = field(default_factory=dict)  # code -> Item, in questionnaire order
+    intro: dict | None = None  # {"zh", "en"}: the questionnaire's opening text, when given
 
     @property
     def item_codes(self):
@@ -218,4 +219,5 @@ def load_instrument(path):
         roles=roles,
         source=source,
         items=ordered,
+        intro=data.get("intro"),
     )
