@@ -195,7 +195,8 @@ def test_intro_from_the_instrument_or_neutral_words(library, tmp_path):
     for language in LANGUAGES:
         assert words(language)["questionnaire"]["intro"] in questionnaire_markdown(library, language)
     data = yaml.safe_load(LIBRARY.read_text(encoding="utf-8"))
-    data["intro"] = {"zh": "您好！本问卷用于了解读者对本馆的评价。", "en": "Hello! This survey asks how you find the library."}
+    data["intro"] = {"zh": "您好！本问卷用于了解读者对本馆的评价。",
+                     "en": "Hello! This survey asks how you find the library."}
     path = tmp_path / "instrument.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with_intro = load_instrument(path)
