@@ -18,7 +18,7 @@ BLANK = r"\_" * 8  # a line to write an answer on (escaped: bare underscores are
 # Characters pandoc's markdown would read as markup (emphasis, links, math, cites, raw HTML).
 _MARKUP = re.compile(r"([\\`*_\[\]<>|@$~^#])")
 # Pipe-table dashes per column; their sum exceeds pandoc's 72 columns, so the shares are kept.
-NUMBER_DASHES, POINT_DASHES, LINE_DASHES = 7, 5, 88
+NUMBER_DASHES, POINT_DASHES, LINE_DASHES = 7, 4, 88
 
 
 def questionnaire_markdown(instrument, language, street=None):
