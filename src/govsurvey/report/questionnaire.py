@@ -1,6 +1,6 @@
 """The questionnaire as fielded, for the chapter's appendix, generated from the instrument.
 
-Order as the export numbers the questions (see synthetic.population.question_headers): the
+Questions are numbered as the exports number them (synthetic.population.question_headers): the
 demographics one by one, then each matrix of agreement statements (attention checks where the
 matrix placed them) as one numbered question, then the optional personal-data questions. The
 respondent's part holds wording only; construct codes, reverse keys and the expected answer of
@@ -9,7 +9,6 @@ the checks go in a closing note for the examiner.
 
 import re
 from pathlib import Path
-
 
 from govsurvey.report.tables import display_width
 from govsurvey.words import words
