@@ -1,6 +1,6 @@
 """The questionnaire as fielded, for the chapter's appendix, generated from the instrument.
 
-Order as the export numbers the questions (see synthetic.population.question_headers): the
+Questions are numbered as the exports number them (synthetic.population.question_headers): the
 demographics one by one, then each matrix of agreement statements (attention checks where the
 matrix placed them) as one numbered question, then the optional personal-data questions. The
 respondent's part holds wording only; construct codes, reverse keys and the expected answer of
@@ -10,7 +10,6 @@ the checks go in a closing note for the examiner.
 import re
 from pathlib import Path
 
-
 from govsurvey.report.tables import display_width
 from govsurvey.words import words
 
@@ -18,7 +17,7 @@ BLANK = r"\_" * 8  # a line to write an answer on (escaped: bare underscores are
 # Characters pandoc's markdown would read as markup (emphasis, links, math, cites, raw HTML).
 _MARKUP = re.compile(r"([\\`*_\[\]<>|@$~^#])")
 # Pipe-table dashes per column; their sum exceeds pandoc's 72 columns, so the shares are kept.
-NUMBER_DASHES, POINT_DASHES, LINE_DASHES = 7, 5, 88
+NUMBER_DASHES, POINT_DASHES, LINE_DASHES = 7, 4, 88
 
 
 def questionnaire_markdown(instrument, language, street=None):
