@@ -3,7 +3,6 @@ import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-import shutil
 from pathlib import Path
 
 from govsurvey.errors import reported_errors
@@ -29,9 +28,6 @@ with reported_errors():
         reference_docx=snakemake.input.reference_docx,
         bibliography=list(snakemake.input.bibliography),
     )
-    # Rendered inside the language's build folder (the two languages never share a file),
-    # then moved to results/report/chapter.<lang>.<format>.
-    rendered = render_chapter(build_dir, formats=snakemake.params.formats, engine=snakemake.params.engine,
-                              out_dir=build_dir / "out", lang=language, log=print)
-    for fmt in snakemake.params.formats:
-        shutil.move(rendered[fmt], out_dir / f"chapter.{language}.{fmt}")
+    # Named by language, so the two languages' jobs never write the same file.
+    render_chapter(build_dir, formats=snakemake.params.formats, engine=snakemake.params.engine, out_dir=out_dir,
+                   lang=language, log=print, name=f"chapter.{language}")

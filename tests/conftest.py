@@ -23,6 +23,7 @@ def workflow_config(work, street_id, street, raw_export, **report):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["study"]["instrument"] = str(INSTRUMENT_PATH)
     config["study"]["model"] = str(ROOT / "data" / "models" / "governance.lavaan")
+    config["study"]["theory"] = str(ROOT / "data" / "theory" / "party_building_governance.yaml")
     config["streets"] = {street_id: {**street, "raw_export": str(Path(raw_export).relative_to(work))}}
     config.pop("comparison")  # one street: nothing to compare with
     config["report"] = {"street": street_id, "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback", **report}

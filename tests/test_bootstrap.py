@@ -224,6 +224,7 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["study"]["model"] = str(tmp_path / "politdem.lavaan")
     config["study"]["instrument"] = str(tmp_path / "politdem.yaml")  # its constructs are the model's
+    config["study"].pop("theory")  # the default study's hypotheses are not politdem's
     street = config["streets"]["l_street"]
     config["streets"] = {"l_street": {**street, "raw_export": str(ROOT / street["raw_export"])}}
     config.pop("comparison")

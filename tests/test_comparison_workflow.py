@@ -34,6 +34,7 @@ def run(tmp_path_factory):
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["study"]["instrument"] = str(INSTRUMENT_PATH)
     config["study"]["model"] = str(ROOT / "data/models/governance.lavaan")
+    config["study"]["theory"] = str(ROOT / "data" / "theory" / "party_building_governance.yaml")
     config["streets"] = {s: {**e, "raw_export": str(e["raw_export"].relative_to(work))} for s, e in streets.items()}
     config["comparison"] = {
         "focal": "m_street", "streets": ["wuhu_road", "wangma"], "min_group_size": 40,

@@ -16,6 +16,7 @@ from govsurvey.paths import (
     study_figure_files,
 )
 from govsurvey.study import load_instrument, read_model
+from govsurvey.study.hypotheses import load_theory, study_hypotheses
 from govsurvey.study.model import (
     check_against_instrument,
     check_streets_carry_the_model,
@@ -41,8 +42,11 @@ LANGUAGES = config["report"]["languages"]
 REFERENCE_DOCX = config["report"].get("reference_docx") or str(
     REPORT_SOURCE / "reference.docx"
 )
-# The theory file is optional: an input when config names it (an empty list otherwise).
+# The theory file is optional: an input when config names it (an empty list otherwise). Its
+# hypotheses are checked against the model when the DAG is built.
 THEORY_FILE = [config["study"]["theory"]] if config["study"].get("theory") else []
+if THEORY_FILE:
+    study_hypotheses(MODEL, INSTRUMENT, load_theory(THEORY_FILE[0]))
 
 
 wildcard_constraints:

@@ -15,6 +15,7 @@ import yaml
 from govsurvey.report import design, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
+from govsurvey.report.questionnaire import questionnaire_markdown
 from govsurvey.report.variables import build_variables, flags
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 
@@ -77,7 +78,7 @@ def generated_parts(chapter, on):
         tests = c.table("hypotheses", "tests")
         parts["hypothesis_tests.md"] = hypotheses.summary_text(c, tests)
         parts["table_hypotheses.md"] = hypotheses.summary_table(c, tests)
-    parts["questionnaire.md"] = ""  # TODO(wire): questionnaire_markdown
+    parts["questionnaire.md"] = questionnaire_markdown(c.instrument, lang, c.street)
     parts["comparison.md"] = ""
     if on["comparison"]:
         settings = c.settings["comparison"]
