@@ -15,6 +15,7 @@ import yaml
 from govsurvey.report import design, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
+from govsurvey.report.references import check_citations, citation_files, merge_into_quarto_yml
 from govsurvey.report.variables import build_variables, flags
 
 FLAGS_FILE = "_metadata.yml"  # the flags of the conditional sections, read by both engines
@@ -89,10 +90,14 @@ def figures(chapter, on):
     return found
 
 
-def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en"):
+def build_chapter_sources(
+    instrument, model, street, settings, files, source_dir, build_dir, language="en", base_dir="."
+):
     """Copy the Quarto project into build_dir and write its generated inputs there.
 
-    `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level);
+    `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level;
+    optional citation_style and bibliography, see references.citation_files, whose relative
+    paths are read from `base_dir`, the project folder);
     `files` the ResultFiles of the report rule's inputs. The chapter's language picks its
     source: chapter.qmd (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd, so
     both languages render to chapter.html / chapter.pdf. Returns build_dir.
@@ -115,4 +120,8 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     generated.mkdir()
     for name, text in generated_parts(chapter, on).items():
         (generated / name).write_text(text, encoding="utf-8")
+    # the style and .bib files into the build, named in its _quarto.yml for both engines; then
+    # every cited key must be found (Quarto would only warn)
+    merge_into_quarto_yml(build_dir / "_quarto.yml", citation_files(settings, language, build_dir, base_dir))
+    check_citations(build_dir / "chapter.qmd")
     return build_dir

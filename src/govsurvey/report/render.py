@@ -5,7 +5,8 @@ same source with pandoc 3 (PyPI pypandoc-binary) and Typst (PyPI typst), for the
 written down in report/QUARTO_SUBSET.md: front matter, `{{< var >}}` from _variables.yml,
 `{{< include >}}`, `{{< pagebreak >}}`, conditional content (`.content-visible` / `.content-hidden`
 with `when-meta` / `unless-meta`), numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
-cross-references (done by a pandoc Lua filter so that HTML and PDF share one numbering).
+cross-references (done by a pandoc Lua filter so that HTML and PDF share one numbering), and
+citations (`[@key]`, by pandoc's citeproc from the `bibliography` and `csl` of _quarto.yml).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.errors import InputError
+from govsurvey.report.references import check_cited_keys, cited_keys, quarto_bibliography
 
 FORMATS = ("html", "pdf")
 
@@ -394,6 +396,9 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             "Check the shortcode syntax ({{< name args >}}).",
         )
     config = _quarto_config(project_dir)
+    # citations: every cited key must be in a bibliography file of _quarto.yml before pandoc runs
+    bibliography, csl = quarto_bibliography(project_dir)
+    check_cited_keys(cited_keys(text), bibliography, qmd_path)
     typst_fmt = (config.get("format") or {}).get("typst") or {}
     html_fmt = (config.get("format") or {}).get("html") or {}
     zh = lang.lower().startswith("zh")
@@ -422,6 +427,11 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log):
             f"lang={lang}",
             "--resource-path",
             str(project_dir),
+            # after the crossref filter (pandoc runs filters and citeproc in the order given), so
+            # hidden content is gone and @fig-/@tbl-/@sec- are links before citeproc sees citations
+            "--citeproc",
+            *[arg for bib in bibliography for arg in ("--bibliography", str(bib))],
+            *(["--csl", str(csl)] if csl else []),
         ]
         if "html" in formats:
             out = tmp / f"{qmd_path.stem}.html"
