@@ -286,3 +286,13 @@ def test_chinese_citations_are_gbt_7714_numeric(rendered):
     pdf = pdf_text(rendered["zh"]["pdf"])
     for phrase in ("参考文献", "[1] CRONBACH L J.", "俞可平. 治理与善治[M]. 北京: 社会科学文献出版社, 2000.", "Alpha[1]"):
         assert phrase in pdf, phrase
+
+
+def test_a_key_cited_in_an_included_part_is_checked(tmp_path):
+    """Generated parts (design text, tables, a study's aim) cite too: the check sees them."""
+    project, _ = make_project(tmp_path / "p", "en")
+    (project / "generated").mkdir()
+    (project / "generated" / "aim.md").write_text("Governance [@ansell2008; @ostrom1990].\n", encoding="utf-8")
+    (project / "aim.qmd").write_text("{{< include generated/aim.md >}}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="@ostrom1990"):
+        check_citations(project / "aim.qmd")
