@@ -26,7 +26,6 @@ with reported_errors():
         language=language,
         theory=load_theory(snakemake.input.theory[0] if snakemake.input.theory else None),
         reference_docx=snakemake.input.reference_docx,
-        bibliography=list(snakemake.input.bibliography),
     )
     # Named by language, so the two languages' jobs never write the same file.
     render_chapter(build_dir, formats=snakemake.params.formats, engine=snakemake.params.engine, out_dir=out_dir,

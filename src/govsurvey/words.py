@@ -182,6 +182,13 @@ WORDS = {
         "screening_columns": ["Step", "n"],
         "screening_raw": "Raw records",
         "screening_kept": "Analysed",
+        # sources of the careless-responding indices, after their rows in the screening table
+        "reason_sources": {
+            "straightlining": " [@meade2012; @curran2016]",
+            "irv": " [@dunn2018]",
+            "mahalanobis": " [@mahalanobis1936; @meade2012]",
+            "evenodd": " [@meade2012; @curran2016]",
+        },
         # ---- sample
         "demographics_caption": "Sample profile (n = {n})",
         "demographics_columns": ["Characteristic", "Category", "n", "%"],
@@ -192,9 +199,10 @@ WORDS = {
         "descriptives_columns": ["Variable", "n", "M", "SD", "Skewness", "Kurtosis"],
         "cfa_constructs": ("construct", "correlated constructs"),
         "reliability_caption": (
-            "Reliability and convergent validity: α with Feldt's {level}% CI; ω as semTools compRelSEM; "
-            "AVE as semTools AVE(); CR and AVE (F–L) after Fornell & Larcker (1981), from the standardized "
-            "loadings; λmin the smallest standardized loading"
+            "Reliability and convergent validity: α [@cronbach1951] with Feldt's [-@feldt1965] {level}% CI; "
+            "ω [@mcdonald1999] as semTools compRelSEM [@jorgensen2022]; AVE as semTools AVE(); CR and AVE (F–L) "
+            "after Fornell & Larcker [-@fornell1981], from the standardized loadings; λmin the smallest "
+            "standardized loading"
         ),
         "reliability_columns": ["Construct", "Items", "α [{level}% CI]", "ω", "AVE", FL.format("CR"), FL.format("AVE"), "λmin"],
         "item_analysis_caption": "Item analysis (standardized CFA loading, R², corrected item–total r, α if the item is deleted)",
@@ -203,7 +211,10 @@ WORDS = {
             "Fornell–Larcker criterion (√AVE (F–L), from the standardized loadings, in bold on the diagonal; "
             "latent correlations below)"
         ),
-        "htmt_caption": "Heterotrait–monotrait ratios (HTMT2, geometric means, as semTools 0.5-6 htmt(); threshold .85)",
+        "htmt_caption": (
+            "Heterotrait–monotrait ratios [@henseler2015] (HTMT2 [@roemer2021], geometric means, as semTools "
+            "0.5-6 htmt(); threshold .85)"
+        ),
         "efa_caption": "Exploratory factor analysis (ML, promax; loadings below .30 omitted; h² communality)",
         "efa_columns": ["Item", "h²"],
         "mi_caption": "The ten largest modification indices of the measurement model",
@@ -212,7 +223,7 @@ WORDS = {
             True: "below 50%, so a single factor does not dominate",
             False: "above 50%, a sign of common-method variance",
         },
-        "fit_columns": ["Index", "Value", "Hu & Bentler (1999)", "Lenient convention"],
+        "fit_columns": ["Index", "Value", "Hu & Bentler [-@hu1999]", "Lenient convention"],
         "cfa_fit_caption": "Fit of the measurement model (CFA)",
         "sem_fit_caption": "Fit of the structural model",
         # ---- structural model and mediation
@@ -226,12 +237,13 @@ WORDS = {
         "r2_more": "{value} of {code}",
         "indirect_caption": (
             "Indirect and total effects defined in the model file: estimate, standardized estimate, "
-            "bootstrap SE, percentile and bias-corrected (BC) {level}% CIs ({admissible} admissible of {draws} draws)"
+            "bootstrap SE, percentile and bias-corrected (BC) {level}% CIs [@efron1993] ({admissible} admissible "
+            "of {draws} draws)"
         ),
         "indirect_columns": ["Effect", "Estimate", "β", "Boot SE", "Percentile CI", "BC CI"],
         "indirect_delta_caption": (
             "Indirect and total effects defined in the model file: estimate, standardized estimate, "
-            "delta-method SE and 95% CI (the bootstrap is switched off)"
+            "delta-method SE [@sobel1982] and 95% CI (the bootstrap is switched off)"
         ),
         "indirect_delta_columns": ["Effect", "Estimate", "β", "SE", "p", "95% CI"],
         "params_caption": "All model parameters (lavaan notation)",
@@ -261,7 +273,7 @@ WORDS = {
         ),
         "measurement_discussion": (
             "The model specifies no structural paths, so the evidence of this chapter is the measurement "
-            "model. Its fit meets {met} of the {judged} Hu & Bentler (1999) cut-offs in @tbl-cfa-fit; "
+            "model. Its fit meets {met} of the {judged} cut-offs of Hu and Bentler [-@hu1999] in @tbl-cfa-fit; "
             "Cronbach's α ranged from {alpha_min} to {alpha_max}, and the square root of the AVE exceeded the "
             "construct's correlations for {fl_pass} of {n}."
         ),
@@ -299,8 +311,8 @@ WORDS = {
                 "Latent means and paths can be compared only where the items measure the constructs alike: with "
                 "equal loadings (metric invariance) and equal intercepts (scalar invariance) in the groups compared "
                 "(@tbl-invariance). A step holds when CFI drops by at most .01 and RMSEA rises by at most .015 "
-                "(Cheung & Rensvold, 2002; Chen, 2007); when one fails, the constraint with the largest score test "
-                "is freed, one at a time (partial invariance)."
+                "[@cheung2002; @chen2007]; when one fails, the constraint with the largest score test is freed, "
+                "one at a time, for partial invariance [@byrne1989]."
             ),
             "invariance_columns": ["Comparison", "Model", "χ²", "df", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ²",
                                    "Δdf", "p", "Verdict"],
@@ -321,8 +333,8 @@ WORDS = {
             "scores_heading": "Construct scores",
             "scores_text": (
                 "@tbl-scores-streets gives each street's mean construct scores (stars: different from the scale "
-                "midpoint, Holm-corrected one-sample t tests) and Welch's test of equal means across the streets "
-                "(Holm-corrected over the constructs)."
+                "midpoint, Holm-corrected one-sample t tests) and Welch's [-@welch1951] test of equal means across "
+                "the streets, with Holm's [-@holm1979] correction over the constructs."
             ),
             "construct": "Construct",
             "welch_anova": "Welch F (df), p",
@@ -353,9 +365,9 @@ WORDS = {
             "ipma_figure": "Importance–performance map of {focal} and the benchmark streets",
             "groups_heading": "Groups within {focal}",
             "groups_text": (
-                "{tables} compare the construct scores of the groups within the focal street: Welch's t test with "
-                "Hedges' g for two groups, Welch's ANOVA with η² for more; p values are Holm-corrected within each "
-                "grouping."
+                "{tables} compare the construct scores of the groups within the focal street: Welch's [-@welch1947] "
+                "t test with Hedges' [-@hedges1981] g for two groups, Welch's [-@welch1951] ANOVA with η² for "
+                "more; p values are Holm-corrected [@holm1979] within each grouping."
             ),
             "group": "Group",
             "p_holm": "p (Holm)",
@@ -536,6 +548,12 @@ WORDS = {
         "screening_columns": ["步骤", "份数"],
         "screening_raw": "原始问卷",
         "screening_kept": "有效问卷",
+        "reason_sources": {
+            "straightlining": "[@meade2012; @curran2016]",
+            "irv": "[@dunn2018]",
+            "mahalanobis": "[@mahalanobis1936; @meade2012]",
+            "evenodd": "[@meade2012; @curran2016]",
+        },
         "demographics_caption": "样本基本情况（n = {n}）",
         "demographics_columns": ["特征", "类别", "人数", "%"],
         "demographics_missing": "未作答",
@@ -544,20 +562,21 @@ WORDS = {
         "descriptives_columns": ["变量", "n", "均值", "标准差", "偏度", "峰度"],
         "cfa_constructs": ("个构念", "个相关构念"),
         "reliability_caption": (
-            "信度与收敛效度：α 及 Feldt 法 {level}% CI；ω 同 semTools compRelSEM；AVE 同 semTools AVE()；"
-            "CR 与 AVE (F–L) 依 Fornell & Larcker (1981) 由标准化载荷计算；λmin 为最小标准化载荷"
+            "信度与收敛效度：α[@cronbach1951]及 Feldt 法[@feldt1965]{level}% CI；ω[@mcdonald1999]同 semTools "
+            "compRelSEM[@jorgensen2022]；AVE 同 semTools AVE()；CR 与 AVE (F–L) 依 Fornell & Larcker[@fornell1981]"
+            "由标准化载荷计算；λmin 为最小标准化载荷"
         ),
         "reliability_columns": ["构念", "题项数", "α [{level}% CI]", "ω", "AVE", FL.format("CR"), FL.format("AVE"), "λmin"],
         "item_analysis_caption": "题项分析（验证性因子分析标准化载荷、R²、校正的题项—总分相关、删除该题后的 α）",
         "item_analysis_columns": ["题项", "λ", "R²", "题总相关 r", "删除后 α"],
         "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为由标准化载荷计算的 √AVE (F–L)，下三角为潜变量相关）",
-        "htmt_caption": "异质—单质比率（HTMT2，几何平均，同 semTools 0.5-6 htmt()；临界值 .85）",
+        "htmt_caption": "异质—单质比率[@henseler2015]（HTMT2[@roemer2021]，几何平均，同 semTools 0.5-6 htmt()；临界值.85）",
         "efa_caption": "探索性因子分析（极大似然提取，promax 斜交旋转；省略小于 .30 的载荷；h² 为共同度）",
         "efa_columns": ["题项", "h²"],
         "mi_caption": "测量模型中最大的十个修正指数",
         "mi_columns": ["参数", "MI", "EPC", "SEPC (std.all)"],
         "harman_verdict": {True: "低于 50%，单一因子并不占主导", False: "高于 50%，提示存在共同方法偏差"},
-        "fit_columns": ["指标", "数值", "Hu & Bentler (1999)", "宽松标准"],
+        "fit_columns": ["指标", "数值", "Hu & Bentler[@hu1999]", "宽松标准"],
         "cfa_fit_caption": "测量模型（验证性因子分析）的拟合",
         "sem_fit_caption": "结构模型的拟合",
         "paths_caption": "结构路径（极大似然估计；β 为标准化系数 std.all）",
@@ -570,10 +589,10 @@ WORDS = {
         "r2_more": "{code} 为 {value}",
         "indirect_caption": (
             "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Bootstrap 标准误、百分位与偏差校正（BC）"
-            "{level}% 置信区间（{draws} 次抽样中 {admissible} 次可接受）"
+            "{level}%置信区间[@efron1993]（{draws}次抽样中{admissible}次可接受）"
         ),
         "indirect_columns": ["效应", "估计值", "β", "Boot SE", "百分位 CI", "BC CI"],
-        "indirect_delta_caption": "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Delta 法标准误与 95% 置信区间（未做 Bootstrap）",
+        "indirect_delta_caption": "模型文件中定义的间接效应与总效应：估计值、标准化估计值、Delta 法[@sobel1982]标准误与95%置信区间（未做 Bootstrap）",
         "indirect_delta_columns": ["效应", "估计值", "β", "SE", "p", "95% CI"],
         "params_caption": "全部模型参数（lavaan 记法）",
         "params_columns": ["lhs", "op", "rhs", "标签", "估计值", "SE", "z", "p", "std.all"],
@@ -594,8 +613,8 @@ WORDS = {
         "optimisation_supported": "1. {name}（{code}；对 {outcome} 的总效应 {total}）：{implication}。",
         "optimisation_unsupported": "1. {name}（{code}；总效应 {total}）：没有显著路径链通向 {outcome}，证据不支持将其列为重点。",
         "measurement_discussion": (
-            "模型未设定结构路径，本章的证据来自测量模型：其拟合在 @tbl-cfa-fit 中满足 Hu & Bentler (1999) "
-            "{judged} 项临界值中的 {met} 项；Cronbach's α 介于 {alpha_min} 与 {alpha_max} 之间，{n} 个构念中有 "
+            "模型未设定结构路径，本章的证据来自测量模型：其拟合在 @tbl-cfa-fit 中满足 Hu 与 Bentler[@hu1999]"
+            "{judged}项临界值中的{met}项；Cronbach's α 介于 {alpha_min} 与 {alpha_max} 之间，{n} 个构念中有 "
             "{fl_pass} 个的 AVE 平方根大于其与其他构念的相关。"
         ),
         "provenance_caption": "原始数据来源",
@@ -629,8 +648,8 @@ WORDS = {
             "invariance_heading": "测量等值性",
             "invariance_intro": (
                 "只有当题项在各组中以相同方式测量构念——载荷相等（弱等值）、截距相等（强等值）——时，才能比较潜变量均值和路径"
-                "（@tbl-invariance）。若 CFI 下降不超过 .01 且 RMSEA 上升不超过 .015，则该步等值成立（Cheung & Rensvold, 2002；"
-                "Chen, 2007）；不成立时，依次释放得分检验最大的约束（部分等值）。"
+                "（@tbl-invariance）。若 CFI 下降不超过 .01 且 RMSEA 上升不超过 .015，则该步等值成立[@cheung2002; @chen2007]；"
+                "不成立时，依次释放得分检验最大的约束（部分等值[@byrne1989]）。"
             ),
             "invariance_columns": ["比较", "模型", "χ²", "df", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ²", "Δdf", "p", "结论"],
             "invariance_caption": "测量模型的测量等值性检验（极大似然；每一步与前一步比较）",
@@ -642,7 +661,7 @@ WORDS = {
             "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值；* p < .05，** p < .01，*** p < .001）",
             "latent_figure": "各对标街道相对于{street}的潜变量均值（标准化，含 95% 置信区间）",
             "scores_heading": "构念得分",
-            "scores_text": "@tbl-scores-streets 给出各街道的构念平均得分（星号：与量表中点差异显著，单样本 t 检验，Holm 校正），以及各街道均值相等的 Welch 检验（对各构念做 Holm 校正）。",
+            "scores_text": "@tbl-scores-streets 给出各街道的构念平均得分（星号：与量表中点差异显著，单样本 t 检验，Holm 校正），以及各街道均值相等的 Welch 检验[@welch1951]（对各构念做 Holm 校正[@holm1979]）。",
             "construct": "构念",
             "welch_anova": "Welch F (df)，p",
             "scores_caption": "各街道构念得分，M (SD)；* 表示与中点 {midpoint} 差异显著 p < .05（Holm）",
@@ -661,7 +680,10 @@ WORDS = {
             "ipma_caption": "各街道的重要性（对 {outcome} 的总效应，非标准化与标准化）与绩效（0–100）；差距为最佳对标街道与本街道的绩效之差",
             "ipma_figure": "{focal}与各对标街道的重要性—绩效图",
             "groups_heading": "{focal}内部的群体比较",
-            "groups_text": "{tables} 比较本街道内部各群体的构念得分：两组用 Welch t 检验并报告 Hedges' g，多组用 Welch 方差分析并报告 η²；p 值在每种分组内做 Holm 校正。",
+            "groups_text": (
+                "{tables} 比较本街道内部各群体的构念得分：两组用 Welch t 检验[@welch1947]并报告 Hedges' g[@hedges1981]，"
+                "多组用 Welch 方差分析[@welch1951]并报告 η²；p 值在每种分组内做 Holm 校正[@holm1979]。"
+            ),
             "group": "组别",
             "p_holm": "p (Holm)",
             "groups_caption": "按{grouping}分组的构念得分（M）及各构念的 Welch 检验（两组为 t 与 Hedges' g，多组为 F 与 η²）",

@@ -32,6 +32,7 @@ rule report:
             "comparison": report_comparison(),
             "chapter_number": config["report"]["chapter_number"],
             "citation_style": config["report"]["citation_style"],
+            "bibliography": config["report"]["bibliography"],
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],

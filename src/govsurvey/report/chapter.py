@@ -16,6 +16,7 @@ from govsurvey.report import design, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
+from govsurvey.report.references import check_citations, citation_files, merge_into_quarto_yml
 from govsurvey.report.variables import build_variables, flags
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 
@@ -99,38 +100,23 @@ def figures(chapter, on):
     return found
 
 
-def render_settings(settings, build_dir, reference_docx=None):
-    """The keys of the build's _quarto.yml that make the chapter a thesis chapter, written where
-    Quarto reads them (and the fallback reads the same file): its number, by which headings,
-    tables and figures are numbered (4.1, 表4-1), and the Word styles (copied into the build)."""
-    number = settings.get("chapter_number", 1)
-    keys = {"number-offset": [number - 1], "crossref": {"chapters": True}}
-    if reference_docx:
-        shutil.copy(reference_docx, Path(build_dir) / "reference.docx")
-        keys["format"] = {"docx": {"reference-doc": "reference.docx"}}
-    return keys
-
-
-def _merge(base, extra):
-    """`extra` into `base`, key by key into nested mappings (as Quarto merges metadata)."""
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
-    return base
+def chapter_numbering(settings):
+    """The keys of the build's _quarto.yml that number the chapter, as Quarto reads them (and
+    the fallback reads the same file): headings 4.1, tables 表4-1, figures 图4-1 for chapter 4."""
+    return {"crossref": {"chapters": True}, "number-offset": [settings.get("chapter_number", 1) - 1]}
 
 
 def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en",
-                          theory=None, reference_docx=None, bibliography=()):
+                          theory=None, reference_docx=None, base_dir="."):
     """Copy the Quarto project into build_dir and write its generated inputs there.
 
     `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level,
-    chapter_number, citation_style); `files` the ResultFiles of the report rule's inputs;
-    `theory` the study's theory file (govsurvey.study.hypotheses.load_theory), or None;
-    `reference_docx` the Word styles; `bibliography` the study's own .bib files. The chapter's
-    language picks its source: chapter.qmd (en) or chapter.zh.qmd (zh), which becomes
-    build_dir/chapter.qmd. Returns build_dir.
+    chapter_number; optional citation_style and bibliography, see references.citation_files,
+    whose relative paths are read from `base_dir`, the project folder); `files` the ResultFiles
+    of the report rule's inputs; `theory` the study's theory file
+    (govsurvey.study.hypotheses.load_theory), or None; `reference_docx` the Word styles (default:
+    the shipped report/reference.docx). The chapter's language picks its source: chapter.qmd
+    (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd. Returns build_dir.
     """
     source_dir, build_dir = Path(source_dir), Path(build_dir)
     theory = theory or load_theory(None)
@@ -139,12 +125,12 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     on = flags(chapter)
     if build_dir.exists():
         shutil.rmtree(build_dir)
-    shutil.copytree(source_dir, build_dir, ignore=shutil.ignore_patterns("chapter.*.qmd", "reference.docx"))
+    shutil.copytree(source_dir, build_dir, ignore=shutil.ignore_patterns("chapter.*.qmd"))
     if language != "en":
         shutil.copy(source_dir / f"chapter.{language}.qmd", build_dir / "chapter.qmd")
-    quarto = yaml.safe_load((build_dir / "_quarto.yml").read_text(encoding="utf-8")) or {}
-    _merge(quarto, render_settings(settings, build_dir, reference_docx))
-    (build_dir / "_quarto.yml").write_text(yaml.safe_dump(quarto, allow_unicode=True, sort_keys=False), "utf-8")
+    if reference_docx:  # the school's template, where _quarto.yml's format.docx.reference-doc looks
+        shutil.copy(reference_docx, build_dir / "reference.docx")
+    merge_into_quarto_yml(build_dir / "_quarto.yml", chapter_numbering(settings))
     (build_dir / "figures").mkdir(exist_ok=True)
     for name, path in figures(chapter, on).items():
         shutil.copy(path, build_dir / "figures" / name)
@@ -155,4 +141,8 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     generated.mkdir()
     for name, text in generated_parts(chapter, on).items():
         (generated / name).write_text(text, encoding="utf-8")
+    # the style and .bib files into the build, named in its _quarto.yml for both engines; then
+    # every cited key must be found (Quarto would only warn)
+    merge_into_quarto_yml(build_dir / "_quarto.yml", citation_files(settings, language, build_dir, base_dir))
+    check_citations(build_dir / "chapter.qmd")
     return build_dir

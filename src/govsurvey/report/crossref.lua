@@ -302,15 +302,23 @@ function Pandoc(doc)
 
   return doc:walk({
     Cite = function(c)
+      -- @fig-/@tbl-/@sec- are cross-references; any other key is a citation, left to citeproc
+      -- (which runs after this filter). One bracket may not mix the two.
+      local xrefs, cites = 0, {}
+      for _, cit in ipairs(c.citations) do
+        local kind = cit.id:match("^(%a+)%-")
+        if kind and kinds[kind:lower()] then xrefs = xrefs + 1 else table.insert(cites, "@" .. cit.id) end
+      end
+      if xrefs == 0 then return nil end
+      if #cites > 0 then
+        fail("[" .. table.concat(cites, "; ") .. "] shares its brackets with a cross-reference;"
+          .. " write citations and cross-references in separate brackets")
+      end
       local out = pandoc.Inlines({})
       for i, cit in ipairs(c.citations) do
         local id = cit.id
         local kind = id:match("^(%a+)%-")
-        local lkind = kind and kind:lower()
-        if not lkind or not kinds[lkind] then
-          fail("@" .. id .. " is a citation, but the fallback renderer supports only "
-            .. "@fig-, @tbl- and @sec- cross-references")
-        end
+        local lkind = kind:lower()
         local target = lkind .. id:sub(#kind + 1)
         local n = numbers[target]
         if not n and hidden_ids[target] then

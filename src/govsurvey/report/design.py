@@ -134,7 +134,7 @@ def screening_table(chapter, summary):
     for key, count in summary["excluded_by_primary_reason"].items():
         status = summary["rules"][key]
         if status["enabled"] and status["applied"]:
-            rows.append((w["reasons"][key], count))
+            rows.append((w["reasons"][key] + w["reason_sources"].get(key, ""), count))
     rows.append((w["screening_kept"], summary["n_kept"]))
     frame = pd.DataFrame(rows, columns=w["screening_columns"])
     return markdown_table(frame, w["screening_caption"], "tbl-screening")

@@ -6,8 +6,9 @@ written down in report/QUARTO_SUBSET.md: front matter, `{{< var >}}` from _varia
 `{{< include >}}`, `{{< pagebreak >}}`, conditional content (`.content-visible` / `.content-hidden`
 with `when-meta` / `unless-meta`), numbered sections/figures/tables and `@fig-`/`@tbl-`/`@sec-`
 cross-references (done by a pandoc Lua filter so that HTML, PDF and docx share one numbering;
-with `crossref: chapters: true` in _quarto.yml numbered per chapter, 表4-1 / Table 4.1). The docx
-takes its styles from the reference document named by `format.docx.reference-doc`.
+with `crossref: chapters: true` in _quarto.yml numbered per chapter, 表4-1 / Table 4.1), and
+citations (`[@key]`, by pandoc's citeproc from the `bibliography` and `csl` of _quarto.yml). The
+docx takes its styles from the reference document named by `format.docx.reference-doc`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.errors import InputError
+from govsurvey.report.references import check_cited_keys, cited_keys, quarto_bibliography
 
 FORMATS = ("html", "pdf", "docx")
 
@@ -451,6 +453,9 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             "Check the shortcode syntax ({{< name args >}}).",
         )
     config = _quarto_config(project_dir)
+    # citations: every cited key must be in a bibliography file of _quarto.yml before pandoc runs
+    bibliography, csl = quarto_bibliography(project_dir)
+    check_cited_keys(cited_keys(text), bibliography, qmd_path)
     typst_fmt = _format_options(config, "typst")
     html_fmt = _format_options(config, "html")
     reference = reference_doc(project_dir, config) if "docx" in formats else None
@@ -485,6 +490,11 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             f"lang={lang}",
             "--resource-path",
             str(project_dir),
+            # after the crossref filter (pandoc runs filters and citeproc in the order given), so
+            # hidden content is gone and @fig-/@tbl-/@sec- are links before citeproc sees citations
+            "--citeproc",
+            *[arg for bib in bibliography for arg in ("--bibliography", str(bib))],
+            *(["--csl", str(csl)] if csl else []),
         ]
         if "html" in formats:
             out = tmp / f"{qmd_path.stem}.html"
