@@ -476,14 +476,14 @@ WORDS = {
             "serial": "{predictor}依次通过{mediators}对{outcome}产生{direction}间接影响。",
             "through_join": "和",
             "theory_entry": "**{name}**\n\n{text}",
-            "lead": "基于上述理论，本章提出以下研究假设，假设路径见@fig-conceptual。",
+            "lead": "基于上述理论，本章提出以下研究假设，假设路径见[@fig-conceptual]。",
             "line": "**{id}**：{text}",
             "rule": "假设的判定规则如下：路径假设在标准化系数β的符号与假设方向一致且p < {alpha}时得到支持；"
             "间接效应假设在其{level}%置信区间整体位于零的假设方向一侧时得到支持。",
-            "all_supported": "{n}项假设均得到支持（见@tbl-hypotheses）。",
-            "none_supported": "{n}项假设均未得到支持（见@tbl-hypotheses）。",
+            "all_supported": "{n}项假设均得到支持（见[@tbl-hypotheses]）。",
+            "none_supported": "{n}项假设均未得到支持（见[@tbl-hypotheses]）。",
             "some_supported": "在{n}项假设中，{n_supported}项得到支持（{supported}），其余假设未得到支持"
-            "（{rejected}），各项检验结果见@tbl-hypotheses。",
+            "（{rejected}），各项检验结果见[@tbl-hypotheses]。",
             "columns": ["假设", "路径", "效应值", "{level}%置信区间", "p", "结论"],
             "verdict": {True: "支持", False: "不支持"},
             "caption": "假设检验结果汇总表",

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -388,29 +389,90 @@ def reference_doc(project_dir, config=None):
 
 TABLE_RE = re.compile(r"<w:tbl>.*?</w:tbl>", re.S)
 TABLE_TEXT_STYLE = "TableText"
+TWIPS_PER_COLUMN = 105  # one Latin character of 10.5 pt (五号) table text, in twips; CJK count two
+CELL_PADDING = 216 + 20  # pandoc's table style: 108 twips each side; and a little air
+TIGHT_MARGIN = 57  # 1 mm each side, for a table whose longest words do not fit otherwise
+PAGE_RE = re.compile(r'<w:pgSz [^>]*w:w="(\d+)"[^>]*/>\s*<w:pgMar [^>]*w:left="(\d+)"[^>]*w:right="(\d+)"')
 
 
-def _docx_table_text(path):
-    """Give table cells the reference document's "Table Text" paragraph style, when it has one.
+def _display_width(text):
+    """Print width in Latin characters: CJK and full-width count two, capitals a little more."""
+    return sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 1.4 if c.isupper() else 1 for c in text
+    )
 
-    pandoc writes cell paragraphs in "Compact", which tight lists use too; a style of their own
-    lets tables be set smaller and single-spaced (五号) without shrinking lists. A template without
-    the style keeps "Compact" (Word would otherwise fall back to Normal).
+
+def _fit_columns(table, text_width):
+    """Column widths (twips) for a docx table from its cells' text.
+
+    pandoc gives a table either equal columns (no relative widths in the source) or the pipe
+    table's dash proportions for the HTML/PDF page. Word re-fits auto tables, but LibreOffice and
+    WPS keep the grid, so equal columns squeeze long cells and dash widths sized for the PDF's
+    smaller type can split a number ("0.78" over two lines). Each column gets its longest line,
+    or, when the table would be wider than the text, is narrowed towards its longest word.
+    """
+    rows = re.findall(r"<w:tr>.*?</w:tr>", table, re.S)
+    n = len(re.findall(r"<w:gridCol ", table))
+    want, least = [0.0] * n, [0.0] * n
+    for row in rows:
+        for i, cell in enumerate(re.findall(r"<w:tc>.*?</w:tc>", row, re.S)[:n]):
+            for para in re.findall(r"<w:p>.*?</w:p>|<w:p .*?</w:p>", cell, re.S):
+                text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", para))
+                words = re.split(r"\s+", text.strip()) if text.strip() else [""]
+                want[i] = max(want[i], _display_width(text))
+                # CJK text may break between any two characters; short labels (构念, 黄河社区) read
+                # better whole, so up to four characters count as one word
+                least[i] = max(least[i], *(min(_display_width(w), 8) if re.search(r"[\u3400-\u9fff]", w)
+                                           else _display_width(w) for w in words))
+    # a wide table whose words do not fit with the usual cell margins gets narrow ones (tight)
+    tight = sum(least) * TWIPS_PER_COLUMN + n * CELL_PADDING > text_width
+    padding = 2 * TIGHT_MARGIN + 20 if tight else CELL_PADDING
+    want = [w * TWIPS_PER_COLUMN + padding for w in want]
+    least = [w * TWIPS_PER_COLUMN + padding for w in least]
+    excess = sum(want) - text_width
+    if excess <= 0:
+        return [round(w) for w in want], tight
+    room = [w - m for w, m in zip(want, least)]
+    if sum(room) >= excess:
+        share = excess / sum(room)
+        return [round(w - share * r) for w, r in zip(want, room)], tight
+    return [round(m * text_width / sum(least)) for m in least], tight  # words do not fit: scale
+
+
+def _docx_tables(path):
+    """Fit the columns of the docx's tables and give their cells the "Table Text" style.
+
+    Cells: pandoc writes cell paragraphs in "Compact", which tight lists use too; a style of their
+    own lets tables be set smaller and single-spaced (五号) without shrinking lists. A reference
+    document without the style keeps "Compact" (Word would otherwise fall back to Normal).
+    Columns: see _fit_columns; the table is then as wide as its columns, at most the text width.
     """
     with zipfile.ZipFile(path) as zin:
         items = [(info, zin.read(info.filename)) for info in zin.infolist()]
     parts = dict((info.filename, data) for info, data in items)
-    if f'w:styleId="{TABLE_TEXT_STYLE}"'.encode() not in parts.get("word/styles.xml", b""):
-        return
+    restyle = f'w:styleId="{TABLE_TEXT_STYLE}"'.encode() in parts.get("word/styles.xml", b"")
     document = parts["word/document.xml"].decode("utf-8")
-    restyled = TABLE_RE.sub(
-        lambda m: m.group().replace('<w:pStyle w:val="Compact" />', f'<w:pStyle w:val="{TABLE_TEXT_STYLE}" />'),
-        document,
-    )
+    page = PAGE_RE.search(document)
+    text_width = int(page.group(1)) - int(page.group(2)) - int(page.group(3)) if page else 7920
+
+    def fix(match):
+        table = match.group()
+        if restyle:
+            table = table.replace('<w:pStyle w:val="Compact" />', f'<w:pStyle w:val="{TABLE_TEXT_STYLE}" />')
+        widths, tight = _fit_columns(table, text_width)
+        widths = iter(widths)
+        if tight:  # direct formatting over the style's cell margins (schema order: before tblLook)
+            margins = "".join(f'<w:{side} w:w="{TIGHT_MARGIN}" w:type="dxa" />' for side in ("left", "right"))
+            table = table.replace("<w:tblLook ", f"<w:tblCellMar>{margins}</w:tblCellMar><w:tblLook ", 1)
+        table = re.sub(r'<w:gridCol w:w="\d+" />', lambda m: f'<w:gridCol w:w="{next(widths)}" />', table)
+        total = sum(int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)" />', table))
+        return re.sub(r"<w:tblW [^>]*/>", f'<w:tblW w:type="dxa" w:w="{total}" />', table, count=1)
+
+    document = TABLE_RE.sub(fix, document)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in items:
             if info.filename == "word/document.xml":
-                data = restyled.encode("utf-8")
+                data = document.encode("utf-8")
             zout.writestr(info, data)
 
 
@@ -514,7 +576,7 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             log(f"render: docx via pandoc (fallback, styles from {reference or 'pandoc'}) -> {out_dir / (name + out.suffix)}")
             _run_pandoc(args, text, project_dir, qmd_path, meta_env)
             check_placeholders(out)
-            _docx_table_text(out)
+            _docx_tables(out)
             built["docx"] = out
         if "pdf" in formats:
             font_paths, family = [], None
