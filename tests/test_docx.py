@@ -164,47 +164,53 @@ def test_headings_and_captions_are_numbered_within_the_chapter(rendered, lang):
     assert any(br.get(f"{W}type") == "page" for br in document.element.body.iter(f"{W}br"))
 
 
+def assert_three_line_table(document, table):
+    """A table of `document` as a school wants it: three rules (top and bottom 1.5 pt, 0.75 pt under
+    the header row) from its style, no other rule, columns within the text width, 五号 cells."""
+    tbl_pr = table.find(f"{W}tblPr")
+    style_id = tbl_pr.find(f"{W}tblStyle").get(f"{W}val")
+    # borders: the table's own (direct formatting) or else its style's
+    borders = tbl_pr.find(f"{W}tblBorders")
+    if borders is None:
+        borders = next(s.find(f"{W}tblPr/{W}tblBorders") for s in _chain(document, style_id)
+                       if s.find(f"{W}tblPr/{W}tblBorders") is not None)
+    for side in ("top", "bottom"):
+        rule = borders.find(f"{W}{side}")
+        assert (rule.get(f"{W}val"), rule.get(f"{W}sz")) == ("single", "12"), side
+    for side in ("left", "right", "insideH", "insideV", "start", "end"):
+        rule = borders.find(f"{W}{side}")
+        assert rule is None or rule.get(f"{W}val") in ("nil", "none"), side
+    # the header row's rule comes from the style's firstRow formatting, which applies only
+    # when the table says it has a first row
+    assert tbl_pr.find(f"{W}tblLook").get(f"{W}firstRow") == "1"
+    first_row = next(
+        el for s in _chain(document, style_id) for el in s.findall(f"{W}tblStylePr")
+        if el.get(f"{W}type") == "firstRow"
+    )
+    cell_borders = first_row.find(f"{W}tcPr/{W}tcBorders")
+    assert [child.tag.removeprefix(W) for child in cell_borders] == ["bottom"]
+    bottom = cell_borders.find(f"{W}bottom")
+    assert (bottom.get(f"{W}val"), bottom.get(f"{W}sz")) == ("single", "6")
+    assert table.find(f"{W}tr/{W}trPr/{W}tblHeader") is not None  # the header row is marked
+    # no cell overrides the style with borders of its own
+    assert not list(table.iter(f"{W}tcBorders"))
+    # columns fitted to the text (no wider than the page's text, no column under its longest word)
+    grid = [int(c.get(f"{W}w")) for c in table.iter(f"{W}gridCol")]
+    section = document.sections[0]
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU -> twips
+    assert tbl_pr.find(f"{W}tblW").get(f"{W}type") == "dxa" and sum(grid) <= text_width + 5
+    assert int(tbl_pr.find(f"{W}tblW").get(f"{W}w")) == sum(grid)
+    # cells in the table text style (五号, single-spaced), not the list style "Compact"
+    assert {_style_id(p) for p in table.iter(f"{W}p")} == {"TableText"}
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_table_is_a_three_line_table(rendered, lang):
     document = _open(rendered[lang]["docx"])
     tables = list(document.element.body.iter(f"{W}tbl"))
     assert len(tables) == 2
     for table in tables:
-        tbl_pr = table.find(f"{W}tblPr")
-        style_id = tbl_pr.find(f"{W}tblStyle").get(f"{W}val")
-        # borders: the table's own (direct formatting) or else its style's
-        borders = tbl_pr.find(f"{W}tblBorders")
-        if borders is None:
-            borders = next(s.find(f"{W}tblPr/{W}tblBorders") for s in _chain(document, style_id)
-                           if s.find(f"{W}tblPr/{W}tblBorders") is not None)
-        for side in ("top", "bottom"):
-            rule = borders.find(f"{W}{side}")
-            assert (rule.get(f"{W}val"), rule.get(f"{W}sz")) == ("single", "12"), side
-        for side in ("left", "right", "insideH", "insideV", "start", "end"):
-            rule = borders.find(f"{W}{side}")
-            assert rule is None or rule.get(f"{W}val") in ("nil", "none"), side
-        # the header row's rule comes from the style's firstRow formatting, which applies only
-        # when the table says it has a first row
-        assert tbl_pr.find(f"{W}tblLook").get(f"{W}firstRow") == "1"
-        first_row = next(
-            el for s in _chain(document, style_id) for el in s.findall(f"{W}tblStylePr")
-            if el.get(f"{W}type") == "firstRow"
-        )
-        cell_borders = first_row.find(f"{W}tcPr/{W}tcBorders")
-        assert [child.tag.removeprefix(W) for child in cell_borders] == ["bottom"]
-        bottom = cell_borders.find(f"{W}bottom")
-        assert (bottom.get(f"{W}val"), bottom.get(f"{W}sz")) == ("single", "6")
-        assert table.find(f"{W}tr/{W}trPr/{W}tblHeader") is not None  # the header row is marked
-        # no cell overrides the style with borders of its own
-        assert not list(table.iter(f"{W}tcBorders"))
-        # columns fitted to the text (no wider than the page's text, no column under its longest word)
-        grid = [int(c.get(f"{W}w")) for c in table.iter(f"{W}gridCol")]
-        section = document.sections[0]
-        text_width = (section.page_width - section.left_margin - section.right_margin) // 635  # EMU -> twips
-        assert tbl_pr.find(f"{W}tblW").get(f"{W}type") == "dxa" and sum(grid) <= text_width + 5
-        assert int(tbl_pr.find(f"{W}tblW").get(f"{W}w")) == sum(grid)
-        # cells in the table text style (五号, single-spaced), not the list style "Compact"
-        assert {_style_id(p) for p in table.iter(f"{W}p")} == {"TableText"}
+        assert_three_line_table(document, table)
     assert _size_pt(document, "TableText") == 10.5
     assert "Compact" in {_style_id(p) for p in document.element.body.iter(f"{W}p")}  # the tight list
 
@@ -433,3 +439,14 @@ def test_quarto_engine_writes_the_docx_with_the_reference_styles(tmp_path):
     text = "\n".join(_text(p) for p in document.element.body.iter(f"{W}p"))
     assert re.search(r"Table\s4\.1", text) and re.search(r"Figure\s4\.1", text)
     assert "RAW-TYPST-MARKER" not in text and "RAW-HTML-MARKER" not in text
+
+
+def test_a_value_without_its_leading_zero_is_not_broken_after_the_point(tmp_path):
+    """In Chinese text Word and LibreOffice may end a line at the "." of ".25"; the docx holds the
+    point and the digits together with a word joiner, and leaves other numbers as they are."""
+    project = make_project(tmp_path / "project")
+    (project / "chapter.qmd").write_text("# 章 {#sec-chapter}\n\nPW 为 .25，RI 为 −.37，0.25 与 1.5 不变。\n",
+                                         encoding="utf-8")
+    out = render_chapter(project, "chapter.qmd", ("docx",), "fallback", tmp_path / "out", "zh", lambda m: None)
+    text = "".join(_text(p) for p in _open(out["docx"]).element.body.iter(f"{W}p"))
+    assert "PW 为 .\u206025，RI 为 −.\u206037，0.25 与 1.5 不变。" in text

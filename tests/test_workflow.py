@@ -60,7 +60,7 @@ def run(tmp_path_factory):
     # The workflow runs a copy of the library, which test_a_library_edit_… may edit.
     shutil.copytree(ROOT / "src" / "govsurvey", work / "library" / "govsurvey", ignore=shutil.ignore_patterns("__pycache__"))
     # Both languages in one run, as the default config renders them.
-    config = workflow_config(work, "m_street", M_STREET, export, languages=["en", "zh"])
+    config = workflow_config(work, "m_street", M_STREET, export, languages=["en", "zh"], formats=["html", "pdf", "docx"])
     command = run_workflow(work, config, library=work / "library")
     return work, command
 
@@ -161,7 +161,7 @@ def test_no_pdf_page_is_blank(run, run_zh, language, tmp_path):
     from PIL import Image, ImageStat
 
     work = run[0] if language == "en" else run_zh
-    subprocess.run(["pdftoppm", "-r", "20", "-png", str(work / f"results/report/chapter.{language}.pdf"), str(tmp_path / "p")],
+    subprocess.run(["pdftoppm", "-r", "36", "-png", str(work / f"results/report/chapter.{language}.pdf"), str(tmp_path / "p")],
                    check=True)
     pages = sorted(tmp_path.glob("p-*.png"))
     assert len(pages) >= 5
@@ -233,7 +233,7 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
 @pytest.mark.parametrize("module, expected", [
     ("report/tables.py", {"report"}),
     ("report/crossref.lua", {"report"}),  # package data the renderer uses
-    ("figures/path_diagram.py", {"path_diagram", "report"}),
+    ("figures/path_diagram.py", {"path_diagram", "conceptual_model", "report"}),  # draw_paths is shared
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
                                "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "report"}),
 ])  # fmt: skip
@@ -265,5 +265,58 @@ def test_without_the_bootstrap_the_chapter_gives_delta_method_intervals(run, tmp
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.en.html")
     assert "The bootstrap was switched off" in text and "β 95% CI (delta method)" in text
-    assert "delta-method SE and 95% CI" in text and "nonparametric bootstrap of" not in text
+    assert "delta-method SE (Sobel, 1982) and 95% CI" in text and "nonparametric bootstrap of" not in text
     assert "Forest" not in text and "bias-corrected" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_word_chapter_is_what_a_school_accepts(run, language):
+    """Each .docx of the run: the chapter numbered 4 (heading, captions in order), every table a
+    three-line table, the figures embedded as the PNGs the workflow drew, a reference list, and
+    nothing of the source's syntax left."""
+    import test_docx as word
+
+    work = run[0]
+    document = word._open(work / f"results/report/chapter.{language}.docx")
+    title = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))["study"]["title"][language]
+    heading = f"第4章\u3000{title}" if language == "zh" else f"Chapter\xa04 {title}"
+    assert word._paragraphs(document, "Heading1") == [heading]
+    assert all(h.startswith("4.") for h in word._paragraphs(document, "Heading2"))
+    label = ("表4-{}\u3000", "图4-{}\u3000") if language == "zh" else ("Table\xa04.{}: ", "Figure\xa04.{}: ")
+    for style_id, prefix in zip(("TableCaption", "ImageCaption"), label):
+        captions = word._paragraphs(document, style_id)
+        assert captions and all(c.startswith(prefix.format(k)) for k, c in enumerate(captions, 1)), captions[:3]
+    tables = list(document.element.body.iter(f"{word.W}tbl"))
+    assert len(tables) >= 15
+    for table in tables:
+        word.assert_three_line_table(document, table)
+    figures = {p.read_bytes() for p in (work / f"results/report/build/{language}/figures").glob("*.png")}
+    embedded = [document.part.related_parts[s._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+                for s in document.inline_shapes]
+    assert len(embedded) == len(figures) >= 5 and set(embedded) == figures  # each figure, at full resolution
+    text = "\n".join(word._text(p) for p in document.element.body.iter(f"{word.W}p"))
+    assert ("参考文献" if language == "zh" else "References") in text
+    assert ("假设检验结果汇总表" if language == "zh" else "Summary of hypothesis tests") in text
+    for bad in ("[@", "{{<", "@tbl-", "@fig-", "@sec-", "?var", "GOVSURVEYVAR", "NaN", "None"):
+        assert bad not in text, bad
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_libreoffice_lays_out_the_chinese_word_chapter_within_the_margins(run, tmp_path):
+    """The zh .docx as LibreOffice prints it: as many pages as a chapter of this length takes, and
+    no text past the margins (CJK punctuation may hang by one character, as Word allows)."""
+    import test_docx as word
+
+    docx_file = run[0] / "results/report/chapter.zh.docx"
+    pdf = word.docx_to_pdf(docx_file, tmp_path / "lo")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    typst_pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+        ["pdfinfo", str(run[0] / "results/report/chapter.zh.pdf")], capture_output=True, text=True).stdout).group(1))
+    assert 0.7 * typst_pages <= pages <= 1.6 * typst_pages, (pages, typst_pages)
+    width, words = word._words(pdf)
+    section = word._open(docx_file).sections[0]
+    left, right = section.left_margin.pt, width - section.right_margin.pt
+    hanging = lambda w, b: w[-1:] in "。，、；：）”" and b <= right + 12.5  # noqa: E731
+    outside = [(p, round(a), round(b), w) for p, a, b, w in words if a < left - 1 or (b > right + 1 and not hanging(w, b))]
+    assert not outside, f"text past the margins ({left:.0f}–{right:.0f} pt): {outside[:8]}"

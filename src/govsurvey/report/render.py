@@ -439,6 +439,10 @@ def _fit_columns(table, text_width):
     return [round(m * text_width / sum(least)) for m in least], tight  # words do not fit: scale
 
 
+DOCX_TEXT_RE = re.compile(r"(<w:t(?: [^>]*)?>)([^<]*)(</w:t>)")
+LEADING_POINT_RE = re.compile(r"(?<![\d.])\.(?=\d)")
+
+
 def _docx_tables(path):
     """Fit the columns of the docx's tables and give their cells the "Table Text" style.
 
@@ -469,6 +473,11 @@ def _docx_tables(path):
         return re.sub(r"<w:tblW [^>]*/>", f'<w:tblW w:type="dxa" w:w="{total}" />', table, count=1)
 
     document = TABLE_RE.sub(fix, document)
+    # ".25" (APA's value without its leading zero) must not break after the point: in Chinese text
+    # Word and LibreOffice may end a line at "." and start the next with "25"; a word joiner
+    # (U+2060, invisible) holds them together
+    document = DOCX_TEXT_RE.sub(lambda m: m.group(1) + LEADING_POINT_RE.sub(".\u2060", m.group(2)) + m.group(3),
+                                document)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in items:
             if info.filename == "word/document.xml":
