@@ -19,6 +19,7 @@ from govsurvey.report.references import (
     citation_files,
     csl_path,
     merge_into_quarto_yml,
+    reference_list_filters,
 )
 from govsurvey.report.render import render_chapter
 from govsurvey.words import WORDS
@@ -63,7 +64,7 @@ def make_project(dest, lang, settings=None, base_dir="."):
     title, sp = ("参考文献", "") if lang == "zh" else ("References", " ")
     (dest / "chapter.qmd").write_text(CHAPTER.format(lang=lang, refs_title=title, sp=sp), encoding="utf-8")
     keys = citation_files(settings or {}, lang, dest, base_dir)
-    merge_into_quarto_yml(dest / "_quarto.yml", keys)
+    merge_into_quarto_yml(dest / "_quarto.yml", {**keys, **reference_list_filters(lang, dest)})
     return dest, keys
 
 
@@ -158,9 +159,15 @@ def test_the_shipped_bibliography_holds_every_key_the_chapter_and_its_words_cite
 
 
 @pytest.mark.parametrize("source, title", [("chapter.qmd", "References"), ("chapter.zh.qmd", "参考文献")])
-def test_both_chapters_end_with_the_reference_list(source, title):
-    text = (REPORT / source).read_text(encoding="utf-8").rstrip()
-    assert text.endswith(f"# {title} {{.unnumbered}}\n\n::: {{#refs}}\n:::")
+def test_the_reference_list_closes_the_text_before_the_appendix(source, title):
+    """As in a thesis: the chapter's text, its reference list, then the appendix and, at the very
+    end, the reproducibility note."""
+    text = (REPORT / source).read_text(encoding="utf-8")
+    refs = text.index(f"\n## {title} {{.unnumbered}}\n\n::: {{#refs}}\n:::\n")
+    appendix = text.index("{#sec-appendix}")
+    note = "## Reproducibility note {.unnumbered}" if source == "chapter.qmd" else "## 可重复性说明 {.unnumbered}"
+    assert refs < appendix < text.index(note) == text.rindex("\n## ") + 1
+    assert text.count("{#refs}") == 1
 
 
 def test_an_unknown_key_names_the_key_and_the_files_searched(tmp_path):
@@ -180,7 +187,7 @@ def test_an_unknown_key_names_the_key_and_the_files_searched(tmp_path):
 def test_a_citation_without_a_bibliography_is_an_error(tmp_path):
     project, _ = make_project(tmp_path / "p", "en")
     config = (project / "_quarto.yml").read_text(encoding="utf-8")
-    (project / "_quarto.yml").write_text(config.split("# Citations: written")[0], encoding="utf-8")
+    (project / "_quarto.yml").write_text(config.split("# Written by the report step")[0], encoding="utf-8")
     with pytest.raises(InputError, match="no bibliography"):
         check_citations(project / "chapter.qmd")
 
@@ -278,8 +285,8 @@ def test_chinese_citations_are_gbt_7714_numeric(rendered):
         "[1] CRONBACH L J. Coefficient Alpha and the Internal Structure of Tests[J/OL]. Psychometrika, 1951, "
         "16(3): 297-334.",
         "[6] 俞可平. 治理与善治[M]. 北京: 社会科学文献出版社, 2000.",
-        # four authors: the first three, then 等 (citeproc has no CSL-M, so English entries get 等 too)
-        "PODSAKOFF P M, MACKENZIE S B, LEE J Y, 等.",
+        # four authors: the first three, then "et al." for an English entry (western_refs.lua)
+        "PODSAKOFF P M, MACKENZIE S B, LEE J Y, et al.",
         "see 第 1 节",  # cross-references still resolve beside citations
     ):
         assert phrase.replace("\xa0", " ") in text, phrase
@@ -296,3 +303,15 @@ def test_a_key_cited_in_an_included_part_is_checked(tmp_path):
     (project / "aim.qmd").write_text("{{< include generated/aim.md >}}\n", encoding="utf-8")
     with pytest.raises(InputError, match="@ostrom1990"):
         check_citations(project / "aim.qmd")
+
+
+def test_filters_run_after_citeproc_only_as_quarto_orders_them(tmp_path):
+    from govsurvey.report.render import filters_after_citeproc
+
+    (tmp_path / "x.lua").write_text("", encoding="utf-8")
+    assert filters_after_citeproc({"filters": ["citeproc", "x.lua"]}, tmp_path) == [tmp_path / "x.lua"]
+    assert filters_after_citeproc({}, tmp_path) == []
+    with pytest.raises(InputError, match="not in the fallback's subset"):
+        filters_after_citeproc({"filters": ["x.lua", "citeproc"]}, tmp_path)
+    with pytest.raises(InputError, match="y.lua does not exist"):
+        filters_after_citeproc({"filters": ["citeproc", "y.lua"]}, tmp_path)

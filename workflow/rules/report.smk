@@ -13,6 +13,7 @@ rule report:
         reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
         lua_filter=LIBRARY / "report" / "crossref.lua",
+        western_refs=LIBRARY / "report" / "western_refs.lua",
     output:
         chapter_files("{lang}"),
     log:

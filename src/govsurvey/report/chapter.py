@@ -16,7 +16,8 @@ from govsurvey.report import design, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
-from govsurvey.report.references import check_citations, citation_files, merge_into_quarto_yml
+from govsurvey.report.references import (check_citations, citation_files, merge_into_quarto_yml,
+                                         reference_list_filters)
 from govsurvey.report.variables import build_variables, flags
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 
@@ -130,7 +131,6 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
         shutil.copy(source_dir / f"chapter.{language}.qmd", build_dir / "chapter.qmd")
     if reference_docx:  # the school's template, where _quarto.yml's format.docx.reference-doc looks
         shutil.copy(reference_docx, build_dir / "reference.docx")
-    merge_into_quarto_yml(build_dir / "_quarto.yml", chapter_numbering(settings))
     (build_dir / "figures").mkdir(exist_ok=True)
     for name, path in figures(chapter, on).items():
         shutil.copy(path, build_dir / "figures" / name)
@@ -141,8 +141,13 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     generated.mkdir()
     for name, text in generated_parts(chapter, on).items():
         (generated / name).write_text(text, encoding="utf-8")
-    # the style and .bib files into the build, named in its _quarto.yml for both engines; then
-    # every cited key must be found (Quarto would only warn)
-    merge_into_quarto_yml(build_dir / "_quarto.yml", citation_files(settings, language, build_dir, base_dir))
+    # what makes it this thesis's chapter, into the build's _quarto.yml for both engines: its
+    # number, the citation style and .bib files (copied into the build) and the filters after
+    # citeproc; then every cited key must be found (Quarto would only warn)
+    merge_into_quarto_yml(build_dir / "_quarto.yml", {
+        **chapter_numbering(settings),
+        **citation_files(settings, language, build_dir, base_dir),
+        **reference_list_filters(language, build_dir),
+    })
     check_citations(build_dir / "chapter.qmd")
     return build_dir

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -285,5 +286,19 @@ def merge_into_quarto_yml(path, keys) -> None:
     if "bibliography" in keys and current.get("bibliography"):
         merged["bibliography"] = list(dict.fromkeys([*_as_list(current["bibliography"]), *keys["bibliography"]]))
     block = yaml.safe_dump(merged, allow_unicode=True, sort_keys=False, default_flow_style=False)
-    note = "# Citations: written by the report step (govsurvey.report.references.citation_files)."
+    note = "# Written by the report step (govsurvey.report.chapter.build_chapter_sources)."
     path.write_text("\n".join([*lines, "", note, block]).rstrip("\n") + "\n", encoding="utf-8")
+
+
+# After citeproc in a Chinese chapter: Western entries keep "et al." and "4th ed." (package data).
+WESTERN_REFS_LUA = resources.files("govsurvey.report").joinpath("western_refs.lua")
+
+
+def reference_list_filters(language, build_dir) -> dict:
+    """The `_quarto.yml` keys of the filters that run after citeproc, their files copied into
+    `build_dir`: in a Chinese chapter, western_refs.lua (pandoc's citeproc has one locale per
+    document, so GB/T's Chinese list would give English entries 等 and 版 for et al. and ed.)."""
+    if language != "zh":
+        return {}
+    (Path(build_dir) / "western_refs.lua").write_text(WESTERN_REFS_LUA.read_text(encoding="utf-8"), encoding="utf-8")
+    return {"filters": ["citeproc", "western_refs.lua"]}

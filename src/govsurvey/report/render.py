@@ -443,6 +443,24 @@ DOCX_TEXT_RE = re.compile(r"(<w:t(?: [^>]*)?>)([^<]*)(</w:t>)")
 LEADING_POINT_RE = re.compile(r"(?<![\d.])\.(?=\d)")
 
 
+def filters_after_citeproc(config, project_dir):
+    """The Lua filters `_quarto.yml` lists after `citeproc` (`filters: [citeproc, x.lua]`, as
+    Quarto orders them): the fallback runs them after pandoc's citeproc. Other filters are not in
+    the subset (an error)."""
+    filters = [str(f) for f in _as_list(config.get("filters"))]
+    if not filters:
+        return []
+    if filters[0] != "citeproc" or any(not f.endswith(".lua") for f in filters[1:]):
+        raise InputError(Path(project_dir) / "_quarto.yml", f"filters {filters} are not in the fallback's subset.",
+                         "List citeproc first, then the Lua filters to run after it (report/QUARTO_SUBSET.md).")
+    paths = [Path(project_dir) / f for f in filters[1:]]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise InputError(Path(project_dir) / "_quarto.yml", f"the filter {missing[0]} does not exist.",
+                         "Correct the path (relative to the project folder).")
+    return paths
+
+
 def _docx_tables(path):
     """Fit the columns of the docx's tables and give their cells the "Table Text" style.
 
@@ -566,6 +584,7 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             "--citeproc",
             *[arg for bib in bibliography for arg in ("--bibliography", str(bib))],
             *(["--csl", str(csl)] if csl else []),
+            *[arg for f in filters_after_citeproc(config, project_dir) for arg in ("--lua-filter", str(f))],
         ]
         if "html" in formats:
             out = tmp / f"{qmd_path.stem}.html"
