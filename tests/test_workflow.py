@@ -281,7 +281,9 @@ def test_the_word_chapter_is_what_a_school_accepts(run, language):
     title = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))["study"]["title"][language]
     heading = f"第4章\u3000{title}" if language == "zh" else f"Chapter\xa04 {title}"
     assert word._paragraphs(document, "Heading1") == [heading]
-    assert all(h.startswith("4.") for h in word._paragraphs(document, "Heading2"))
+    unnumbered = {"参考文献", "可重复性说明"} if language == "zh" else {"References", "Reproducibility note"}
+    sections = word._paragraphs(document, "Heading2")
+    assert [h for h in sections if not h.startswith("4.")] == sorted(unnumbered, key=sections.index)
     label = ("表4-{}\u3000", "图4-{}\u3000") if language == "zh" else ("Table\xa04.{}: ", "Figure\xa04.{}: ")
     for style_id, prefix in zip(("TableCaption", "ImageCaption"), label):
         captions = word._paragraphs(document, style_id)

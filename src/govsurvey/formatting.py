@@ -1,9 +1,24 @@
 """APA-style number formatting shared by the figures and the report."""
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 MINUS = "\u2212"  # typographic minus sign, as APA and typesetters expect
 MISSING = "\u2014"  # em dash for a value that could not be computed
+# Whether values that cannot exceed 1 keep their leading zero: APA drops it (.42), Chinese theses
+# keep it (0.42). The chapter and the figures of one language set it (words: leading_zero).
+_LEADING_ZERO = ContextVar("leading_zero", default=False)
+
+
+@contextmanager
+def number_style(leading_zero):
+    """Within the block, apa_number (and so apa_p) keeps or drops the leading zero by default."""
+    token = _LEADING_ZERO.set(bool(leading_zero))
+    try:
+        yield
+    finally:
+        _LEADING_ZERO.reset(token)
 
 
 def _missing(x):
@@ -13,12 +28,20 @@ def _missing(x):
         return True
 
 
-def apa_number(x, digits=2, leading_zero=False):
+def keeps_leading_zero():
+    """Whether the current number style keeps the leading zero (see number_style)."""
+    return _LEADING_ZERO.get()
+
+
+def apa_number(x, digits=2, leading_zero=None):
     """Format a number APA style: `.42`, `−.05`, `1.23`.
 
     APA drops the leading zero for quantities that cannot exceed 1 in absolute value
-    (correlations, standardized coefficients, p values), hence the default.
+    (correlations, standardized coefficients, p values), hence the default; inside
+    `number_style(True)` (the Chinese chapter) it is kept: `0.42`.
     """
+    if leading_zero is None:
+        leading_zero = _LEADING_ZERO.get()
     if _missing(x):
         return MISSING
     text = f"{abs(float(x)):.{digits}f}"

@@ -81,6 +81,7 @@ WORDS = {
         "effect_word": ("effect", "effects"),
         "dash": "—",
         "sentence_join": " ",
+        "leading_zero": False,  # APA: .78 for what cannot exceed 1
         # ---- theory and hypotheses (report/hypotheses.py)
         "hypotheses": {
             "positive": "positive",
@@ -442,7 +443,7 @@ WORDS = {
             "axis": "受访者百分比",
             "reverse_note": "(R) 反向计分题，按原始作答显示（未反向）。",
             "n": "n",
-            "path_note": "标准化系数。* p < .05，** p < .01，*** p < .001。虚线：不显著（p ≥ {alpha}）。",
+            "path_note": "标准化系数。* p < 0.05，** p < 0.01，*** p < 0.001。虚线：不显著（p ≥ {alpha}）。",
         },
         "comparison_figures": {
             "focal": "{street}（参照）",
@@ -467,6 +468,7 @@ WORDS = {
         "effect_word": ("个效应", "个效应"),
         "dash": "—",
         "sentence_join": "",
+        "leading_zero": True,  # 中文学位论文通常保留前导零：0.782
         # ---- 理论与研究假设（report/hypotheses.py）
         "hypotheses": {
             "positive": "正向",
@@ -570,8 +572,8 @@ WORDS = {
         "item_analysis_caption": "题项分析（验证性因子分析标准化载荷、R²、校正的题项—总分相关、删除该题后的 α）",
         "item_analysis_columns": ["题项", "λ", "R²", "题总相关 r", "删除后 α"],
         "fornell_larcker_caption": "Fornell–Larcker 检验（对角线加粗为由标准化载荷计算的 √AVE (F–L)，下三角为潜变量相关）",
-        "htmt_caption": "异质—单质比率[@henseler2015]（HTMT2[@roemer2021]，几何平均，同 semTools 0.5-6 htmt()；临界值.85）",
-        "efa_caption": "探索性因子分析（极大似然提取，promax 斜交旋转；省略小于 .30 的载荷；h² 为共同度）",
+        "htmt_caption": "异质—单质比率[@henseler2015]（HTMT2[@roemer2021]，几何平均，同 semTools 0.5-6 htmt()；临界值0.85）",
+        "efa_caption": "探索性因子分析（极大似然提取，promax 斜交旋转；省略小于 0.30 的载荷；h² 为共同度）",
         "efa_columns": ["题项", "h²"],
         "mi_caption": "测量模型中最大的十个修正指数",
         "mi_columns": ["参数", "MI", "EPC", "SEPC (std.all)"],
@@ -648,7 +650,7 @@ WORDS = {
             "invariance_heading": "测量等值性",
             "invariance_intro": (
                 "只有当题项在各组中以相同方式测量构念——载荷相等（弱等值）、截距相等（强等值）——时，才能比较潜变量均值和路径"
-                "（@tbl-invariance）。若 CFI 下降不超过 .01 且 RMSEA 上升不超过 .015，则该步等值成立[@cheung2002; @chen2007]；"
+                "（@tbl-invariance）。若 CFI 下降不超过 0.01 且 RMSEA 上升不超过 0.015，则该步等值成立[@cheung2002; @chen2007]；"
                 "不成立时，依次释放得分检验最大的约束（部分等值[@byrne1989]）。"
             ),
             "invariance_columns": ["比较", "模型", "χ²", "df", "CFI", "RMSEA", "ΔCFI", "ΔRMSEA", "Δχ²", "Δdf", "p", "结论"],
@@ -658,15 +660,15 @@ WORDS = {
             "latent_street": "{street}在 {higher} 上显著更高，在 {lower} 上显著更低。",
             "no_latent_means": "强等值不成立，因此不比较潜变量均值。",
             "latent_columns": ["{street}：差值 [95% CI]", "{street}：d"],
-            "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值；* p < .05，** p < .01，*** p < .001）",
+            "latent_caption": "与{street}的潜变量均值差异（强等值模型；d 为以{street}潜变量标准差为单位的差值；* p < 0.05，** p < 0.01，*** p < 0.001）",
             "latent_figure": "各对标街道相对于{street}的潜变量均值（标准化，含 95% 置信区间）",
             "scores_heading": "构念得分",
             "scores_text": "@tbl-scores-streets 给出各街道的构念平均得分（星号：与量表中点差异显著，单样本 t 检验，Holm 校正），以及各街道均值相等的 Welch 检验[@welch1951]（对各构念做 Holm 校正[@holm1979]）。",
             "construct": "构念",
             "welch_anova": "Welch F (df)，p",
-            "scores_caption": "各街道构念得分，M (SD)；* 表示与中点 {midpoint} 差异显著 p < .05（Holm）",
+            "scores_caption": "各街道构念得分，M (SD)；* 表示与中点 {midpoint} 差异显著 p < 0.05（Holm）",
             "paths_heading": "各街道的结构路径",
-            "paths_text": "在各街道载荷相等（弱等值）的前提下，{total} 条结构路径中有 {n}在街道之间存在差异（Wald 检验，p < .05）：{paths}（@tbl-paths-streets）。",
+            "paths_text": "在各街道载荷相等（弱等值）的前提下，{total} 条结构路径中有 {n}在街道之间存在差异（Wald 检验，p < 0.05）：{paths}（@tbl-paths-streets）。",
             "path": "路径",
             "wald": "Wald χ² (df)，p",
             "d_chisq": "Δχ² (df)，p",

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.patches import Ellipse, FancyArrowPatch
 
 from govsurvey.errors import InputError
-from govsurvey.formatting import apa_number, significance_stars
+from govsurvey.formatting import apa_number, number_style, significance_stars
 from govsurvey.figures.style import (FONT_SIZE, TEXT_WIDTH_IN, check_language, fit, new_figure, save,
                                      style, text_size)
 from govsurvey.words import words
@@ -205,8 +205,9 @@ def _node_name(fig, name, language, size, max_lines=5):
 
 
 def _diagram_figure(params, instrument, language, alpha):
-    paths = structural_paths(params, instrument, alpha)
-    note = words(language)["figures"]["path_note"].format(alpha=apa_number(alpha))
+    with number_style(words(language)["leading_zero"]):  # as the chapter of that language writes them
+        paths = structural_paths(params, instrument, alpha)
+        note = words(language)["figures"]["path_note"].format(alpha=apa_number(alpha))
     fig, layout = draw_paths(paths, instrument, language, note)
     return fig, paths, layout
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from govsurvey.formatting import number_style
 from govsurvey.report import design, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
@@ -134,12 +135,14 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     (build_dir / "figures").mkdir(exist_ok=True)
     for name, path in figures(chapter, on).items():
         shutil.copy(path, build_dir / "figures" / name)
-    variables = build_variables(chapter, on)
+    with number_style(chapter.w["leading_zero"]):  # 0.42 in Chinese, .42 in APA English
+        variables = build_variables(chapter, on)
+        parts = generated_parts(chapter, on)
     (build_dir / "_variables.yml").write_text(yaml.safe_dump(variables, allow_unicode=True, sort_keys=False), "utf-8")
     (build_dir / FLAGS_FILE).write_text(yaml.safe_dump({"govsurvey": on}, sort_keys=False), "utf-8")
     generated = build_dir / "generated"
     generated.mkdir()
-    for name, text in generated_parts(chapter, on).items():
+    for name, text in parts.items():
         (generated / name).write_text(text, encoding="utf-8")
     # what makes it this thesis's chapter, into the build's _quarto.yml for both engines: its
     # number, the citation style and .bib files (copied into the build) and the filters after

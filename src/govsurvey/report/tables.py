@@ -8,7 +8,7 @@ import unicodedata
 
 import pandas as pd
 
-from govsurvey.formatting import apa_number, apa_p
+from govsurvey.formatting import apa_number, apa_p, keeps_leading_zero
 
 # Fit indices shown in the fit tables, in this order (thresholds come from the fit-table file).
 FIT_INDICES = {
@@ -117,8 +117,9 @@ def _threshold(threshold, verdict):
     if not isinstance(threshold, str):
         return ""
     mark = {"met": "✓", "not met": "✗"}.get(verdict, "")
-    apa = re.sub(r"(?<!\d)0\.", ".", threshold)  # APA: no leading zero where a value cannot exceed 1
-    return f"{apa} {mark}".strip()
+    if not keeps_leading_zero():  # APA: no leading zero where a value cannot exceed 1
+        threshold = re.sub(r"(?<!\d)0\.", ".", threshold)
+    return f"{threshold} {mark}".strip()
 
 
 def all_parameters(chapter, params):
