@@ -144,6 +144,8 @@ def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
     assert f"原始导出文件共 {summary['n_raw']} 份问卷" in text
     assert f"χ²({fit['df']}) = {fit['chisq']:.2f}" in text
     assert "党建活动与解决居民实际问题紧密结合" in text  # item wording in Chinese
+    # Chinese theses keep the leading zero; the English chapter drops it (APA)
+    assert f"RMSEA = {apa_number(fit['rmsea'], 3, leading_zero=True)}" in text and "0." in text
     for bad in ["{{<", "?var", "@tbl-", "@fig-", "NaN", "None", "Research design"]:
         assert bad not in text, bad
 
