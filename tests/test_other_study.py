@@ -72,12 +72,15 @@ def test_the_chapter_describes_this_study(run):
 
 def test_sections_of_a_structural_model_are_left_out(run):
     text = html_text(run / "results/report/chapter.en.html")
-    for absent in ["Structural model", "Mediation", "bootstrap", "R² =", "regressed on", "Figure 3"]:
+    for absent in ["Structural model", "Mediation", "bootstrap", "R² =", "regressed on", "Figure 4.3",
+                   "Theory and hypotheses", "hypothes", "Hypothes", "Conceptual model", "H1"]:
         assert absent not in text, absent
+    assert "Figure 4.2" in text and "Chapter 4" in text  # a chapter of its own, numbered as configured
     for bad in ["{{<", "?var", "@tbl-", "@fig-", "@sec-", "NaN", "None", "—%"]:
         assert bad not in text, bad
     assert not (run / "results/riverside/bootstrap").exists()
     assert not (run / "results/riverside/figures/en/path_diagram.png").exists()
+    assert not (run / "results/riverside/hypotheses").exists() and not (run / "results/study").exists()
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")

@@ -94,9 +94,9 @@ def test_every_demographic_with_its_options_in_order(instrument, language):
     q = words(language)["questionnaire"]
     starts = []
     for number, demographic in enumerate(instrument.demographics, start=1):
-        question = f"**{q['question'].format(number=number, text=getattr(demographic, language))}**\\\n"
+        question = f"**{q['question'].format(number=number, text=getattr(demographic, language))}**\n\n"
         starts += positions(text, [question])
-        line = text[starts[-1] + len(question):].split("\n", 1)[0]
+        line = text[starts[-1] + len(question):].split("\n", 1)[0].removeprefix("\\")  # "\(1)": not a list
         options = instrument.demographic_options(demographic, STREET)
         assert line == q["option_gap"].join(q["option"].format(number=k, text=o[language])
                                              for k, o in enumerate(options, start=1))
@@ -123,7 +123,7 @@ def test_numeric_demographic_has_a_line_and_its_unit(instrument, language):
     q = words(language)["questionnaire"]
     blank = r"\_" * 8
     answer = f"{blank}岁" if language == "zh" else f"{blank} years"
-    assert f"**{q['question'].format(number=1, text=age.zh if language == 'zh' else age.en)}**\\\n{answer}\n" in text
+    assert f"**{q['question'].format(number=1, text=age.zh if language == 'zh' else age.en)}**\n\n{answer}\n" in text
     html = html_of(text)
     assert ("________岁" if language == "zh" else "________ years") in html  # underscores, not emphasis
 
@@ -139,6 +139,7 @@ def test_scale_labels_once_and_one_answer_column_per_point(instrument, library, 
     assert text.count(points[0]) == 1
     assert text.find(points[-1]) < text.find(ins.matrices[0]["stem"][language])  # shown before the statements
     html = html_of(text)
+    assert "<ol" not in html.split("<h4")[0]  # options "(1) Male (2) Female" are text, not a numbered list
     tables = re.findall(r"<table.*?</table>", html, re.S)
     assert len(tables) == len(ins.matrices)
     for table in tables:

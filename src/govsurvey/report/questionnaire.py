@@ -57,7 +57,7 @@ def questionnaire_markdown(instrument, language, street=None):
     for question in instrument.personal_questions:
         number += 1
         personal.append(number)
-        blocks.append(_question(q, number, question[language]) + "\\\n" + BLANK)
+        blocks.append(_question(q, number, question[language]) + "\n\n" + BLANK)
 
     blocks.append(_notes(instrument, language, rows, personal))
     return "\n\n".join(blocks) + "\n"
@@ -88,8 +88,10 @@ def _demographic(instrument, demographic, number, language, street):
         options = instrument.demographic_options(demographic, street)
         answer = q["option_gap"].join(q["option"].format(number=k, text=_md(option[language]))
                                       for k, option in enumerate(options, start=1))
-    # A hard line break, not a new paragraph: "(1) …" opening a paragraph would be a list.
-    return _question(q, number, getattr(demographic, language)) + "\\\n" + answer
+    # The options in a paragraph of their own (a line break would let Word stretch the question
+    # over a justified line); "(1) …" opening a paragraph would be a list, so its "(" is escaped.
+    answer = "\\" + answer if answer.startswith("(") else answer
+    return _question(q, number, getattr(demographic, language)) + "\n\n" + answer
 
 
 def _matrix(instrument, number, stem, statements):

@@ -390,7 +390,8 @@ def reference_doc(project_dir, config=None):
 TABLE_RE = re.compile(r"<w:tbl>.*?</w:tbl>", re.S)
 TABLE_TEXT_STYLE = "TableText"
 TWIPS_PER_COLUMN = 105  # one Latin character of 10.5 pt (五号) table text, in twips; CJK count two
-CELL_PADDING = 216 + 20  # pandoc's table style: 108 twips each side; and a little air
+CELL_PADDING = 216 + 110  # 108 twips each side (pandoc's table style) and a character of air: the
+# estimates run short for capitals and symbols ("=~" and "PW1" wrapped with less)
 TIGHT_MARGIN = 57  # 1 mm each side, for a table whose longest words do not fit otherwise
 PAGE_RE = re.compile(r'<w:pgSz [^>]*w:w="(\d+)"[^>]*/>\s*<w:pgMar [^>]*w:left="(\d+)"[^>]*w:right="(\d+)"')
 
