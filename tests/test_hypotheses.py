@@ -97,6 +97,7 @@ def test_generated_wording_reads_in_both_languages(instrument):
     assert hypothesis_text(en, found[0]) == ("Strength of grassroots Party organisation building (OB) has a positive "
                                              "effect on \"leading goose\" role of the grassroots Party "
                                              "organisation (PL).")
+    assert hypothesis_text(en, found[3]).startswith('"Leading goose" role of the grassroots Party organisation (PL) has')
     assert hypothesis_text(zh, found[0]) == "基层党组织建设力度（OB）对基层党组织“领头雁”作用（PL）具有正向影响。"
     assert hypothesis_text(zh, found[10]) == ("基层党组织建设力度（OB）通过基层党组织“领头雁”作用（PL）对"
                                               "社区治理成效与满意度（GS）产生正向间接影响。")

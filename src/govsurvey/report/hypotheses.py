@@ -37,7 +37,10 @@ def hypothesis_text(chapter, h):
         template = w["indirect" if len(h.mediators) == 1 else "serial"]
         text = template.format(predictor=named(h.predictor), outcome=named(h.outcome),
                                mediators=mediators, direction=direction)
-    return text[0].upper() + text[1:] if chapter.language == "en" else text
+    if chapter.language == "en":  # a sentence opens with a capital, also after a quote mark
+        first = next((i for i, ch in enumerate(text) if ch.isalpha()), 0)
+        text = text[:first] + text[first].upper() + text[first + 1:]
+    return text
 
 
 def theory_text(chapter, theory, hypotheses):
