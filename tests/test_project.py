@@ -105,7 +105,7 @@ def test_each_conda_env_holds_exactly_what_its_rules_import():
     for env_file, scripts in families.items():
         files = set(scripts)
         for script in scripts:
-            files |= set(library_files(script, ROOT / "src" / "govsurvey"))
+            files |= {f for f in library_files(script, ROOT / "src" / "govsurvey") if f.endswith(".py")}
         env = yaml.safe_load(env_file.read_text())
         pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
         listed = {_normal(name) for name in _pins(pip)}
@@ -115,3 +115,11 @@ def test_each_conda_env_holds_exactly_what_its_rules_import():
 def test_pyproject_declares_what_the_library_imports():
     declared = {_normal(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
     assert declared == _imported_distributions((ROOT / "src" / "govsurvey").rglob("*.py"))
+
+
+def test_a_job_that_uses_the_words_depends_on_the_prose_files():
+    """Rewording a template in src/govsurvey/prose/ must rerun the jobs that print it."""
+    files = library_files(ROOT / "scripts" / "screening_flow.py", ROOT / "src" / "govsurvey")
+    assert {Path(f).name for f in files} >= {"words.py", "en.yaml", "zh.yaml"}
+    ingest = library_files(ROOT / "scripts" / "ingest.py", ROOT / "src" / "govsurvey")
+    assert not any(f.endswith(".yaml") for f in ingest)

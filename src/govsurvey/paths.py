@@ -147,7 +147,15 @@ def library_files(script, package_dir):
                     if found not in seen:
                         seen.add(found)
                         todo.append(found)
+    for module, pattern in _MODULE_DATA.items():
+        if package_dir / module in seen:
+            seen.update(package_dir.glob(pattern))
     return sorted(str(p) for p in seen)
+
+
+# Package data a module reads: a job that imports the module depends on them too (a reworded
+# template must redraw the figures and re-render the chapter).
+_MODULE_DATA = {"words.py": "prose/*.yaml"}
 
 
 def _module_files(package_dir, parts):
