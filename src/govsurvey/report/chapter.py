@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import design, hypotheses, measurement, structure, tables
+from govsurvey.report import design, hypotheses, measurement, mediation, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -33,7 +33,6 @@ def generated_parts(chapter, on):
     params = c.table("sem", "params")
     paths = structure.structural_paths(params, c.instrument)
     bootstrap = c.table("bootstrap", "indirect") if on["bootstrap"] else None
-    summary = c.json("bootstrap", "summary") if on["bootstrap"] else None
     ingest = c.json("ingest", "report")
     screening = c.json("clean", "summary")
     missing = c.table("clean", "missingness")
@@ -57,6 +56,7 @@ def generated_parts(chapter, on):
         "table_paths.md": "",
         "table_r2.md": "",
         "table_indirect.md": "",
+        "mediation_text.md": "",
         "discussion.md": structure.measurement_discussion(
             c, c.table("measure", "fit_table"), c.table("measure", "reliability"),
             c.table("measure", "fornell_larcker")),
@@ -74,7 +74,10 @@ def generated_parts(chapter, on):
         parts["table_r2.md"] = structure.r2_table(c, c.table("sem", "r2"))
         parts["discussion.md"] = structure.discussion_text(c, paths, alpha)
     if on["mediation"]:
-        parts["table_indirect.md"] = structure.indirect_table(c, params, bootstrap, summary)
+        effects = mediation.effects(c)
+        summary = c.json("bootstrap", "summary") if on["bootstrap"] else None
+        parts["table_indirect.md"] = mediation.mediation_table(c, effects, summary)
+        parts["mediation_text.md"] = mediation.mediation_text(c, effects)
     parts["theory.md"] = hypotheses.theory_text(c, c.theory, c.hypotheses) if on["theory"] else ""
     parts["hypothesis_tests.md"] = parts["table_hypotheses.md"] = ""
     if on["hypotheses"]:

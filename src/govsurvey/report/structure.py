@@ -1,12 +1,11 @@
-"""The chapter's structural part: paths, R², defined (indirect and total) effects, and the
-discussion that reads them path by path, with the optimisation paths the evidence supports."""
+"""The chapter's structural part: paths, R², and the discussion that reads them path by path,
+with the optimisation paths the evidence supports (the mediation section: mediation.py)."""
 
 import numpy as np
 import pandas as pd
 
 from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.report.tables import level_percent, markdown_table, num, p_phrase
-from govsurvey.words import effect_label
 
 
 def structural_paths(params, instrument):
@@ -66,41 +65,6 @@ def r2_text(chapter, r2):
     tail = (", " + w["join"](more) if chapter.language == "en" else "，" + "，".join(more)) if more else ""
     return w["r2_text"].format(first=apa_number(first, 2), first_code=first_code, rest=tail)
 
-
-def indirect_table(chapter, params, bootstrap, summary):
-    """Defined effects: with the bootstrap, its SE and percentile and BC CIs; without, the
-    delta-method SE and CI of the plain fit."""
-    w = chapter.w
-    if bootstrap is not None:
-        defined = bootstrap[bootstrap["op"] == ":="]
-        columns = w["indirect_columns"]
-        frame = pd.DataFrame(
-            {
-                columns[0]: [effect_label(n, chapter.language) for n in defined["lhs"]],
-                columns[1]: [num(v) for v in defined["est"]],
-                columns[2]: [apa_number(v, 3) for v in defined["std_all"]],
-                columns[3]: [num(v) for v in defined["boot_se"]],
-                columns[4]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower_perc"], defined["ci_upper_perc"])],
-                columns[5]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower_bc"], defined["ci_upper_bc"])],
-            }
-        )  # fmt: skip
-        caption = w["indirect_caption"].format(draws=summary["draws"], admissible=summary["admissible"],
-                                               level=level_percent(summary["level"]))
-    else:
-        defined = params[params["op"] == ":="]
-        columns = w["indirect_delta_columns"]
-        frame = pd.DataFrame(
-            {
-                columns[0]: [effect_label(n, chapter.language) for n in defined["lhs"]],
-                columns[1]: [num(v) for v in defined["est"]],
-                columns[2]: [apa_number(v, 3) for v in defined["std_all"]],
-                columns[3]: [num(v) for v in defined["se"]],
-                columns[4]: [apa_p(v) for v in defined["pvalue"]],
-                columns[5]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower"], defined["ci_upper"])],
-            }
-        )
-        caption = w["indirect_delta_caption"]
-    return markdown_table(frame, caption, "tbl-indirect")
 
 
 def total_effects(paths, constructs):

@@ -312,6 +312,8 @@ def effects_table(fit, level=0.95):
                      "direct_in_model": e.direct_in_model, "est": est, "std_all": std, "se": se,
                      "std_se": std_se})
     table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    numbers = [c for c in EFFECT_COLUMNS[7:] if c not in ("ci_method", "nonzero", "mediation", "mediation_detail")]
+    table[numbers] = table[numbers].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = table["est"] / table["se"]
     table["pvalue"] = np.where(table["se"] > 0, 2 * stats.norm.sf(np.abs(z)), np.nan)
@@ -381,3 +383,12 @@ def classify(table):
         table.loc[group.index, "mediation"] = kind
         table.loc[group.index, "mediation_detail"] = detail
     return table[EFFECT_COLUMNS]
+
+
+def read_effects(path):
+    """An effects table as written (csv): empty labels, routes and types stay '' (not NaN)."""
+    text = ["cause", "outcome", "kind", "route", "label", "definition", "ci_method", "mediation",
+            "mediation_detail"]
+    table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False,
+                        na_values={c: [""] for c in EFFECT_COLUMNS if c not in text})
+    return table.reindex(columns=EFFECT_COLUMNS)
