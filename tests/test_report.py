@@ -126,16 +126,20 @@ def test_the_mediation_table_is_grouped_by_cause(instrument, effects):
     table = mediation_table(c, effects[1], {"draws": 60, "admissible": 60, "level": 0.90})
     rows = _cells(table)
     labels = [r[0] for r in rows]
-    ob = labels.index("**OB on GS: full mediation (by specification)**")
-    assert labels[ob + 1:ob + 7] == ["Direct: OB → GS (no path; fixed at 0)", "OB → PL → GS", "OB → PL → PW → GS",
-                                     "OB → PL → RI → GS", "Total indirect", "Total (direct + indirect)"]
+    labels = [label.replace("\u00a0", " ") for label in labels]
+    ob = labels.index("**OB → GS**: full (by specification)")
+    assert labels[ob + 1:ob + 7] == ["Direct (fixed at 0)", "OB → PL → GS", "OB → PL → PW → GS",
+                                     "OB → PL → RI → GS", "Total indirect", "Total"]
     assert rows[ob + 1][1:] == ["0", "—", "—", "—", "—", "—"]  # fixed by the model: nothing estimated
-    pl = labels.index("**PL on GS: partial mediation**")
-    assert labels[pl + 1] == "Direct: PL → GS"
+    ms = labels.index("**MS → GS**: full (by specification)")
+    assert labels[ms + 1:ms + 4] == ["Direct (fixed at 0)", "MS → RI → GS", "Total"]  # one route: its total
+    pl = labels.index("**PL → GS**: partial mediation")
+    assert labels[pl + 1] == "Direct"
     share = effects[1].set_index(["cause", "kind"]).loc[("PL", "total_indirect"), "proportion"]
     assert rows[pl + 4][0] == "Total indirect" and rows[pl + 4][-1] == f"{100 * share:.1f}%"
     assert rows[pl + 5][-1] == "—"  # the total is no share of itself
     assert len([r for r in labels if r.startswith("**")]) == 5  # IN, OB, MS, PM and PL
+    assert len(rows) == 5 + 7 + 6 + 3 + 3 + 5  # per cause a header; IN: direct, 4 routes, total indirect, total …
     assert "*Note.*" in table and "proportion mediated" in table and "[@zhao2010]" in table
 
 

@@ -51,7 +51,8 @@ def mediation_type(chapter, group):
 
 def mediation_table(chapter, table, summary):
     """Grouped by cause: a header row (cause → outcome: type), then direct, each route, total
-    indirect and total; the note under it."""
+    indirect (when there is more than one route: else it is the route) and total; the note under
+    it. One page tall for the default model: a table in the text does not break."""
     w = chapter.w["mediation"]
     boot = chapter.bootstrapped
     columns = w["columns" if boot else "delta_columns"]
@@ -60,8 +61,10 @@ def mediation_table(chapter, table, summary):
     for (cause, outcome), group in generated.groupby(["cause", "outcome"], sort=False):
         rows.append([w["group"].format(cause=cause, outcome=outcome, type=mediation_type(chapter, group))]
                     + [""] * (len(columns) - 1))
+        n_routes = int((group["kind"] == "indirect").sum())
         for r in group.itertuples():
-            rows.append(_row(chapter, r, boot))
+            if r.kind != "total_indirect" or n_routes > 1:
+                rows.append(_row(chapter, r, boot))
     defined = table[table["kind"] == "defined"]
     if len(defined):
         rows.append([w["defined_group"]] + [""] * (len(columns) - 1))
@@ -79,9 +82,10 @@ def mediation_table(chapter, table, summary):
 def _row(chapter, r, boot):
     w = chapter.w["mediation"]
     if r.kind == "direct" and not r.direct_in_model:
-        return [w["direct_fixed"].format(route=r.route), "0", "—", "—", "—", "—", "—"]
-    label = {"direct": w["direct"].format(route=r.route), "indirect": r.route,
-             "total_indirect": w["total_indirect"], "total": w["total"]}.get(r.kind, r.label or r.route)
+        return [w["direct_fixed"], "0", "—", "—", "—", "—", "—"]
+    route = r.route.replace(" ", "\u00a0")  # a route is one word: it does not wrap
+    label = {"direct": w["direct"], "indirect": route, "total_indirect": w["total_indirect"],
+             "total": w["total"]}.get(r.kind, r.label or route)
     share = None if r.kind in ("total", "defined") else r.proportion
     if boot:
         return [label, num(r.est), apa_number(r.std_all, 3), num(r.boot_se),
