@@ -30,11 +30,77 @@ def design_text(chapter):
                 name = instrument.roles[role][chapter.language]
                 groups.append(w["role_group"].format(n=w["number"](len(constructs)), role_name=name,
                                                      constructs=w["join"]([chapter.named(c.code) for c in constructs])))
-        constructs = w["constructs_by_role"].format(n=n, groups="; ".join(groups))
+        constructs = w["constructs_by_role"].format(n=n, groups=w["relation_join"].join(groups))
     else:
         named = [chapter.named(code) for code in instrument.constructs]
         constructs = w["constructs_plain"].format(n=n, constructs=w["join"](named))
-    return " ".join([aim, constructs, model_sentence(chapter)]) + "\n"
+    gap = w["sentence_join"]
+    standing = standing_text(chapter, chapter.table("measure", "midpoint"))
+    return gap.join([aim, constructs, model_sentence(chapter)]) + "\n\n" + (standing + "\n" if standing else "")
+
+
+def standing_text(chapter, midpoint):
+    """Where the constructs the model explains stand against the scale's midpoint (one-sample t
+    tests, Holm-corrected): by role, then the final outcome, and whether the outcome is low. So
+    the chapter's opening states the problems the data show, not the ones it presupposes. All
+    constructs when the model has no structural part."""
+    from govsurvey.report.structure import final_outcome, structural_paths
+
+    w, o, instrument = chapter.w, chapter.w["opening"], chapter.instrument
+    alpha = chapter.settings["alpha"]
+    rows = midpoint.set_index("construct")
+    mid = num_text(rows["midpoint"].iloc[0])
+    side = {c: ("below" if r["mean"] < r["midpoint"] else "above") if r["p_holm"] < alpha else "neither"
+            for c, r in rows.iterrows()}  # fmt: skip
+    paths = structural_paths(chapter.table("sem", "params"), instrument)
+    outcome = final_outcome(paths) if len(paths) else None
+    explained = set(paths["lhs"]) if len(paths) else set(instrument.constructs)
+    item = lambda c: o["item"].format(code=c, mean=f"{rows.loc[c, 'mean']:.2f}")  # noqa: E731
+    sentences = []
+    for role, constructs in instrument.constructs_by_role():
+        codes = [c.code for c in constructs if c.code in explained and c.code != outcome and c.code in side]
+        if not codes:
+            continue
+        role_name = instrument.roles[role][chapter.language] if role else w["construct_word"][1].lstrip("个")
+        sentences.append(_standing_sentence(w, codes, side, item, mid, role_name))
+    if outcome in side:
+        mean = f"{rows.loc[outcome, 'mean']:.2f}"
+        if sentences:
+            sentences.append(o["outcome"][side[outcome]].format(code=outcome, mean=mean))
+        else:
+            key = "one" if side[outcome] != "neither" else "one_neither"
+            sentences.append(o[key].format(list=item(outcome), side=o["side"].get(side[outcome], ""), mid=mid))
+        low = side[outcome] == "below"
+        sentences.append(o["outcome_low" if low else "outcome_not_low"].format(code=outcome, name=chapter.name(outcome)))
+    return w["sentence_join"].join(sentences)
+
+
+def _standing_sentence(w, codes, side, item, mid, role_name):
+    """One role's constructs against the midpoint: all on one side, none off it, or clause by side."""
+    o = w["opening"]
+    n = w["number"](len(codes))
+    listed = w["join"]([item(c) for c in codes])
+    sides = {side[c] for c in codes}
+    if sides == {"neither"}:
+        return o["none_differs"].format(n=n, role=role_name, mid=mid, list=listed)
+    if len(sides) == 1 and len(codes) > 1:
+        return o["all"].format(n=n, role=role_name, side=o["side"][sides.pop()], mid=mid, list=listed)
+    if len(codes) == 1:
+        key = "one" if sides != {"neither"} else "one_neither"
+        return o[key].format(list=listed, side=o["side"].get(next(iter(sides)), ""), mid=mid)
+    clauses = []
+    for kind in ("below", "above", "neither"):
+        group = [c for c in codes if side[c] == kind]
+        if group:
+            where = (o["where_first"] if not clauses else o["where_next"]).format(mid=mid)
+            clauses.append(o["clause"][kind][len(group) > 1].format(list=w["join"]([item(c) for c in group]),
+                                                                    where=where))
+    return o["mixed_lead"].format(n=n, role=role_name) + o["clause_join"].join(clauses) + o["mixed_tail"]
+
+
+def num_text(x):
+    """3 for 3.0, 3.5 for 3.5: a scale point as printed."""
+    return f"{x:g}"
 
 
 def model_sentence(chapter):
@@ -46,7 +112,7 @@ def model_sentence(chapter):
     for outcome, predictor in chapter.model.regressions:
         predictors.setdefault(outcome, []).append(predictor)
     relations = [w["relation"].format(outcome=o, predictors=w["join"](p)) for o, p in predictors.items()]
-    return w["model_structural"].format(relations="; ".join(relations))
+    return w["model_structural"].format(relations=w["relation_join"].join(relations))
 
 
 def item_groups(chapter):

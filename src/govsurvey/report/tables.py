@@ -27,7 +27,7 @@ SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "m
 WRAP_AT = 40  # display columns beyond which a cell is text that wraps
 PADDING = 3  # a cell's inset on both sides, in display columns
 LINE = 88  # display columns of 10 pt table text across the A4 text block
-_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—]*$")
+_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—†]*$")
 
 
 def markdown_table(frame, caption, label):
