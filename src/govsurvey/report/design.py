@@ -128,7 +128,7 @@ def instrument_text(chapter, ingest):
     """The instrument paragraph (scale, reverse keys, attention checks) and the item tables."""
     w, instrument = chapter.w, chapter.instrument
     groups = item_groups(chapter)
-    tables = w["join"]([f"@{label}" for label, _, _ in groups])
+    tables = w["join"]([w["xref"].format(label) for label, _, _ in groups])
     lo, hi = instrument.scale_min, instrument.scale_max
     sentences = [w["scale_sentence"].format(
         n_constructs=chapter.count(len(instrument.constructs), "construct_word"),
@@ -147,7 +147,7 @@ def instrument_text(chapter, ingest):
         sentences.append(w["no_checks_sentence"])
     text = (" " if chapter.language == "en" else "").join(sentences) + "\n"
     for label, caption, constructs in groups:
-        rows = [(item.code + (" (R)" if item.reverse else ""), item.construct, getattr(item, chapter.language))
+        rows = [(item.code + (chapter.w["reverse_mark"] if item.reverse else ""), item.construct, getattr(item, chapter.language))
                 for construct in constructs for item in construct.items]  # fmt: skip
         text += "\n" + markdown_table(pd.DataFrame(rows, columns=w["items_columns"]), caption, label)
     return text
@@ -173,16 +173,18 @@ def screening_text(chapter, summary, missing, ingest):
         if value:
             parts.append(w["fieldwork"][key].format(value))
     if fieldwork.get("start") and fieldwork.get("end"):
-        parts.append(w["fieldwork"]["dates"].format(start=fieldwork["start"], end=fieldwork["end"]))
+        start, end = _dates(fieldwork["start"], fieldwork["end"], chapter.language)
+        parts.append(w["fieldwork"]["dates"].format(start=start, end=end))
     n_personal = len(ingest["columns_dropped_personal"])
+    personal = w["personal_clause"][n_personal > 0].format(personal=chapter.count(n_personal, "column_word"),
+                                                          were=w["were"][n_personal != 1])
     parts.append(w["screening_paragraph"].format(
         n_raw=summary["n_raw"], n_excluded=summary["n_excluded"], n_kept=summary["n_kept"],
-        pct=f"{100 * summary['n_kept'] / summary['n_raw']:.1f}",
-        personal=chapter.count(n_personal, "column_word"), were=w["were"][n_personal != 1]))  # fmt: skip
-    skipped = [f"{w['reasons'][k]} ({w['rule_notes'][s['note']]})" for k, s in summary["rules"].items()
+        pct=f"{100 * summary['n_kept'] / summary['n_raw']:.1f}", personal_clause=personal))  # fmt: skip
+    skipped = [w["reasons"][k] + w["paren"].format(w["rule_notes"][s["note"]]) for k, s in summary["rules"].items()
                if s["enabled"] and not s["applied"]]  # fmt: skip
     if skipped:
-        parts.append(w["not_applied"].format(rules="; ".join(skipped)))
+        parts.append(w["not_applied"].format(rules=w["relation_join"].join(skipped)))
     n_items = int((missing["n_missing"] > 0).sum())
     if n_items == 0:
         parts.append(w["missing_none"].format(n=summary["n_screened"]))
@@ -191,6 +193,20 @@ def screening_text(chapter, summary, missing, ingest):
         parts.append(w[key].format(n=summary["n_screened"], items=chapter.count(n_items, "item_word"),
                                    pct=f"{missing['pct_missing'].max():.1f}"))
     return gap.join(parts) + "\n"
+
+
+def _dates(start, end, language):
+    """Fieldwork dates as the language writes them: 2026年9月1日至9月30日 (the year once when it is
+    the same); ISO dates in English. Text that is not an ISO date is left as written."""
+    import datetime
+
+    try:
+        a, b = datetime.date.fromisoformat(str(start)), datetime.date.fromisoformat(str(end))
+    except ValueError:
+        return start, end
+    if language != "zh":
+        return a.isoformat(), b.isoformat()
+    return f"{a.year}年{a.month}月{a.day}日", (f"{b.year}年" if b.year != a.year else "") + f"{b.month}月{b.day}日"
 
 
 def screening_table(chapter, summary):
