@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-_HALFWIDTH = re.compile(rf"[{CJK}][,;:()!?]|[,;:()!?][{CJK}]")
+_HALFWIDTH = re.compile(rf"[{CJK}][ \u00a0]*[,;:(!?]|[{CJK}]\)|\([{CJK}]|[,;:)!?][ \u00a0]*[{CJK}]")
 _SPACE = re.compile(rf"[{CJK}][ \u00a0]+[A-Za-z0-9]|[A-Za-z0-9][ \u00a0]+[{CJK}]")
 _P_RELATION = re.compile(r"(?<![A-Za-z])p[ \u00a0]+[.0-9]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
