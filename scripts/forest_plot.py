@@ -3,13 +3,14 @@ import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
+import pandas as pd
+
 from govsurvey.errors import reported_errors
 from govsurvey.figures.forest import forest_plot
-from govsurvey.sem.effects import read_effects
 
 with reported_errors():
     forest_plot(
-        read_effects(snakemake.input.effects),
+        pd.read_csv(snakemake.input.effects),
         snakemake.params.language,
         snakemake.output.png,
         snakemake.output.svg,

@@ -22,7 +22,7 @@ STAGES = {
         "kmo": "kmo.csv", "bartlett": "bartlett.json", "harman": "harman.json",
         "efa_loadings": "efa_loadings.csv", "params": "cfa_params.csv", "fit": "cfa_fit.json",
         "fit_table": "cfa_fit_table.csv", "modindices": "modindices.csv",
-        "admissibility": "cfa_admissibility.json",
+        "admissibility": "cfa_admissibility.json", "midpoint": "midpoint.csv",
     },
     "sem": {
         "params": "params.csv", "params_parquet": "params.parquet", "fit": "fit.json",

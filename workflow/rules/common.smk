@@ -15,8 +15,8 @@ from govsurvey.paths import (
     stage_files,
     study_figure_files,
 )
-from govsurvey.sem.effects import model_effects
 from govsurvey.study import load_instrument, read_model
+from govsurvey.study.routes import model_effects
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 from govsurvey.study.model import (
     check_against_instrument,

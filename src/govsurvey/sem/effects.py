@@ -1,10 +1,12 @@
-"""Direct, indirect and total effects of a structural model, generated from its regression paths.
+"""Direct, indirect and total effects of a structural model, generated from its regression paths
+(govsurvey.study.routes), estimated with delta-method SEs and, from the bootstrap draws, with
+bootstrap intervals, and classified by mediation type.
 
 The model's `~` relations form a directed graph (predictor → outcome). Its *outcomes* are the
 variables that are regressed on others but predict nothing (the final endogenous constructs), its
 *causes* those that predict but are never regressed (the exogenous constructs), its
-*intermediates* the rest. For each outcome, every cause and every intermediate with at least one
-route of two or more paths to it (`sources`) gets these effects, in this order:
+*intermediates* the rest. For each outcome, every cause with a route to it and every
+intermediate with an indirect route to it gets these effects, in this order:
 
 - `direct`: the path source → outcome. Where the model has no such path, the row is kept with
   `direct_in_model` False: the direct effect is fixed at zero by the model, not estimated;
@@ -55,16 +57,13 @@ intervals, results/<street>/bootstrap/effects.csv with bootstrap intervals):
                         competitive | direct_only | no_effect
 """
 
-import ast
 import math
-from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govsurvey.errors import InputError
+from govsurvey.study.routes import Effect, model_effects  # noqa: F401 (Effect: part of this API)
 
 KINDS = ("direct", "indirect", "total_indirect", "total", "defined")
 EFFECT_COLUMNS = [
@@ -80,182 +79,6 @@ MEDIATION_RULE = (
     "interval of its direct effect includes zero or the model fixes the direct effect at zero "
     "(then full by specification), partially when both exclude zero; not mediated otherwise"
 )
-ARROW, TOTAL_ARROW = " → ", " ⇒ "
-
-
-@dataclass(frozen=True)
-class Effect:
-    """One effect of `cause` on `outcome`: the sum over `terms` (routes, each a tuple of
-    variables from cause to outcome) of the product of the route's path coefficients."""
-
-    cause: str
-    outcome: str
-    kind: str
-    terms: tuple
-    label: str = ""
-    definition: str = ""
-    direct_in_model: bool = True
-
-    @property
-    def route(self):
-        if self.kind in ("direct", "indirect"):
-            return ARROW.join(self.terms[0])
-        if self.kind == "defined":
-            return ARROW.join(self.terms[0]) if len(self.terms) == 1 else ""
-        return f"{self.cause}{TOTAL_ARROW}{self.outcome}"
-
-    @property
-    def key(self):
-        """The column of this effect in the bootstrap draws (its standardized value: 'std:' + key)."""
-        return f"effect:{self.kind}:{self.route}"
-
-
-def _graph(parsed):
-    """{predictor: [outcomes]} of the regressions, in the order written; InputError on a cycle."""
-    edges = {}
-    for y, x in parsed.regressions:
-        edges.setdefault(x, [])
-        if y not in edges[x]:
-            edges[x].append(y)
-        edges.setdefault(y, [])
-    state = {}
-
-    def visit(v, trail):
-        state[v] = "open"
-        for w in edges[v]:
-            if state.get(w) == "open":
-                loop = trail[trail.index(w):] + [w] if w in trail else [v, w]
-                raise InputError(parsed.source, "the regressions form a loop ("
-                                 + " → ".join(loop) + "), so effects cannot be split into routes.",
-                                 "write a recursive model (no variable may, through its "
-                                 "outcomes, predict itself).")
-            if w not in state:
-                visit(w, trail + [w])
-        state[v] = "done"
-
-    for v in list(edges):
-        if v not in state:
-            visit(v, [v])
-    return edges
-
-
-def _routes(edges, source, target):
-    """Every directed route from source to target (tuples of variables), depth first in the
-    order the model writes its regressions."""
-    out = []
-
-    def walk(route):
-        for w in edges[route[-1]]:
-            if w == target:
-                out.append(route + (w,))
-            else:
-                walk(route + (w,))
-
-    walk((source,))
-    return out
-
-
-def model_effects(parsed):
-    """The effects (Effect) of a ParsedModel: generated routes and totals per outcome and source,
-    then the := definitions that are none of them (kind `defined`). Empty without regressions."""
-    if not parsed.regressions:
-        return []
-    edges = _graph(parsed)
-    predicted = {y for y, _ in parsed.regressions}
-    predictors = {x for _, x in parsed.regressions}
-    order = list(dict.fromkeys(v for s in parsed.statements for v in (s.lhs, s.rhs)))
-    variables = sorted(edges, key=order.index)
-    outcomes = [v for v in variables if v in predicted and v not in predictors]
-    causes = [v for v in variables if v in predictors and v not in predicted]
-    intermediates = [v for v in variables if v in predictors and v in predicted]
-    labels = {(s.lhs, s.rhs): s.label for s in parsed.statements if s.op == "~"}
-    effects = []
-    for outcome in outcomes:
-        for source in causes + intermediates:
-            routes = _routes(edges, source, outcome)
-            indirect = sorted((r for r in routes if len(r) > 2), key=len)  # simple routes first
-            if not routes or (source in intermediates and not indirect):
-                continue
-            direct = (source, outcome)
-            group = [Effect(source, outcome, "direct", (direct,), direct_in_model=direct in routes)]
-            group += [Effect(source, outcome, "indirect", (r,)) for r in indirect]
-            if indirect:
-                group.append(Effect(source, outcome, "total_indirect", tuple(indirect)))
-            group.append(Effect(source, outcome, "total", tuple(routes)))
-            effects += [_with_definition(e, labels) for e in group]
-    return _named(effects, parsed, labels, edges)
-
-
-def _with_definition(effect, labels):
-    """The effect with its lavaan := expression of path labels ('' when a path is unlabelled or
-    the direct effect is fixed at zero)."""
-    names = [[labels.get((y, x), "") for x, y in zip(r, r[1:])] for r in effect.terms]
-    if not effect.direct_in_model or any(not n for term in names for n in term):
-        return effect
-    text = " + ".join("*".join(term) for term in names)
-    return Effect(**{**effect.__dict__, "definition": text})
-
-
-def _signature(expr):
-    """A := expression that is a sum of products of names, as a multiset of sorted name tuples;
-    None for anything else (a difference, a number, a function)."""
-    try:
-        tree = ast.parse(expr.replace("^", "**"), mode="eval").body
-    except SyntaxError:
-        return None
-
-    def terms(node):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = terms(node.left), terms(node.right)
-            return None if left is None or right is None else left + right
-        names = product(node)
-        return None if names is None else [tuple(sorted(names))]
-
-    def product(node):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-            left, right = product(node.left), product(node.right)
-            return None if left is None or right is None else left + right
-        return [node.id] if isinstance(node, ast.Name) else None
-
-    found = terms(tree)
-    return None if found is None else Counter(found)
-
-
-def _named(effects, parsed, labels, edges):
-    """Give each generated effect the name of the := definition of the same sum of products
-    (the first effect of a group that matches it), and append the definitions that match none."""
-    out, taken = list(effects), set()
-    for name, expr in parsed.definitions:
-        signature = _signature(expr)
-        match = next((k for k, e in enumerate(out) if signature and e.definition and k not in taken
-                      and e.kind != "defined" and _signature(e.definition) == signature), None)
-        if match is not None:
-            taken.add(match)
-            out[match] = Effect(**{**out[match].__dict__, "label": name})
-            continue
-        route = _defined_route(signature, labels, edges)
-        cause, outcome = (route[0], route[-1]) if route else ("", "")
-        out.append(Effect(cause, outcome, "defined", (route,) if route else (), label=name,
-                          definition=expr.replace(" ", "")))
-    return out
-
-
-def _defined_route(signature, labels, edges):
-    """The route of a definition that is one product of labelled paths end to end, else None."""
-    if not signature or sum(signature.values()) != 1:
-        return None
-    names = Counter(next(iter(signature)))
-    by_label = [(x, y) for (y, x), lab in labels.items() if lab in names]
-    for start in edges:
-        for end in edges:
-            for route in (_routes(edges, start, end) if start != end else []):
-                steps = list(zip(route, route[1:]))
-                if Counter(labels.get((y, x), "") for x, y in steps) == names and \
-                        all(s in by_label for s in steps):
-                    return route
-    return None
-
-
 class EffectValues:
     """The generated effects as functions of the parameter rows' values (estimates or std.all)."""
 
