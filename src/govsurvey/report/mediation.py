@@ -51,15 +51,20 @@ def mediation_type(chapter, group):
 
 def mediation_table(chapter, table, summary):
     """Grouped by cause: a header row (cause → outcome: type), then direct, each route, total
-    indirect (when there is more than one route: else it is the route) and total; the note under
-    it. One page tall for the default model: a table in the text does not break."""
+    indirect (when there is more than one route: else it is the route) and total, with the
+    percentile interval (the BC one is in the forest plot and the effects file); the note under
+    it. One page tall and page wide for the default model, in the PDF and in Word: a table in the
+    text does not break."""
     w = chapter.w["mediation"]
     boot = chapter.bootstrapped
-    columns = w["columns" if boot else "delta_columns"]
+    level = level_percent(summary["level"]) if boot else "95"
+    columns = [c.format(level=level) for c in w["columns" if boot else "delta_columns"]]
     rows = []
     generated = table[table["kind"] != "defined"]
+    # the caption names the outcome; a group names it too when there are several
+    header = w["group_outcome" if generated["outcome"].nunique() > 1 else "group"]
     for (cause, outcome), group in generated.groupby(["cause", "outcome"], sort=False):
-        rows.append([w["group"].format(cause=cause, outcome=outcome, type=mediation_type(chapter, group))]
+        rows.append([header.format(cause=cause, outcome=outcome, type=mediation_type(chapter, group))]
                     + [""] * (len(columns) - 1))
         n_routes = int((group["kind"] == "indirect").sum())
         for r in group.itertuples():
@@ -82,14 +87,14 @@ def mediation_table(chapter, table, summary):
 def _row(chapter, r, boot):
     w = chapter.w["mediation"]
     if r.kind == "direct" and not r.direct_in_model:
-        return [w["direct_fixed"], "0", "—", "—", "—", "—", "—"]
+        return [w["direct_fixed"], "0"] + ["—"] * (5 if not boot else 4)
     route = r.route.replace(" ", "\u00a0")  # a route is one word: it does not wrap
     label = {"direct": w["direct"], "indirect": route, "total_indirect": w["total_indirect"],
              "total": w["total"]}.get(r.kind, r.label or route)
     share = None if r.kind in ("total", "defined") else r.proportion
     if boot:
         return [label, num(r.est), apa_number(r.std_all, 3), num(r.boot_se),
-                _ci(r.ci_lower_perc, r.ci_upper_perc), _ci(r.ci_lower_bc, r.ci_upper_bc), _share(share)]
+                _ci(r.ci_lower_perc, r.ci_upper_perc), _share(share)]
     return [label, num(r.est), apa_number(r.std_all, 3), num(r.se), apa_p(r.pvalue),
             _ci(r.ci_lower, r.ci_upper), _share(share)]
 
