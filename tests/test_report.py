@@ -239,3 +239,10 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
     compared = ResultFiles(report_inputs("m_street", "en", structural=True, bootstrap=True, mediation=True, compared=True))
     assert compared.comparison("summary") == Path("results/comparison/summary.json")
     assert compared.figure("forest") == Path("results/m_street/figures/en/forest.png")
+
+
+def test_the_effects_file_is_the_bootstraps_when_it_ran():
+    from govsurvey.paths import effects_file
+
+    assert effects_file("l_street") == "results/l_street/bootstrap/effects.csv"
+    assert effects_file("l_street", bootstrap=False) == "results/l_street/sem/effects.csv"
