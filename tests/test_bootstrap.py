@@ -20,7 +20,7 @@ from govsurvey.sem.bootstrap import (TABLE_COLUMNS, bc_ci, bootstrap, fit_resamp
                                  prepare_bootstrap, run_draws, shard_draws, shard_range,
                                  summarise_draws)
 from govsurvey.errors import InputError
-from govsurvey.sem.effects import EFFECT_COLUMNS, add_bootstrap, effects_table
+from govsurvey.sem.effects import EFFECT_COLUMNS, add_bootstrap, effects_table, read_effects
 from govsurvey.io import write_table
 from govsurvey.sem import fit_sem
 
@@ -70,11 +70,13 @@ def test_full_sample_fit_is_the_plain_fit(politdem, politdem_data):
                              *effects, *("std:" + k for k in effects)]
 
 
-@pytest.mark.parametrize("case", ["politdem", "governance", "fixedx"])
+@pytest.mark.parametrize("case", ["politdem", "governance", "fixedx", "observed_mediator"])
 def test_a_draw_equals_the_plain_fit_of_its_resample(case):
-    model = {"politdem": POLITDEM, "fixedx": FIXEDX}.get(case) or \
+    # observed_mediator: effects through an observed mediator (a path semopy keeps in Lambda)
+    model = {"politdem": POLITDEM, "fixedx": FIXEDX,
+             "observed_mediator": json.loads((REF / "observed_mediator.json").read_text())["model"]}.get(case) or \
         (ROOT / "data" / "models" / "governance.lavaan").read_text()
-    data = pd.read_csv(REF / f"{'politdem' if case == 'fixedx' else case}_data.csv")
+    data = pd.read_csv(REF / f"{'governance' if case == 'governance' else 'politdem'}_data.csv")
     boot = prepare_bootstrap(fit_sem(model, data, log=lambda line: None))
     rng = np.random.default_rng(3)
     for _ in range(2):
@@ -270,7 +272,9 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     # The bootstrap's inputs, as the clean and sem rules would leave them.
     base = tmp_path / "results" / "l_street"
     write_table(politdem_data, base / "clean" / "scored.parquet")
-    write_table(fit_sem(POLITDEM, politdem_data).params, base / "sem" / "params.parquet")
+    fit = fit_sem(POLITDEM, politdem_data)
+    write_table(fit.params, base / "sem" / "params.parquet")
+    write_table(effects_table(fit), base / "sem" / "effects.csv")
     shards = [base / "bootstrap" / f"shard_{k}.parquet" for k in range(3)]
 
     def run(*targets):
@@ -289,9 +293,12 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     assert "shard=1" in log and "rule bootstrap_gather" in log
     assert "shard=0" not in log and "shard=2" not in log
     assert [shards[0].stat().st_mtime_ns, shards[2].stat().st_mtime_ns] == mtimes
-    table, summary, _ = bootstrap(POLITDEM, politdem_data, 30, seed=config["analysis"]["seed"],
-                                  level=0.9)
+    table, summary, draws = bootstrap(POLITDEM, politdem_data, 30, seed=config["analysis"]["seed"],
+                                      level=0.9)
     assert_frame_equal(pd.read_parquet(base / "bootstrap" / "indirect.parquet"), table)
+    # every effect's bootstrap intervals, gathered from the shards, as from the unsharded draws
+    assert_frame_equal(read_effects(base / "bootstrap" / "effects.csv"),
+                       add_bootstrap(effects_table(fit), draws, 0.9), check_dtype=False, rtol=1e-8)
     written = json.loads((base / "bootstrap" / "summary.json").read_text())
     assert written["shards"] == 3
     assert {k: written[k] for k in ("draws", "admissible", "inadmissible", "not_converged",

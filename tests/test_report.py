@@ -246,3 +246,16 @@ def test_the_effects_file_is_the_bootstraps_when_it_ran():
 
     assert effects_file("l_street") == "results/l_street/bootstrap/effects.csv"
     assert effects_file("l_street", bootstrap=False) == "results/l_street/sem/effects.csv"
+
+
+def test_a_cause_without_routes_is_not_said_to_lack_an_indirect_effect(instrument):
+    # x reaches y directly and through m; z only directly: z has no indirect route to speak of
+    parsed = parse_model("y ~ a*x + c*m + z\nm ~ b*x\n")
+    data = pd.read_csv(ROOT / "tests/reference/politdem_data.csv")[["x1", "y1", "y5", "x2"]]
+    data.columns = ["x", "m", "y", "z"]
+    table = effects_table(fit_sem(parsed, data, log=lambda line: None))
+    assert list(table.loc[table["cause"] == "z", "kind"]) == ["direct", "total"]
+    c = chapter(instrument, parsed, draws=0)
+    text = mediation_text(c, table)
+    assert "z has no indirect route to y: its effect is the direct path alone." in text
+    assert "total indirect effect of z" not in text and "For z" not in text

@@ -138,13 +138,15 @@ def type_sentences(chapter, generated):
     with the share their indirect routes carry."""
     w = chapter.w["mediation"]
     join = chapter.w["join"]
-    by_type = {"full_fixed": [], "full": [], "partial": [], "none": []}
+    by_type = {"full_fixed": [], "full": [], "partial": [], "none": [], "no_route": []}
     for (cause, outcome), group in generated.groupby(["cause", "outcome"], sort=False):
         kind = group["mediation"].iloc[0]
         fixed = not bool(group.loc[group["kind"] == "direct", "direct_in_model"].iloc[0])
+        if not (group["kind"] == "indirect").any():
+            kind = "no_route"  # a cause with the direct path only: nothing to mediate
         by_type["full_fixed" if kind == "full" and fixed else kind].append((cause, outcome, group))
     out = []
-    for kind in ("full_fixed", "full", "none"):
+    for kind in ("full_fixed", "full", "none", "no_route"):
         found = by_type[kind]
         if found:
             many = "many" if len(found) > 1 else "one"
