@@ -56,7 +56,7 @@ def test_reliability_table_names_each_variant(instrument):
     plain = [h.replace("\u00a0", " ").replace("\u2060", "") for h in header]
     assert plain == ["Construct", "Items", "α [95% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"]
     row = [c.strip() for c in text.splitlines()[2].strip("|").split("|")]
-    assert row[4:7] == [".470", ".820", ".530"]  # AVE is semTools'; the F-L pair beside it
+    assert row[4:7] == [".470†", ".820", ".530"]  # AVE is semTools'; the F-L pair beside it; † below .50
     assert "semTools AVE()" in text and "Fornell & Larcker" in text
 
 

@@ -41,6 +41,7 @@ def generated_parts(chapter, on):
         "synthetic_notice.md": w["synthetic"].format(street=street_name) if c.street.get("synthetic") else "",
         "limitation_synthetic.md": w["synthetic_limitation"].format(street=street_name) if c.street.get("synthetic") else "",
         "design.md": design.design_text(c),
+        "standing.md": design.standing_text(c, c.table("measure", "midpoint")) + "\n",
         "limitations.md": discussion.limitations_text(c),
         "summary.md": "",
         "instrument.md": design.instrument_text(c, ingest),
