@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import design, hypotheses, measurement, structure, tables
+from govsurvey.report import design, discussion, hypotheses, measurement, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -43,11 +43,14 @@ def generated_parts(chapter, on):
         "synthetic_notice.md": w["synthetic"].format(street=street_name) if c.street.get("synthetic") else "",
         "limitation_synthetic.md": w["synthetic_limitation"].format(street=street_name) if c.street.get("synthetic") else "",
         "design.md": design.design_text(c),
+        "limitations.md": discussion.limitations_text(c),
+        "summary.md": "",
         "instrument.md": design.instrument_text(c, ingest),
         "screening_text.md": design.screening_text(c, screening, missing, ingest),
         "table_screening.md": design.screening_table(c, screening),
         "table_demographics.md": design.demographics_table(c, c.table("clean", "kept")),
         "table_descriptives.md": measurement.descriptives_table(c, c.table("measure", "descriptives")),
+        "reliability_text.md": measurement.reliability_text(c, c.table("measure", "reliability")),
         "table_reliability.md": measurement.reliability_table(c, c.table("measure", "reliability")),
         "table_item_analysis.md": measurement.item_analysis_table(
             c, c.table("measure", "loadings"), c.table("measure", "item_analysis")),

