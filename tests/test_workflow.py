@@ -141,7 +141,7 @@ def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
     summary = json.loads((run_zh / "results/m_street/clean/screening.json").read_text())
     fit = json.loads((run_zh / "results/m_street/sem/fit.json").read_text())
     assert "研究设计与数据" in text and "M街道" in text and "模拟数据" in text
-    assert f"原始导出文件共 {summary['n_raw']} 份问卷" in text
+    assert f"原始导出文件共{summary['n_raw']}份问卷" in text
     assert f"χ²({fit['df']}) = {fit['chisq']:.2f}" in text
     assert "党建活动与解决居民实际问题紧密结合" in text  # item wording in Chinese
     # Chinese theses keep the leading zero; the English chapter drops it (APA)
@@ -388,3 +388,42 @@ def test_quarto_by_hand_in_the_build_folder_gives_the_fallbacks_pdf(run, languag
     ratio = difflib.SequenceMatcher(None, words(q_text), words(f_text), autojunk=False).ratio()
     assert ratio > 0.97, ratio
     assert "’ s" not in q_text and "study’ s" not in q_text
+
+
+def _faults(work, language, instrument_path):
+    """The proofreading rules' faults in the chapter of `language` (HTML, and the PDF's tables
+    when pdftotext is there)."""
+    from govsurvey.report.proofread import proofread_html, proofread_pdf_tables, study_names
+
+    names = study_names([ROOT / "report" / "references.bib"], load_instrument(instrument_path).constructs)
+    faults = proofread_html(work / f"results/report/chapter.{language}.html", language, names)
+    if shutil.which("pdftotext"):
+        faults += proofread_pdf_tables(work / f"results/report/chapter.{language}.pdf")
+    return faults
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_chapter_passes_the_proofreading_rules(run, language):
+    """No half-width punctuation or space next to Chinese, no stray English in the Chinese chapter,
+    no misquoted “”, no sentence twice, no p without its relation, no table cell one character wide."""
+    faults = _faults(run[0], language, ROOT / "data" / "instruments" / "party_building_governance.yaml")
+    assert not faults, "\n".join(map(str, faults))
+
+
+def test_size_words_agree_with_the_coefficients_printed_beside_them(run):
+    from govsurvey.report.discussion import size_word
+
+    text = html_text(run[0] / "results/report/chapter.en.html")
+    found = re.findall(r"\ba (large|medium|small|negligible) (?:one|association) \(β = (−?)\.(\d\d)", text)
+    assert found
+    for word, minus, digits in found:
+        assert size_word(float(f"{'-' if minus else ''}0.{digits}")) == word, (word, digits)
+
+
+def test_the_chapter_ends_with_its_summary_and_generated_limitations(run):
+    text = html_text(run[0] / "results/report/chapter.en.html")
+    fit = json.loads((run[0] / "results/m_street/sem/fit.json").read_text())
+    assert "Chapter summary" in text and "This chapter analysed" in text
+    assert f"{fit['ntotal'] / fit['npar']:.1f} cases per free parameter" in text
+    zh = html_text(run[0] / "results/report/chapter.zh.html")
+    assert "本章小结" in zh and "本章分析了" in zh and zh.index("本章小结") > zh.index("研究局限")

@@ -77,6 +77,8 @@ def html_blocks(path):
     blocks = []
     for node in body.xpath(".//p|.//li[not(.//p) and not(.//li)]|.//figcaption|.//caption|.//td|.//th|.//h1|.//h2|.//h3|.//h4"):
         text = re.sub(r"[ \t\r\n]+", " ", node.text_content()).strip(" ")
+        if node.tag in ("h1", "h2", "h3", "h4"):  # '4.1 研究设计' is how a numbered heading is set
+            text = re.sub(r"^(?:\d+(?:\.\d+)*|第\d+章)[ \u3000]+", "", text)
         if text:
             blocks.append((node.tag, text))
     return blocks

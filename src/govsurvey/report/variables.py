@@ -4,13 +4,15 @@ that switch its conditional sections (structural model, mediation, bootstrap …
 from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
 from govsurvey.report.tables import p_phrase
+from govsurvey.sem.effects import model_effects
 
 
 def flags(chapter):
     """Which optional parts the chapter has, from the model, the settings and the results."""
     model = chapter.model
     structural = bool(len(structural_paths(chapter.table("sem", "params"), chapter.instrument)))
-    mediation = structural and bool(model.definitions)
+    # the model implies indirect routes (govsurvey.sem.effects), whether or not := names them
+    mediation = structural and any(e.kind == "indirect" for e in model_effects(model))
     return {
         "structural": structural,
         "mediation": mediation,
@@ -89,18 +91,13 @@ def build_variables(chapter, on):
     off = "—"
     values["validity"]["htmt_max"] = off
     values["sem"] = dict.fromkeys([*_fit_values(chapter.json("measure", "fit")), "r2_text"], off)
-    values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed",
-                                         "n_effects", "n_supported"], off)
-    values["mediation"] = dict.fromkeys(["n_effects", "n_supported"], off)
+    values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed"], off)
     if on["discriminant"]:
         values["validity"]["htmt_max"] = apa_number(chapter.table("measure", "htmt")["htmt2"].max(), 3)
     if on["structural"]:
         values["sem"] = {**_fit_values(chapter.json("sem", "fit")), "r2_text": r2_text(chapter, chapter.table("sem", "r2"))}
     if on["bootstrap"]:
         summary = chapter.json("bootstrap", "summary")
-        effects = chapter.table("bootstrap", "indirect")
-        defined = effects[effects["op"] == ":="]
-        excludes_zero = (defined["ci_lower_perc"] > 0) | (defined["ci_upper_perc"] < 0)
         values["bootstrap"] = {
             "draws": summary["draws"],
             "admissible": summary["admissible"],
@@ -108,13 +105,5 @@ def build_variables(chapter, on):
             "inadmissible": summary["inadmissible"],
             "level": f"{100 * summary['level']:g}",
             "seed": summary["seed"],
-            "n_effects": len(defined),
-            "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word"),
         }
-    elif on["mediation"]:
-        params = chapter.table("sem", "params")
-        defined = params[params["op"] == ":="]
-        excludes_zero = (defined["ci_lower"] > 0) | (defined["ci_upper"] < 0)
-        values["mediation"] = {"n_effects": len(defined),
-                               "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word")}
     return values
