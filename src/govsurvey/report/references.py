@@ -155,7 +155,7 @@ def cited_keys(markdown) -> list:
     are left out."""
     found = []
     _walk_cites(json.loads(_pandoc(["-f", "markdown", "-t", "json"], markdown)), found)
-    keys = [k for k in found if not k.lower().startswith(CROSSREF_PREFIXES)]
+    keys = [k for k in found if k and not k.lower().startswith(CROSSREF_PREFIXES)]  # '' from a template's [@{}]
     return list(dict.fromkeys(keys))
 
 
