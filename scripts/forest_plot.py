@@ -3,14 +3,13 @@ import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-import pandas as pd
-
 from govsurvey.errors import reported_errors
 from govsurvey.figures.forest import forest_plot
+from govsurvey.io import read_effects
 
 with reported_errors():
     forest_plot(
-        pd.read_csv(snakemake.input.effects),
+        read_effects(snakemake.input.effects),
         snakemake.params.language,
         snakemake.output.png,
         snakemake.output.svg,

@@ -11,7 +11,13 @@ import pytest
 import yaml
 
 from govsurvey.errors import InputError
-from govsurvey.report.questionnaire import questionnaire_markdown
+from govsurvey.report.questionnaire import questionnaire_markdown as _markdown
+
+
+def questionnaire_markdown(*args):
+    """The questionnaire as a reader sees it (the word joiner that keeps a stem's last two
+    characters together is invisible)."""
+    return _markdown(*args).replace("\u2060", "")
 from govsurvey.report.render import render_chapter
 from govsurvey.study.instrument import Demographic, load_instrument
 from govsurvey.words import words
@@ -165,7 +171,7 @@ def test_codes_and_keys_only_in_the_examiner_note(instrument, library, study, la
         assert f"{construct.name[language]}（{code}）" in note or f"{construct.name[language]} ({code})" in note
     number = {code: f"{len(ins.demographics) + m + 1}.{k}" for m, matrix in enumerate(ins.matrices)
               for k, code in enumerate(matrix["rows"], start=1)}
-    reverse_line = next(line for line in note.splitlines() if "x" in line and ("−" in line))
+    reverse_line = next(line for line in note.splitlines() if ("x" in line and "−" in line) or "原始分" in line)
     listed = re.findall(r"\d+\.\d+", reverse_line)
     assert listed == [number[c] for c in ins.reverse_items]
 
@@ -256,3 +262,10 @@ def test_renders_to_pdf_under_an_appendix_section(instrument, library, tmp_path,
     flat = re.sub(r"\s+", "", pdf)
     for _, wording in fielded(ins):
         assert re.sub(r"[\s\"']", "", getattr(wording, language)) in re.sub(r"[“”‘’\"']", "", flat)
+
+
+def test_a_chinese_stem_never_leaves_its_last_character_alone(instrument):
+    """'…表明同意程' over '度' in the PDF: a word joiner binds the last two characters."""
+    text = _markdown(instrument, "zh", STREET)
+    assert "同意程\u2060度" in text
+    assert "\u2060" not in _markdown(instrument, "en", STREET)

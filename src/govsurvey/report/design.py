@@ -34,9 +34,7 @@ def design_text(chapter):
     else:
         named = [chapter.named(code) for code in instrument.constructs]
         constructs = w["constructs_plain"].format(n=n, constructs=w["join"](named))
-    gap = w["sentence_join"]
-    standing = standing_text(chapter, chapter.table("measure", "midpoint"))
-    return gap.join([aim, constructs, model_sentence(chapter)]) + "\n\n" + (standing + "\n" if standing else "")
+    return w["sentence_join"].join([aim, constructs, model_sentence(chapter)]) + "\n"
 
 
 def standing_text(chapter, midpoint):

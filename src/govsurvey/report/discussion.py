@@ -3,7 +3,7 @@ the limitations, the Discussion with its optimisation path, and the chapter summ
 sentence is chosen by the numbers it states."""
 
 from govsurvey.formatting import apa_number
-from govsurvey.report.tables import num, p_phrase
+from govsurvey.report.tables import p_phrase
 
 
 def limitations_text(chapter):
@@ -121,11 +121,17 @@ def _onward(chapter, code, outcome, effects):
                       & effects["route"].map(lambda r: code in r.split(" → ")[1:-1])]  # fmt: skip
     through = through[through["cause"] != code]
     if len(through):
-        top = through.loc[through["est"].abs().idxmax()]
+        top = through.loc[through["std_all"].abs().idxmax()]
+        lo, hi = _std_ci(top)
         values = {"n": chapter.w["number"](len(through)), "outcome": outcome, "code": code, "route": top["route"],
-                  "est": num(top["est"]), "lo": num(top["ci_lower"]), "hi": num(top["ci_upper"])}
-        text += d["carries" if len(through) > 1 else "carries_one"].format(**values)
-    return text
+                  "est": apa_number(top["std_all"]), "lo": apa_number(lo), "hi": apa_number(hi)}
+        text += " " + _capital(d["carries" if len(through) > 1 else "carries_one"].format(**values).strip())
+    return text.strip()
+
+
+def _capital(sentence):
+    """A sentence that opens with a number word ('six of the routes …') opens with a capital."""
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _std_ci(row):
@@ -204,7 +210,7 @@ def discussion_text(chapter, paths, effects, cmp, alpha):
     for code in explained:
         sentences = [_association(chapter, code, paths[paths["lhs"] == code], ci, alpha)]
         if code in r2:
-            sentences[-1] += d["r2"].format(r2=f"{100 * r2[code]:.0f}")
+            sentences[-1] += d["r2"].format(r2=f"{100 * r2[code]:.0f}", code=code)
         if code != outcome and outcome is not None and effects is not None:
             onward = _onward(chapter, code, outcome, effects)
             if onward:
@@ -261,7 +267,7 @@ def optimisation_text(chapter, outcome, effects, cmp):
                                        points=f"{gap[0]:.1f}", priority=f"{priority:.2f}")
         else:
             gap_text = o["gap_ahead"].format(own=f"{gap[2]:.1f}")
-        implication = chapter.instrument.constructs[code].implication[chapter.language].rstrip("。.")
+        implication = _capital(chapter.instrument.constructs[code].implication[chapter.language].rstrip("。."))
         lines.append(o["item"].format(n=n, name=chapter.name(code), code=code, outcome=outcome,
                                       total=apa_number(total), lo=apa_number(lo), hi=apa_number(hi), gap=gap_text,
                                       implication=implication))
@@ -306,7 +312,8 @@ def summary_text(chapter, paths, effects, cmp, alpha):
     street = chapter.street["name"][chapter.language]
     sentences = [s["data"].format(
         n_kept=screening["n_kept"], n_raw=screening["n_raw"], street=street,
-        met=int((judged["verdict_strict"] == "met").sum()), judged=len(judged),
+        cutoffs=s["cutoffs"][int((judged["verdict_strict"] == "met").sum()) == len(judged)].format(
+            met=int((judged["verdict_strict"] == "met").sum()), judged=len(judged)),
         alpha_min=apa_number(reliability["alpha"].min(), 3), alpha_max=apa_number(reliability["alpha"].max(), 3),
         ave=s["ave"].format(codes=w["join"](low_ave)) if low_ave else "")]  # fmt: skip
     midpoint = chapter.table("measure", "midpoint").set_index("construct")
@@ -320,7 +327,9 @@ def summary_text(chapter, paths, effects, cmp, alpha):
         sentences.append(s["standing_none"])
     if chapter.hypotheses:
         tests = chapter.table("hypotheses", "tests")
-        sentences.append(s["hypotheses"].format(n=len(tests), n_supported=int(tests["supported"].sum())))
+        k = int(tests["supported"].sum())
+        key = "hypotheses_all" if k == len(tests) else "hypotheses_none" if k == 0 else "hypotheses"
+        sentences.append(s[key].format(n=len(tests), n_supported=k))
     outcome = final_outcome(paths) if len(paths) else None
     if outcome is not None:
         into = paths[paths["lhs"] == outcome]

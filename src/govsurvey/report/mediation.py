@@ -12,14 +12,14 @@ import pandas as pd
 
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.report.tables import level_percent, markdown_table, num
+from govsurvey.io import read_effects
 
 _ZH_SMALL = dict(enumerate("零一两三四五六七八九十"))
 
 
 def effects(chapter):
     """The effects table the chapter reports (bootstrap intervals when the bootstrap ran)."""
-    table = chapter.table("bootstrap" if chapter.bootstrapped else "sem", "effects")
-    return table.fillna({"label": "", "definition": "", "route": ""})
+    return read_effects(chapter.files.path("bootstrap" if chapter.bootstrapped else "sem", "effects"))
 
 
 def counts(chapter, *ns):
