@@ -7,7 +7,6 @@ COMPARED = [COMPARISON["focal"], *COMPARISON["streets"]] if COMPARISON else []
 rule compare:
     input:
         scored=expand(rules.clean.output.scored, street=COMPARED),
-        params=expand(rules.sem.output.params_parquet, street=COMPARED[:1]),
         model=config["study"]["model"],
         instrument=config["study"]["instrument"],
         library=library("compare.py"),
