@@ -93,7 +93,7 @@ def run_comparison(model, instrument, scored_by_street, settings, streets, log=N
                   configural_fit=inv["configural_fit"], log=log)
     tables = {name: [] for name in TABLES}
     summary = {"focal": focal, "streets": list(scored_by_street), "comparisons": {}, "left_out": {},
-               "not_grouped": {}}
+               "not_grouped": {}, "n": {s: int(len(f)) for s, f in scored_by_street.items()}}
     scores = {s: construct_scores(frame, instrument) for s, frame in scored_by_street.items()}
     midpoint = (instrument.scale_min + instrument.scale_max) / 2
     for s, frame in scores.items():

@@ -85,8 +85,8 @@ def generated_parts(chapter, on):
     parts["comparison.md"] = ""
     if on["comparison"]:
         settings = c.settings["comparison"]
-        cmp = Comparison(c, settings["names"], settings["groups"])
-        parts["comparison.md"] = comparison_text(cmp, alpha)
+        cmp = Comparison(c, settings["names"], settings["groups"], settings)
+        parts["comparison.md"] = comparison_text(cmp, alpha, params if on["structural"] else None)
     return parts
 
 
