@@ -8,6 +8,7 @@ import pandas as pd
 from govsurvey.errors import reported_errors
 from govsurvey.figures.comparison import ipma_figure, latent_means_figure
 from govsurvey.io import read_json
+from govsurvey.study import load_instrument
 
 with reported_errors():
     summary = read_json(snakemake.input.summary)
@@ -15,7 +16,9 @@ with reported_errors():
     language, focal = snakemake.params.language, summary["focal"]
     means = pd.read_csv(snakemake.input.latent_means)
     means = means[means["comparison"] == "streets"]
-    latent_means_figure(means, streets, focal, language, snakemake.output.latent_png, snakemake.output.latent_svg)
+    names = {code: c.name[language] for code, c in load_instrument(snakemake.input.instrument).constructs.items()}
+    latent_means_figure(means, streets, focal, language, snakemake.output.latent_png, snakemake.output.latent_svg,
+                        names)
     ipma = pd.read_csv(snakemake.input.ipma)
     ipma.attrs["outcome"] = summary.get("outcome", "")
     ipma_figure(ipma, streets, focal, language, snakemake.output.ipma_png, snakemake.output.ipma_svg)

@@ -32,6 +32,7 @@ rule comparison_figures:
         latent_means=rules.compare.output.latent_means,
         ipma=rules.compare.output.ipma,
         summary=rules.compare.output.summary,
+        instrument=config["study"]["instrument"],
         library=library("comparison_figures.py"),
     output:
         latent_png=comparison_figure_files("latent_means")["png"],
