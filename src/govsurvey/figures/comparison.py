@@ -33,7 +33,7 @@ def latent_means_figure(means, streets, focal, language, png_path, svg_path, nam
     """Standardized latent mean difference of each benchmark street from the focal street (its
     latent SD units), per construct, with 95% CIs; the focal street is the zero line.
     `means`: the comparison's latent_means table (comparison == "streets"); `names`: {code:
-    construct name in `language`} for the axis labels."""
+    construct name in `language`} for the axis labels. Returns the Figure."""
     w = check_language(language)["comparison_figures"]
     street = street_names(streets, language)
     frame = means.assign(street=means["group_label"].map(street),
@@ -63,13 +63,14 @@ def latent_means_figure(means, streets, focal, language, png_path, svg_path, nam
                   fontsize=FONT_SIZE)
         sns.despine(ax=ax)
         save(fig, png_path, svg_path)
+    return fig
 
 
 def ipma_figure(table, streets, focal, language, png_path, svg_path):
     """Importance (each street's own total effect on the outcome) against performance (0-100),
     one panel per street, the focal street first: dashed lines at the street's mean importance
     and mean performance, the quadrant of above-average importance and below-average
-    performance shaded. `table`: the comparison's ipma table."""
+    performance shaded. `table`: the comparison's ipma table. Returns the Figure."""
     w = check_language(language)["comparison_figures"]
     names = street_names(streets, language)
     order = [focal] + [s for s in dict.fromkeys(table["street"]) if s != focal]
@@ -103,6 +104,7 @@ def ipma_figure(table, streets, focal, language, png_path, svg_path):
         fig.text(0.5, 0.985, w["quadrant"], ha="center", va="top", fontsize=FONT_SIZE - 0.5, color="#555555",
                  bbox=dict(boxstyle="square,pad=0.2", fc=QUADRANT, lw=0))
         save(fig, png_path, svg_path)
+    return fig
 
 
 # where a label may sit beside its point (offset in points, horizontal alignment)

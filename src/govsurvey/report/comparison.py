@@ -179,19 +179,21 @@ def invariance_text(cmp, ran):
 
 
 def invariance_table(cmp):
-    """Every step of every comparison's ladder (the comparison named on its first row; a
-    verdict does not wrap)."""
+    """Every step of every comparison's ladder: a row naming the comparison, then its steps with
+    each model's CFI and RMSEA, the changes from the step before and the verdict. The models'
+    own χ² and df stay in invariance.csv: with them the table is wider than the page and its
+    Chinese cells wrap a character at a time."""
     w = cmp.w
-    rows, previous = [], None
-    for r in cmp.tables["invariance"].itertuples():
-        name = cmp.comparison_name(r.comparison) if r.comparison != previous else ""
-        previous = r.comparison
-        first = r.step == "configural"
-        step = w["step"][r.step] + (w["partial_mark"] if r.partial else "")
-        verdict = w["holds"][bool(r.holds)].replace(" ", "\u00a0")
-        rows.append((name, step, f"{r.chisq:.2f}", f"{r.df:.0f}", apa_number(r.cfi, 3), apa_number(r.rmsea, 3),
-                     *(["—"] * 5 + [verdict] if first else [apa_number(r.d_cfi, 3), apa_number(r.d_rmsea, 3), f"{r.d_chisq:.2f}",
-                                                           f"{r.d_df:.0f}", apa_p(r.d_pvalue), verdict])))  # fmt: skip
+    rows = []
+    for comparison, part in cmp.tables["invariance"].groupby("comparison", sort=False):
+        rows.append((f"**{cmp.comparison_name(comparison)}**", *[""] * (len(w["invariance_columns"]) - 1)))
+        for r in part.itertuples():
+            first = r.step == "configural"
+            step = w["step_short"][r.step] + (w["partial_mark"] if r.partial else "")
+            verdict = w["verdict_short"][bool(r.holds)]
+            rows.append((step, apa_number(r.cfi, 3), apa_number(r.rmsea, 3),
+                         *(["—"] * 5 + [verdict] if first else [apa_number(r.d_cfi, 3), apa_number(r.d_rmsea, 3),
+                                                                f"{r.d_chisq:.2f}", f"{r.d_df:.0f}", apa_p(r.d_pvalue), verdict])))  # fmt: skip
     frame = pd.DataFrame(rows, columns=w["invariance_columns"])
     return markdown_table(frame, w["invariance_caption"], "tbl-invariance")
 
