@@ -190,7 +190,8 @@ def test_latent_means_and_empty_cases_are_sentences(tmp_path):
     assert "PW does not differ significantly (d = .11, p = .136)." in en
     assert "Wangma Community's latent means exceed M Street's on all 2 constructs" in en
     assert "Under scalar invariance" in en and "(partial)" not in en
-    zh = prose(section(tmp_path / "zh", "zh") if (tmp_path / "zh").mkdir() is None else "")
+    (tmp_path / "zh").mkdir()
+    zh = prose(section(tmp_path / "zh", "zh"))
     assert "无 上" not in zh and "在 无" not in zh
     assert "芜湖路没有任何构念显著低于M街道。" in zh
     assert "芜湖路街道（n = 388）" in zh and "(n = " not in zh  # full-width brackets around n
@@ -211,7 +212,8 @@ def test_paths_use_holm_and_say_how_they_differ_from_the_single_street_model(tmp
     assert "Uncorrected, OB → PL (p = .030) and PL → GS (p = .040) would differ at p < .05." in text
     # the multi-group table against the single-street one: largest printed difference .01 on OB → PL
     assert "multi-group model" in text and "by at most .01 (OB → PL: .37 there, .36 here)" in text
-    table = section(tmp_path / "t", "en") if (tmp_path / "t").mkdir() is None else ""
+    (tmp_path / "t").mkdir()
+    table = section(tmp_path / "t", "en")
     assert "Wald χ² (df), p (Holm)" in table and "7.00 (2), .060" in table
 
 
@@ -220,7 +222,8 @@ def test_who_is_compared_and_who_is_left_out(tmp_path):
     assert "The comparison of Party members and masses sets Party members (n = 101) and Masses (n = 294) side by side." in en
     assert ("Left out of it are 46 respondents who belong to none of these groups: Youth League member (42) and "
             "Democratic party member (4).") in en
-    zh = prose(section(tmp_path / "zh", "zh") if (tmp_path / "zh").mkdir() is None else "")
+    (tmp_path / "zh").mkdir()
+    zh = prose(section(tmp_path / "zh", "zh"))
     assert "其余46人不属于其中任何一组，未纳入这一比较：共青团员42人、民主党派4人。" in zh
 
 
@@ -272,3 +275,12 @@ def test_figures_show_construct_names_and_each_street_at_its_own_importance(tmp_
         dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
         assert {round(x, 6) for line in dashed for x in line.get_xdata()} >= {round(own["importance"].mean(), 6)}
         assert {round(y, 6) for line in dashed for y in line.get_ydata()} >= {round(own["performance"].mean(), 6)}
+
+
+def test_a_latent_means_figure_without_means_is_drawn_empty(tmp_path):
+    """No latent means (scalar invariance failed): the figure job still makes its files."""
+    from govsurvey.figures.comparison import latent_means_figure
+
+    means = pd.read_csv(planted(tmp_path) / "latent_means.csv").iloc[:0]
+    latent_means_figure(means, STREETS, "m_street", "zh", tmp_path / "l.png", tmp_path / "l.svg")
+    assert (tmp_path / "l.png").stat().st_size > 0

@@ -69,7 +69,7 @@ def test_the_chapter_shows_the_comparison_with_the_numbers_of_the_results(run):
     assert "Comparison with the benchmark streets" in text and "Importance–performance map" in text
     steps = pd.read_csv(work / "results/comparison/invariance.csv")
     metric = steps[(steps["comparison"] == "streets") & (steps["step"] == "metric")].iloc[0]
-    assert f"{metric['chisq']:.2f}" in text and apa_number(metric["d_cfi"], 3) in text
+    assert f"{metric['d_chisq']:.2f}" in text and apa_number(metric["d_cfi"], 3) in text
     ipma = pd.read_csv(work / "results/comparison/ipma.csv")
     focal = ipma[ipma["focal"]].iloc[0]
     assert f"{focal['performance']:.1f}" in text

@@ -43,7 +43,7 @@ def latent_means_figure(means, streets, focal, language, png_path, svg_path, nam
     labels = [construct_label(f, names, language) for f in factors]
     lines = max(label.count("\n") + 1 for label in labels) if labels else 1
     # one band per construct, tall enough for its wrapped label; nothing below the last one
-    height = 0.55 + len(factors) * max(0.28, 0.12 * lines)
+    height = 0.8 + max(len(factors), 1) * max(0.28, 0.12 * lines)
     with matplotlib.rc_context(style(language)):
         fig = new_figure(TEXT_WIDTH_IN, height)
         left, top, bottom = 0.36, 0.32 / height, 0.42 / height
@@ -57,7 +57,7 @@ def latent_means_figure(means, streets, focal, language, png_path, svg_path, nam
                         fmt="o", ms=3.5, lw=1, capsize=2, color=colour, label=name)
         ax.axvline(0, color="#444444", lw=0.8, label=w["focal"].format(street=street[focal]))
         ax.set_yticks(range(len(factors)), labels)
-        ax.set_ylim(len(factors) - 0.5, -0.5)  # first construct on top, no empty band
+        ax.set_ylim(max(len(factors), 1) - 0.5, -0.5)  # first construct on top, no empty band
         ax.set_xlabel(w["latent_axis"].format(street=street[focal]))
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(benchmarks) + 1, frameon=False,
                   fontsize=FONT_SIZE)
