@@ -62,7 +62,7 @@ def planted(tmp_path, scalar_streets=True):
         for f, g, s, est, p in (("IN", 2, "wuhu_road", 0.40, 1e-6), ("PW", 2, "wuhu_road", 0.09, 0.136),
                                 ("IN", 3, "wangma", 0.36, 1e-5), ("PW", 3, "wangma", 0.22, 0.0003))])
     paths = pd.DataFrame([dict(comparison="streets", lhs=lhs, op="~", rhs=rhs, group=g, group_label=s, est=b, se=0.05,
-                               z=b / 0.05, pvalue=0.001, std_all=b)
+                               z=b / 0.05, pvalue=0.0012, std_all=b)
                           for lhs, rhs, bs in (("PL", "OB", (0.36, 0.57, 0.45)), ("PW", "PL", (0.40, 0.39, 0.14)),
                                                ("GS", "PL", (0.33, 0.28, 0.37)))
                           for g, (s, b) in enumerate(zip(STREETS, bs), start=1)])
@@ -142,8 +142,10 @@ class Chapter:
         return json.loads(path.read_text(encoding="utf-8"))
 
 
-SINGLE = pd.DataFrame([dict(lhs="PL", op="~", rhs="OB", std_all=0.37), dict(lhs="PW", op="~", rhs="PL", std_all=0.40),
-                       dict(lhs="GS", op="~", rhs="PL", std_all=0.33)])  # fmt: skip
+# the single-street model: OB → PL .37 (multi-group .36); PL → GS .33*** there, .33** here
+SINGLE = pd.DataFrame([dict(lhs="PL", op="~", rhs="OB", std_all=0.37, pvalue=0.001),
+                       dict(lhs="PW", op="~", rhs="PL", std_all=0.40, pvalue=0.001),
+                       dict(lhs="GS", op="~", rhs="PL", std_all=0.33, pvalue=0.0004)])  # fmt: skip
 
 
 def section(tmp_path, language, **plant):
@@ -181,6 +183,8 @@ def test_verdicts_are_not_one_sentence_repeated(tmp_path):
     assert len(verdicts) == 3
     openings = {re.sub(r"[（(].*", "", v)[:6] for v in verdicts}
     assert len(openings) == 3  # three different sentence patterns
+    sentences = [s.strip() for s in re.split(r"(?<=。)", text) if s.strip()]
+    assert len(sentences) == len(set(sentences))
 
 
 def test_latent_means_and_empty_cases_are_sentences(tmp_path):
@@ -212,6 +216,7 @@ def test_paths_use_holm_and_say_how_they_differ_from_the_single_street_model(tmp
     assert "Uncorrected, OB → PL (p = .030) and PL → GS (p = .040) would differ at p < .05." in text
     # the multi-group table against the single-street one: largest printed difference .01 on OB → PL
     assert "multi-group model" in text and "by at most .01 (OB → PL: .37 there, .36 here)" in text
+    assert "With its own standard errors, PL → GS (.33*** there, .33** here) carries a different number of stars." in text
     (tmp_path / "t").mkdir()
     table = section(tmp_path / "t", "en")
     assert "Wald χ² (df), p (Holm)" in table and "7.00 (2), .060" in table
@@ -230,9 +235,10 @@ def test_who_is_compared_and_who_is_left_out(tmp_path):
 def test_groups_and_ipma_are_interpreted(tmp_path):
     en = prose(section(tmp_path, "en"))
     assert "Across communities the configural model does not fit, so the measurement is not shown to be equal" in en
-    assert "No construct differs across communities after Holm's correction; the largest difference is on PW" in en
+    assert "No construct differs across Party members and masses after Holm's correction; the largest difference is on PW" in en
+    assert "Nor do the communities differ on any construct once the p values are corrected; PW comes closest" in en
     # the IPMA: PL has above-average importance (.52 > .29) and below-average performance (40.1 < 50.4)
-    assert "For M Street, PL combine above-average importance with below-average performance" in en
+    assert "For M Street, PL falls in that quadrant" in en
     assert "The streets differ on every construct (Holm-corrected p < .05), with small effects" in en
     assert "M Street has the lowest mean of the streets on every construct." in en
 

@@ -387,6 +387,16 @@ def paths_text(cmp, alpha, single=None):
                                                  single=apa_number(own[(lhs, rhs)], 2), multi=apa_number(mine[(lhs, rhs)], 2)))  # fmt: skip
         else:
             parts.append(w["paths_model_same"].format(focal=focal))
+        if "pvalue" in single:  # a coefficient whose stars differ between the two tables, named
+            mine_p = paths[paths["group_label"] == focal_id].set_index(["lhs", "rhs"])["pvalue"]
+            own_p = single[single["op"] == "~"].set_index(["lhs", "rhs"])["pvalue"].reindex(mine_p.index)
+            stars = [(k, significance_stars(own_p[k]), significance_stars(mine_p[k])) for k in mine_p.index]
+            changed = [w["paths_stars_item"].format(path=f"{rhs} → {lhs}", single=apa_number(own[(lhs, rhs)], 2) + a,
+                                                    multi=apa_number(mine[(lhs, rhs)], 2) + b)
+                       for (lhs, rhs), a, b in stars if a != b]  # fmt: skip
+            if changed:
+                verb = w["paths_stars_verb"]["one" if len(changed) == 1 else "many"]
+                parts.append(w["paths_stars"].format(paths=c.w["join"](changed), verb=verb))
     if not cmp.holds("streets", "metric"):
         parts.append(w["paths_not_metric"])
     differ = equal[equal["wald_p_holm"] < alpha]
@@ -443,7 +453,8 @@ def ipma_text(cmp):
     parts = [w["ipma_text"].format(outcome=outcome, focal=focal_name, importance=num(mean_importance),
                                    performance=f"{mean_performance:.1f}")]
     quadrant = focal[(focal["importance"] > mean_importance) & (focal["performance"] < mean_performance)]
-    parts.append(w["ipma_quadrant"].format(focal=focal_name, codes=c.w["join"](quadrant.index), outcome=outcome)
+    verb = w["ipma_quadrant_verb"]["one" if len(quadrant) == 1 else "many"]
+    parts.append(w["ipma_quadrant"].format(focal=focal_name, codes=c.w["join"](quadrant.index), outcome=outcome, verb=verb)
                  if len(quadrant) else w["ipma_quadrant_none"].format(focal=focal_name))
     gaps = table[~table["focal"]].groupby("construct")["gap"].max()
     ranked = focal.assign(gap=gaps)
@@ -492,13 +503,15 @@ def groups_text(cmp, alpha):
     gap = " " if c.language == "en" else ""
     focal = cmp.full_names.get(cmp.summary["focal"], cmp.summary["focal"])
     diffs = cmp.tables["differences"]
-    paragraphs = []
+    paragraphs, said = [], {"misfit": 0, "none": 0}  # sentence variants, so that no sentence repeats
     for comparison, part in diffs[diffs["comparison"] != "streets"].groupby("comparison", sort=False):
         name = cmp.comparison_name(comparison)
         table = f"tbl-groups-{comparison.replace('_', '-')}"
         parts = []
         if not cmp.configural_fits(comparison):
-            parts.append(w["groups_caveat_misfit"].format(grouping=name, table=table))
+            variants = w["groups_caveat_misfit"]
+            parts.append(variants[said["misfit"] % len(variants)].format(grouping=name, table=table))
+            said["misfit"] += 1
         elif not cmp.holds(comparison, "scalar"):
             failed = next(s for s in ("metric", "scalar") if not cmp.holds(comparison, s))
             parts.append(w["groups_caveat_step"].format(grouping=name, table=table, step=w["step"][failed]))
@@ -507,9 +520,12 @@ def groups_text(cmp, alpha):
         differ = part[part["p_holm"] < alpha]
         if differ.empty:
             top = part.loc[part["effect"].abs().idxmax()]
-            parts.append(w["groups_none"].format(grouping=name, code=top["construct"], effect=effect,
-                                                 value=apa_number(top["effect"], digits), p=p_phrase(top["p_holm"])))
-            parts.append(w["groups_alike"].format(focal=focal, grouping=name))
+            k = said["none"]
+            none, alike = w["groups_none"], w["groups_alike"]
+            parts.append(none[k % len(none)].format(grouping=name, code=top["construct"], effect=effect,
+                                                    value=apa_number(top["effect"], digits), p=p_phrase(top["p_holm"])))
+            parts.append(alike[k % len(alike)].format(focal=focal, grouping=name))
+            said["none"] += 1
         else:
             details = c.w["join"]([w["groups_detail"].format(code=r.construct, effect=effect, value=apa_number(r.effect, digits),
                                                              p=p_phrase(r.p_holm)) for r in differ.itertuples()])  # fmt: skip
