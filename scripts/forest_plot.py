@@ -1,17 +1,15 @@
-# Rule forest_plot: defined (indirect and total) effects with percentile and BC bootstrap CIs.
+# Rule forest_plot: the indirect routes and total effects with percentile and BC bootstrap CIs.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
-import pandas as pd
-
 from govsurvey.errors import reported_errors
 from govsurvey.figures.forest import forest_plot
+from govsurvey.sem.effects import read_effects
 
 with reported_errors():
-    effects = pd.read_csv(snakemake.input.effects)
     forest_plot(
-        effects[effects["op"] == ":="],
+        read_effects(snakemake.input.effects),
         snakemake.params.language,
         snakemake.output.png,
         snakemake.output.svg,

@@ -1,4 +1,5 @@
-# Rule sem: ML fit of the structural model; lavaan-shaped parameter table, fit, R², admissibility.
+# Rule sem: ML fit of the structural model; lavaan-shaped parameter table, fit, R², admissibility,
+# and the direct, indirect and total effects with delta-method intervals.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -8,6 +9,7 @@ import pandas as pd
 from govsurvey.errors import reported_errors
 from govsurvey.io import write_json, write_table
 from govsurvey.sem import fit_sem
+from govsurvey.sem.effects import effects_table
 from govsurvey.sem.indices import fit_table
 from govsurvey.study.model import read_model
 
@@ -19,3 +21,4 @@ with reported_errors():
     write_table(fit_table(fit.fit), snakemake.output.fit_table)
     write_table(fit.r2_table(), snakemake.output.r2)
     write_json(fit.admissibility, snakemake.output.admissibility)
+    write_table(effects_table(fit), snakemake.output.effects)

@@ -20,6 +20,7 @@ from govsurvey.sem.bootstrap import (TABLE_COLUMNS, bc_ci, bootstrap, fit_resamp
                                  prepare_bootstrap, run_draws, shard_draws, shard_range,
                                  summarise_draws)
 from govsurvey.errors import InputError
+from govsurvey.sem.effects import EFFECT_COLUMNS, add_bootstrap, effects_table
 from govsurvey.io import write_table
 from govsurvey.sem import fit_sem
 
@@ -42,10 +43,16 @@ def politdem(politdem_data):
 
 def plain_statistics(model, data, keys):
     """The bootstrapped statistics, and their standard errors, from a plain fit_sem of `data`."""
-    p = fit_sem(model, data, log=lambda line: None).params
+    fit = fit_sem(model, data, log=lambda line: None)
+    p = fit.params
+    effects = effects_table(fit).assign(key=lambda t: "effect:" + t["kind"] + ":" + t["route"]).set_index("key")
     out = []
     for key in keys:
-        if "~" in key:
+        if key.startswith("effect:"):
+            out.append(effects.loc[key, ["est", "se"]].to_numpy(float))
+        elif key.startswith("std:effect:"):
+            out.append(effects.loc[key[4:], ["std_all", "std_se"]].to_numpy(float))
+        elif "~" in key:
             lhs, rhs = key.split("~")
             out.append(p.loc[(p.lhs == lhs) & (p.op == "~") & (p.rhs == rhs),
                              ["std_all", "std_all_se"]].to_numpy()[0])
@@ -57,7 +64,10 @@ def plain_statistics(model, data, keys):
 def test_full_sample_fit_is_the_plain_fit(politdem, politdem_data):
     plain = fit_sem(POLITDEM, politdem_data, log=lambda line: None)
     assert_frame_equal(politdem.fit.params, plain.params, check_exact=True)
-    assert politdem.keys == ["ind", "total", "dem60~ind60", "dem65~ind60", "dem65~dem60"]
+    effects = ["effect:direct:ind60 → dem65", "effect:indirect:ind60 → dem60 → dem65",
+               "effect:total_indirect:ind60 ⇒ dem65", "effect:total:ind60 ⇒ dem65"]
+    assert politdem.keys == ["ind", "total", "dem60~ind60", "dem65~ind60", "dem65~dem60",
+                             *effects, *("std:" + k for k in effects)]
 
 
 @pytest.mark.parametrize("case", ["politdem", "governance", "fixedx"])
@@ -86,7 +96,8 @@ def test_draws_equal_lavaans_on_the_same_resamples(politdem):
     for draw, rows in idx.iterrows():
         status, ours = fit_resample(politdem, rows.to_numpy())
         verdicts.append((status == "admissible", lavaan.loc[draw, "status"] == "admissible"))
-        np.testing.assert_allclose(ours, lavaan.loc[draw, politdem.keys].to_numpy(float),
+        drawn = [k for k in politdem.keys if k in lavaan.columns]  # lavaan's: := and paths
+        np.testing.assert_allclose(ours[:len(drawn)], lavaan.loc[draw, drawn].to_numpy(float),
                                    rtol=1e-4, atol=1e-5, err_msg=f"draw {draw}")
     ours, theirs = np.array(verdicts).T
     assert 0 < theirs.sum() < len(theirs)  # the fixture has both kinds
@@ -149,6 +160,32 @@ def test_intervals_do_not_depend_on_the_shards(politdem):
         assert summary == results[0][2]
     assert list(results[0][1].columns) == TABLE_COLUMNS
     assert results[0][1]["ci_lower_perc"].notna().all()
+    assert any(k.startswith("effect:") for k in results[0][0].columns)  # the routes are drawn too
+
+
+def test_every_effect_gets_its_bootstrap_interval(politdem):
+    """Each route and total of the effects table has the percentile and BC intervals of its own
+    draws (estimate and std.all); a := definition of the same product is the same effect, with
+    the same draws, and is not listed twice."""
+    draws = run_draws(politdem, range(40), seed=2)
+    table = add_bootstrap(effects_table(politdem.fit), draws, 0.9)
+    assert list(table.columns) == EFFECT_COLUMNS
+    assert list(table["kind"]) == ["direct", "indirect", "total_indirect", "total"]
+    assert list(table["label"]) == ["", "ind", "", "total"]
+    ok = draws[draws.status == "admissible"]
+    np.testing.assert_array_equal(ok["ind"], ok["effect:indirect:ind60 → dem60 → dem65"])
+    total = table[table.kind == "total"].iloc[0]
+    t = ok["effect:total:ind60 ⇒ dem65"]
+    np.testing.assert_allclose([total.ci_lower_perc, total.ci_upper_perc], percentile_ci(t, 0.9))
+    np.testing.assert_allclose([total.ci_lower_bc, total.ci_upper_bc], bc_ci(t, total.est, 0.9))
+    assert total.boot_se == pytest.approx(t.std())
+    std = ok["std:effect:total:ind60 ⇒ dem65"]
+    np.testing.assert_allclose([total.std_ci_lower_perc, total.std_ci_upper_perc], percentile_ci(std, 0.9))
+    assert (total.ci_lower, total.ci_upper) == (total.ci_lower_perc, total.ci_upper_perc)
+    assert total.ci_method == "bootstrap_percentile"
+    # direct + indirect = total in every draw; the shares of the total add up to 1
+    np.testing.assert_allclose(ok["effect:direct:ind60 → dem65"] + ok["effect:indirect:ind60 → dem60 → dem65"], t)
+    assert table.loc[table.kind.isin(["direct", "total_indirect"]), "proportion"].sum() == pytest.approx(1)
 
 
 def test_inadmissible_draws_are_counted_and_left_out(politdem):

@@ -392,26 +392,45 @@ def test_unknown_language_is_an_input_error(instrument, tmp_path):
 
 
 def _effects(shift=0.0):
-    return pd.DataFrame(
-        {
-            "lhs": ["ind_OB_PL_GS", "ind_PM_PW_GS", "total_PL_GS"],
-            "est": [0.13 + shift, 0.07, 0.51],
-            "ci_lower_perc": [0.07, -0.01, 0.40],
-            "ci_upper_perc": [0.21, 0.12, 0.63],
-            "ci_lower_bc": [0.08, 0.00, 0.40],
-            "ci_upper_bc": [0.22, 0.13, 0.62],
-        }
-    )
+    """An effects table (govsurvey.sem.effects) of two causes: routes, totals and other rows."""
+    rows = [  # kind, cause, route, est, percentile CI, BC CI
+        ("direct", "OB", "OB → GS", 0.0, (None, None), (None, None)),
+        ("indirect", "OB", "OB → PL → GS", 0.13 + shift, (0.07, 0.21), (0.08, 0.22)),
+        ("indirect", "OB", "OB → PL → PW → GS", 0.03, (0.01, 0.06), (0.01, 0.07)),
+        ("total_indirect", "OB", "OB ⇒ GS", 0.16 + shift, (0.09, 0.25), (0.09, 0.26)),
+        ("total", "OB", "OB ⇒ GS", 0.16 + shift, (0.09, 0.25), (0.09, 0.26)),
+        ("direct", "PL", "PL → GS", 0.31, (0.20, 0.45), (0.21, 0.46)),
+        ("indirect", "PL", "PL → PW → GS", 0.20, (0.11, 0.30), (0.12, 0.31)),
+        ("total_indirect", "PL", "PL ⇒ GS", 0.20, (0.11, 0.30), (0.12, 0.31)),
+        ("total", "PL", "PL ⇒ GS", 0.51, (0.40, 0.63), (0.40, 0.62)),
+    ]
+    return pd.DataFrame([{"kind": k, "cause": c, "outcome": "GS", "route": r, "est": e,
+                          "ci_lower_perc": p[0], "ci_upper_perc": p[1], "ci_lower_bc": b[0], "ci_upper_bc": b[1]}
+                         for k, c, r, e, p, b in rows]).astype({"ci_lower_perc": float, "ci_upper_perc": float,
+                                                                 "ci_lower_bc": float, "ci_upper_bc": float})
 
 
-def test_forest_plot_shows_every_effect_and_is_deterministic(tmp_path):
+def test_forest_plot_sorts_the_routes_and_gives_the_totals_their_own_panel():
+    from govsurvey.figures.forest import forest_panels
+
+    (first, routes), (second, totals) = forest_panels(_effects())
+    assert first == "routes" and list(routes["label"]) == ["PL → PW → GS", "OB → PL → GS", "OB → PL → PW → GS"]
+    assert second == "totals" and list(totals["label"]) == ["PL → GS", "OB → GS"]
+
+
+@pytest.mark.parametrize("language, labels", [
+    ("en", ["Indirect effects (routes)", "Total effects (direct + indirect)", "Percentile CI", "Bias-corrected CI"]),
+    ("zh", ["间接效应（各条路径）", "总效应（直接＋间接）", "百分位 CI"]),
+])
+def test_forest_plot_shows_every_effect_and_is_deterministic(tmp_path, language, labels):
     from govsurvey.figures.forest import forest_plot
 
-    forest_plot(_effects(), "en", tmp_path / "a.png", tmp_path / "a.svg")
-    forest_plot(_effects(), "en", tmp_path / "b.png", tmp_path / "b.svg")
-    forest_plot(_effects(0.05), "en", tmp_path / "c.png", tmp_path / "c.svg")
+    forest_plot(_effects(), language, tmp_path / "a.png", tmp_path / "a.svg")
+    forest_plot(_effects(), language, tmp_path / "b.png", tmp_path / "b.svg")
+    forest_plot(_effects(0.05), language, tmp_path / "c.png", tmp_path / "c.svg")
     svg = (tmp_path / "a.svg").read_text()
-    for label in ["OB → PL → GS", "PM → PW → GS", "Total PL → GS", "Percentile CI", "Bias-corrected CI"]:
+    for label in ["OB → PL → GS", "OB → PL → PW → GS", "PL → PW → GS", "PL → GS", *labels]:
         assert label in svg
+    assert "OB ⇒ GS" not in svg  # the total indirect effect is not drawn beside its routes
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert (tmp_path / "a.svg").read_bytes() != (tmp_path / "c.svg").read_bytes()

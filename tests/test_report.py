@@ -9,8 +9,12 @@ from govsurvey.paths import ResultFiles
 from govsurvey.report.context import Chapter
 from govsurvey.report.design import demographics_table, design_text, instrument_text
 from govsurvey.report.measurement import reliability_table
-from govsurvey.report.structure import indirect_table, paths_table, supported_causes, total_effects
+from govsurvey.report.mediation import mediation_table, mediation_text
+from govsurvey.report.structure import paths_table
 from govsurvey.report.tables import markdown_table
+from govsurvey.sem import fit_sem
+from govsurvey.sem.bootstrap import prepare_bootstrap, run_draws
+from govsurvey.sem.effects import add_bootstrap, effects_table
 from govsurvey.study import load_instrument, parse_model, read_model
 from govsurvey.words import effect_label
 
@@ -36,29 +40,6 @@ def test_markdown_table_aligns_numbers_right_and_text_left():
     assert text.rstrip().endswith(": Cap {#tbl-x}")
 
 
-def test_total_effects_add_direct_and_indirect_paths():
-    paths = paths_frame([("B", "~", "A", 0.5, 0.01), ("C", "~", "B", 0.4, 0.01), ("C", "~", "A", 0.1, 0.5)])
-    total = total_effects(paths, ["A", "B", "C"])
-    assert total.loc["C", "A"] == pytest.approx(0.1 + 0.5 * 0.4)
-    assert total.loc["B", "A"] == pytest.approx(0.5)
-    assert total.loc["A", "C"] == 0
-
-
-def test_supported_causes_need_a_significant_chain(instrument):
-    rows = [
-        ("PL", "~", "OB", 0.35, 0.001), ("PL", "~", "IN", 0.30, 0.001),
-        ("PW", "~", "PM", 0.35, 0.20), ("PW", "~", "PL", 0.30, 0.001),  # PM -> PW not significant
-        ("RI", "~", "MS", 0.30, 0.001), ("RI", "~", "IN", 0.20, 0.001), ("RI", "~", "PL", 0.25, 0.001),
-        ("GS", "~", "PL", 0.30, 0.001), ("GS", "~", "PW", 0.25, 0.001), ("GS", "~", "RI", 0.35, 0.001),
-    ]  # fmt: skip
-    ranked, outcome = supported_causes(paths_frame(rows), instrument, alpha=0.05)
-    assert outcome == "GS"
-    support = {code: ok for code, _, ok in ranked}
-    assert support == {"IN": True, "OB": True, "MS": True, "PM": False}
-    totals = [abs(total) for _, total, _ in ranked]
-    assert totals == sorted(totals, reverse=True)
-
-
 def test_effect_labels():
     assert effect_label("ind_OB_PL_GS") == "OB → PL → GS"
     assert effect_label("total_PL_GS", "zh") == "总效应 PL → GS"
@@ -75,33 +56,95 @@ def test_reliability_table_names_each_variant(instrument):
     plain = [h.replace("\u00a0", " ").replace("\u2060", "") for h in header]
     assert plain == ["Construct", "Items", "α [95% CI]", "ω", "AVE", "CR (F–L)", "AVE (F–L)", "λmin"]
     row = [c.strip() for c in text.splitlines()[2].strip("|").split("|")]
-    assert row[4:7] == [".470", ".820", ".530"]  # AVE is semTools'; the F-L pair beside it
+    assert row[4:7] == [".470†", ".820", ".530"]  # AVE is semTools'; the F-L pair beside it; † below .50
     assert "semTools AVE()" in text and "Fornell & Larcker" in text
 
 
 PATHS = pd.DataFrame({"lhs": ["PL"], "op": ["~"], "rhs": ["OB"], "est": [0.4], "se": [0.05], "std_all": [0.38],
                       "std_all_se": [0.04], "pvalue": [0.001]})  # fmt: skip
-DEFINED = pd.DataFrame({"lhs": ["ind_OB_PL_GS"], "op": [":="], "rhs": ["a1*d1"], "est": [0.12], "se": [0.03],
-                        "std_all": [0.11], "pvalue": [0.0001], "ci_lower": [0.06], "ci_upper": [0.18]})  # fmt: skip
+MODEL = ROOT / "data" / "models" / "governance.lavaan"
 
 
-def test_interval_headers_follow_the_bootstrap_level(instrument):
+@pytest.fixture(scope="module")
+def effects():
+    """The default model's effects on the lavaan fixture's data: delta-method and bootstrap."""
+    fit = fit_sem(read_model(MODEL), pd.read_csv(ROOT / "tests/reference/governance_data.csv"), log=lambda line: None)
+    delta = effects_table(fit)
+    return delta, add_bootstrap(delta, run_draws(prepare_bootstrap(fit), range(60), seed=1), 0.90)
+
+
+def test_interval_headers_follow_the_bootstrap_level(instrument, effects):
     boot = pd.DataFrame({"lhs": ["PL", "ind_OB_PL_GS"], "op": ["~", ":="], "rhs": ["OB", "a1*d1"],
                          "ci_of": ["std_all", "est"], "est": [0.4, 0.12], "std_all": [0.38, 0.11],
                          "boot_se": [0.05, 0.03], "ci_lower_perc": [0.3, 0.07], "ci_upper_perc": [0.46, 0.18],
                          "ci_lower_bc": [0.31, 0.07], "ci_upper_bc": [0.47, 0.19]})  # fmt: skip
-    c = chapter(instrument, None, level=0.90)
+    c = chapter(instrument, read_model(MODEL), level=0.90)
     assert "β 90% CI (bootstrap)" in paths_table(c, PATHS, boot)
-    summary = {"draws": 1000, "admissible": 990, "level": 0.90}
-    assert "bias-corrected (BC) 90% CIs" in indirect_table(c, DEFINED, boot, summary)
+    summary = {"draws": 60, "admissible": 60, "level": 0.90}
+    assert "bias-corrected (BC) 90% CIs" in mediation_table(c, effects[1], summary)
 
 
-def test_without_the_bootstrap_intervals_come_from_the_delta_method(instrument):
-    c = chapter(instrument, None, draws=0)
+def test_without_the_bootstrap_intervals_come_from_the_delta_method(instrument, effects):
+    c = chapter(instrument, read_model(MODEL), draws=0)
     paths = paths_table(c, PATHS, None)
     assert "β 95% CI (delta method)" in paths and "[.30, .46]" in paths  # .38 ± 1.96 × .04
-    effects = indirect_table(c, DEFINED, None, None)
-    assert "delta-method SE" in effects and "[0.060, 0.180]" in effects and "bootstrap is switched off" in effects
+    table = mediation_table(c, effects[0], None)
+    route = effects[0].set_index("route").loc["OB → PL → GS"]
+    assert "delta-method SE" in table and "bootstrap is switched off" in table
+    assert f"[{route.ci_lower:.3f}, {route.ci_upper:.3f}]" in table
+
+
+def _cells(table):
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:] if line.startswith("|")]
+
+
+def test_the_mediation_table_is_grouped_by_cause(instrument, effects):
+    c = chapter(instrument, read_model(MODEL), level=0.90)
+    table = mediation_table(c, effects[1], {"draws": 60, "admissible": 60, "level": 0.90})
+    rows = _cells(table)
+    labels = [r[0] for r in rows]
+    labels = [label.replace("\u00a0", " ") for label in labels]
+    ob = labels.index("**OB → GS**: full (by specification)")
+    assert labels[ob + 1:ob + 7] == ["Direct (fixed at 0)", "OB → PL → GS", "OB → PL → PW → GS",
+                                     "OB → PL → RI → GS", "Total indirect", "Total"]
+    assert rows[ob + 1][1:] == ["0", "—", "—", "—", "—", "—"]  # fixed by the model: nothing estimated
+    ms = labels.index("**MS → GS**: full (by specification)")
+    assert labels[ms + 1:ms + 4] == ["Direct (fixed at 0)", "MS → RI → GS", "Total"]  # one route: its total
+    pl = labels.index("**PL → GS**: partial mediation")
+    assert labels[pl + 1] == "Direct"
+    share = effects[1].set_index(["cause", "kind"]).loc[("PL", "total_indirect"), "proportion"]
+    assert rows[pl + 4][0] == "Total indirect" and rows[pl + 4][-1] == f"{100 * share:.1f}%"
+    assert rows[pl + 5][-1] == "—"  # the total is no share of itself
+    assert len([r for r in labels if r.startswith("**")]) == 5  # IN, OB, MS, PM and PL
+    assert len(rows) == 5 + 7 + 6 + 3 + 3 + 5  # per cause a header; IN: direct, 4 routes, total indirect, total …
+    assert "*Note.*" in table and "proportion mediated" in table and "[@zhao2010]" in table
+
+
+def test_the_mediation_text_counts_routes_and_totals_apart(instrument, effects):
+    c = chapter(instrument, read_model(MODEL), level=0.90)
+    text = mediation_text(c, effects[1])
+    assert ("The model implies 11 indirect routes to GS: seven through one mediator and four through two or "
+            "more mediators in sequence (serial routes)") in text
+    assert "The 90% percentile bootstrap interval excludes zero for every one of them." in text
+    assert "excludes zero for each of the five constructs with a route to the outcome (IN, OB, MS, PM and PL)" in text
+    assert "Zhao et al. [-@zhao2010]" in text
+    assert ("The model has no direct path from IN, OB, MS and PM to GS, so their direct effects are fixed at zero "
+            "by the model: their full mediation follows from the specification and is not a finding.") in text
+    share = effects[1].set_index(["cause", "kind"]).loc[("PL", "total_indirect"), "proportion"]
+    assert f"The effect of PL on GS is partially mediated" in text and f"carry {100 * share:.1f}% of its total" in text
+    assert "eight effects" not in text and "(of 8)" not in text
+
+
+def test_the_mediation_text_names_routes_whose_interval_includes_zero(instrument, effects):
+    c = dataclasses.replace(chapter(instrument, read_model(MODEL), draws=0), language="zh")
+    table = effects[0].copy()
+    weak = table["route"] == "IN → PL → PW → GS"
+    table.loc[weak, ["ci_lower", "nonzero"]] = [-0.01, False]
+    text = mediation_text(c, table)
+    assert "模型共蕴含11条通向GS的间接路径：7条只经由一个中介变量，4条依次经由两个及以上中介变量（链式中介）" in text
+    assert "其中10条路径的Delta法95%置信区间不包含零；IN → PL → PW → GS的区间则包含零。" in text
+    assert "参照Zhao等[@zhao2010]的判定方法" in text
+    assert "模型未设定由IN、OB、MS、PM指向GS的直接路径" in text
 
 
 def test_the_design_follows_the_instrument_and_model(instrument):
@@ -161,7 +204,7 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
     declare would be read before it is written (or stale), so reading it is an error."""
     from govsurvey.paths import report_inputs
 
-    declared = report_inputs("m_street", "en", structural=True, bootstrap=False, definitions=True, compared=False)
+    declared = report_inputs("m_street", "en", structural=True, bootstrap=False, mediation=True, compared=False)
     files = ResultFiles(declared)
     assert files.path("sem", "fit") == Path("results/m_street/sem/fit.json")
     assert files.figure("path") == Path("results/m_street/figures/en/path_diagram.png")
@@ -169,6 +212,6 @@ def test_the_chapter_opens_only_the_files_its_rule_declares():
                  lambda: files.comparison("summary"), lambda: files.comparison_figure("ipma")):
         with pytest.raises(RuntimeError, match="which the report rule does not declare as an input"):
             read()
-    compared = ResultFiles(report_inputs("m_street", "en", structural=True, bootstrap=True, definitions=True, compared=True))
+    compared = ResultFiles(report_inputs("m_street", "en", structural=True, bootstrap=True, mediation=True, compared=True))
     assert compared.comparison("summary") == Path("results/comparison/summary.json")
     assert compared.figure("forest") == Path("results/m_street/figures/en/forest.png")

@@ -22,13 +22,15 @@ STAGES = {
         "kmo": "kmo.csv", "bartlett": "bartlett.json", "harman": "harman.json",
         "efa_loadings": "efa_loadings.csv", "params": "cfa_params.csv", "fit": "cfa_fit.json",
         "fit_table": "cfa_fit_table.csv", "modindices": "modindices.csv",
-        "admissibility": "cfa_admissibility.json",
+        "admissibility": "cfa_admissibility.json", "midpoint": "midpoint.csv",
     },
     "sem": {
         "params": "params.csv", "params_parquet": "params.parquet", "fit": "fit.json",
         "fit_table": "fit_table.csv", "r2": "r2.csv", "admissibility": "admissibility.json",
+        "effects": "effects.csv",  # direct, indirect, total effects with delta-method intervals
     },
-    "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json"},
+    "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json",
+                  "effects": "effects.csv"},  # the same effects with bootstrap intervals
     "hypotheses": {"tests": "tests.csv"},
 }  # fmt: skip
 # The comparison of streets and groups: name -> file under results/comparison/
@@ -76,18 +78,24 @@ def log_file(rule, street="{street}", root="results"):
     return f"{root}/{street}/logs/{rule}.log"
 
 
-def report_inputs(street, lang="{lang}", *, structural, bootstrap, definitions, compared, root="results"):
+def effects_file(street="{street}", bootstrap=True, root="results"):
+    """The effects table (govsurvey.sem.effects, EFFECT_COLUMNS) to read: the bootstrap's when it
+    ran (bootstrap intervals), else the sem step's (delta-method intervals); the same rows."""
+    return stage_files("bootstrap" if bootstrap else "sem", street, root)["effects"]
+
+
+def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, compared, root="results"):
     """{key: path} of the result files the chapter of `street` in language `lang` reads: the
     report rule's inputs, and the only files `ResultFiles` lets the chapter open. `structural`:
     the model has regressions (and so hypotheses and their tests); `bootstrap`: the bootstrap
-    ran; `definitions`: the model has := effects (the forest plot); `compared`: the street is
+    ran; `mediation`: the model implies indirect routes (the forest plot); `compared`: the street is
     the focal street of the comparison."""
     files = {}
     stages = ("ingest", "clean", "measure", "sem") + (("bootstrap",) if bootstrap else ())
     for stage in stages + (("hypotheses",) if structural else ()):
         files.update({f"{stage}_{name}": path for name, path in stage_files(stage, street, root).items()})
     figures = ["flow", "likert"] + (["path"] if structural else [])
-    figures += ["forest"] if bootstrap and definitions else []
+    figures += ["forest"] if bootstrap and mediation else []
     files.update({f"figure_{name}": figure_files(name, street, lang, root)["png"] for name in figures})
     if structural:
         files["figure_conceptual"] = study_figure_files("conceptual", lang, root)["png"]

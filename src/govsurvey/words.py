@@ -34,7 +34,8 @@ def _number_en(n):
 
 
 def _number_zh(n):
-    return _NUMBERS_ZH[n] if 0 <= n <= 10 else str(n)
+    """Before a measure word, as counts are written: 两条路径, 八个构念, 32个题项."""
+    return "两" if n == 2 else _NUMBERS_ZH[n] if 0 <= n <= 10 else str(n)
 
 
 def _count_en(n, one, many):

@@ -146,3 +146,25 @@ survey <- read.csv(file.path(out_dir, "survey_data.csv"))
 write_case("survey", governance_model, survey, "survey_data.csv")
 write_case("survey_cfa", paste(grep("=~", strsplit(governance_model, "\n")[[1]], value = TRUE),
                                collapse = "\n"), survey, "survey_data.csv")
+
+# Every route and total effect the default model implies, written out by hand as := products
+# (tests/test_effects.py checks the routes and totals the pipeline generates against these):
+# the serial routes through two mediators, each cause's total indirect and total effect.
+effects_definitions <- '
+  ser_OB_PL_PW_GS := a1*b2*d2
+  ser_OB_PL_RI_GS := a1*c3*d3
+  ser_IN_PL_PW_GS := a2*b2*d2
+  ser_IN_PL_RI_GS := a2*c3*d3
+  totind_IN_GS := a2*d1 + c2*d3 + a2*b2*d2 + a2*c3*d3
+  totind_OB_GS := a1*d1 + a1*b2*d2 + a1*c3*d3
+  totind_PL_GS := b2*d2 + c3*d3
+  totind_MS_GS := c1*d3
+  totind_PM_GS := b1*d2
+  tot_IN_GS := a2*d1 + c2*d3 + a2*b2*d2 + a2*c3*d3
+  tot_OB_GS := a1*d1 + a1*b2*d2 + a1*c3*d3
+  tot_MS_GS := c1*d3
+  tot_PM_GS := b1*d2
+'
+write_case("governance_effects", paste(governance_model, effects_definitions),
+           read.csv(file.path(out_dir, "governance_data.csv")), "governance_data.csv")
+write_case("survey_effects", paste(governance_model, effects_definitions), survey, "survey_data.csv")

@@ -37,6 +37,7 @@ rule bootstrap_gather:
             shard=range(BOOTSTRAP["shards"]),
         ),
         params=rules.sem.output.params_parquet,
+        effects=rules.sem.output.effects,
         library=library("bootstrap_gather.py"),
     output:
         **stage_files("bootstrap"),

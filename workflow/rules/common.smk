@@ -15,6 +15,7 @@ from govsurvey.paths import (
     stage_files,
     study_figure_files,
 )
+from govsurvey.sem.effects import model_effects
 from govsurvey.study import load_instrument, read_model
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 from govsurvey.study.model import (
@@ -37,6 +38,8 @@ check_against_instrument(MODEL, INSTRUMENT)
 check_streets_carry_the_model(config["streets"], MODEL)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
+# the model implies indirect routes (govsurvey.sem.effects): the mediation section and forest plot
+MEDIATION = any(e.kind == "indirect" for e in model_effects(MODEL))
 LANGUAGES = config["report"]["languages"]
 # The Word styles: the school's reference document, or the one shipped in report/.
 REFERENCE_DOCX = config["report"].get("reference_docx") or str(
@@ -80,7 +83,7 @@ def report_inputs(street):
         "{lang}",
         structural=MODEL.structural,
         bootstrap=BOOTSTRAP_ON,
-        definitions=bool(MODEL.definitions),
+        mediation=MEDIATION,
         compared=bool(comparison) and comparison["focal"] == street,
     )
 

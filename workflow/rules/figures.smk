@@ -38,7 +38,7 @@ rule path_diagram:
 
 rule forest_plot:
     input:
-        effects=rules.bootstrap_gather.output.indirect,
+        effects=rules.bootstrap_gather.output.effects,
         library=library("forest_plot.py"),
     output:
         **figure_files("forest"),

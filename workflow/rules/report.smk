@@ -14,6 +14,7 @@ rule report:
         library=library("report.py"),
         lua_filter=LIBRARY / "report" / "crossref.lua",
         western_refs=LIBRARY / "report" / "western_refs.lua",
+        chinese_quotes=LIBRARY / "report" / "chinese_quotes.lua",
     output:
         chapter_files("{lang}"),
     log:

@@ -6,7 +6,7 @@ respondents who answered all of them. The tests are scipy's and statsmodels' (ch
 them in tests/test_compare.py); what this module adds is the table shape, the effect sizes and
 the correction:
 
-- midpoint: one-sample t test of mean = midpoint of the scale; d = (M - midpoint) / SD;
+- midpoint: one-sample t test of mean = midpoint of the scale (measure.scores, also run per street);
 - two groups: Welch's t test (unequal variances); Hedges' g, the pooled-SD d corrected for
   small samples by J = 1 - 3 / (4 (n1 + n2) - 9) (Hedges, 1981);
 - more groups: Welch's ANOVA (statsmodels anova_oneway, use_var="unequal"); η² = SS_between /
@@ -19,29 +19,10 @@ the correction:
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.oneway import anova_oneway
 
 from govsurvey.errors import InputError
-
-
-def construct_scores(scored, instrument):
-    """Respondent x construct means of the (reverse-scored) items; NaN when an item is missing."""
-    return pd.DataFrame({code: scored[[i.code for i in c.items]].mean(axis=1, skipna=False)
-                         for code, c in instrument.constructs.items()})  # fmt: skip
-
-
-def midpoint_tests(scores, midpoint, group="all"):
-    """One-sample t tests of every construct's mean against `midpoint`."""
-    rows = []
-    for construct in scores.columns:
-        x = scores[construct].dropna().to_numpy(dtype=float)
-        result = stats.ttest_1samp(x, midpoint)
-        ci = result.confidence_interval(0.95)
-        rows.append({"group": group, "construct": construct, "n": len(x), "mean": x.mean(), "sd": x.std(ddof=1),
-                     "midpoint": midpoint, "t": result.statistic, "df": result.df, "pvalue": result.pvalue,
-                     "d": (x.mean() - midpoint) / x.std(ddof=1), "ci_lower": ci.low, "ci_upper": ci.high})  # fmt: skip
-    return holm(pd.DataFrame(rows))
+from govsurvey.measure.scores import construct_scores, holm, midpoint_tests  # noqa: F401 (part of this stage's API)
 
 
 def hedges_g(x, y):
@@ -92,10 +73,3 @@ def group_tests(scores, groups, comparison, min_n=2):
             rows.append({**base, "test": "welch_anova", "statistic": result.statistic, "df1": result.df_num,
                          "df2": result.df_denom, "pvalue": result.pvalue, "effect": eta2, "omega2": omega2})
     return holm(pd.DataFrame(rows))
-
-
-def holm(table):
-    """Add p_holm: the table's p values corrected together by Holm's method."""
-    table = table.copy()
-    table["p_holm"] = multipletests(table["pvalue"].to_numpy(), method="holm")[1] if len(table) else []
-    return table

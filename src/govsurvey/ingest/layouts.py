@@ -13,6 +13,10 @@ from govsurvey.ingest.wording import normalize_text
 
 FORMATS = ("auto", "wenjuanxing_text", "wenjuanxing_code", "tencent", "qualtrics", "spss", "generic")
 # What a blank or marker cell stands for. Code exports: −2 not answered, −3 skipped by logic.
+# how the layout was chosen: code -> the ingest report's words
+CHOSEN = {"detected": "detected from the file", "config": "named in config",
+          "column_map": "auto: no platform layout found; column map given",
+          "config_confirmed": "named in config, confirmed by the file"}
 MISSING_MARKERS = {"": "blank", "(空)": "not_answered", "(跳过)": "skipped"}
 CODE_MISSING = {"-2": "not_answered", "-3": "skipped"}
 QUALTRICS_MISSING = {"-99": "seen_not_answered"}
@@ -81,7 +85,8 @@ def detect_layout(raw):
 
 
 def choose_layout(raw, declared, column_map):
-    """(layout name, how it was chosen); a declared format that the file contradicts is an error."""
+    """(layout name, how it was chosen: a code of CHOSEN); a declared format that the file
+    contradicts is an error."""
     detected = detect_layout(raw)
     source = raw.path
     if declared not in FORMATS:
@@ -89,16 +94,16 @@ def choose_layout(raw, declared, column_map):
     if declared == "auto":
         if detected is None:
             if column_map:
-                return "generic", "auto: no platform layout found; column map given"
+                return "generic", "column_map"
             raise InputError(
                 source,
                 "the header matches no supported export layout (Wenjuanxing, Tencent, Qualtrics, SPSS).",
                 "export the survey from its platform unchanged, or set streets.<id>.format: generic "
                 "with a streets.<id>.column_map.",
             )
-        return ("wenjuanxing_text" if detected == "wenjuanxing" else detected), "detected from the file"
+        return ("wenjuanxing_text" if detected == "wenjuanxing" else detected), "detected"
     if declared == "generic":
-        return "generic", "named in config"
+        return "generic", "config"
     family = "wenjuanxing" if declared.startswith("wenjuanxing") else declared
     if detected != family:
         seen = {None: "no known platform layout", "wenjuanxing": "a Wenjuanxing export"}.get(
@@ -109,7 +114,7 @@ def choose_layout(raw, declared, column_map):
             f"config says format {declared}, but the file looks like {seen}.",
             "set streets.<id>.format to auto (or to the file's real format).",
         )
-    return declared, "named in config, confirmed by the file"
+    return declared, "config_confirmed"
 
 
 # --- columns --------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _dura
                                       _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers,
                                       option_key, scale_key, token_set, unstated_codes, unstated_codes_error)
 from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
-from govsurvey.ingest.layouts import CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
+from govsurvey.ingest.layouts import CHOSEN, CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
 from govsurvey.schema import load_schema
 
@@ -177,10 +177,11 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     if "record" in role_column:
         j = role_column["record"]
         records = _records(data[j].tolist(), source, headers[j][0], first_line)
-        record_label, record_from = headers[j][0], f"column '{headers[j][0]}'"
+        record_label, record_from, record_column = headers[j][0], f"column '{headers[j][0]}'", headers[j][0]
     else:
         records = np.arange(1, len(data) + 1)
         record_label, record_from = "row", "row number in the file (the export has no record number)"
+        record_column = None
     tokens, tokens_from = _missing_tokens(street, settings)
     ctx = _Context(source, records, record_label, layout, settings["out_of_scale"], token_set(tokens))
     tidy = {"record": records}
@@ -198,7 +199,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             j = role_column[role]
             found = privacy.scan_column(data[j].to_numpy())
             if found:
-                dropped.append({"column": headers[j][0], "reason": privacy.describe_kinds(found, len(data))})
+                dropped.append({"column": headers[j][0], "reason": privacy.describe_kinds(found, len(data)),
+                                "kind": "pattern", "found": found})
             else:
                 tidy[role] = data[j].to_numpy(dtype=object)
     for role, name, reason in (
@@ -208,7 +210,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         if role in role_column:
             j = role_column[role]
             tidy[name] = privacy.hash_column(data[j].to_numpy(), salt, strip_place=role == "ip")
-            dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}"})
+            dropped.append({"column": headers[j][0], "reason": f"{reason}: kept only as the salted hash {name}",
+                            "kind": "hashed", "what": role, "hash": name})
             hashed.append(headers[j][0])
     answers, missing_counts, codes_read_as, n_outside = _answers(
         raw, headers, data, mapping, instrument, street, tokens, ctx
@@ -216,16 +219,19 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     out_of_scale = {code: counts["out_of_scale"] for code, counts in missing_counts.items() if "out_of_scale" in counts}
     for j, (kind, code) in mapping.items():
         if kind == "personal":
-            dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument"})
+            dropped.append({"column": headers[j][0], "reason": f"personal data ({code}), marked in the instrument",
+                            "kind": "marked", "what": code})
         elif code == "drop":
-            dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})"})
+            dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})",
+                            "kind": "layout", "what": how[j]})
         elif code == "ignore":
             ignored.append(headers[j][0])
     for entry in unmatched + ambiguous:  # left out anyway; the report says when they held personal data
         j = next(k for k in columns if headers[k][0] == entry["column"])
         found = privacy.scan_column(data[j].to_numpy())
         if found:
-            dropped.append({"column": entry["column"], "reason": privacy.describe_kinds(found, len(data))})
+            dropped.append({"column": entry["column"], "reason": privacy.describe_kinds(found, len(data)),
+                            "kind": "pattern", "found": found})
     order = ["record", "submitted_at", "duration_s", "source", "source_detail", "ip_hash", "respondent_hash"]
     frame = pd.DataFrame({c: tidy[c] for c in order if c in tidy})
     for demo in instrument.demographics:
@@ -246,7 +252,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "bytes": Path(raw.path).stat().st_size,
         "format": layout.name,
         "format_title": layout.title,
-        "format_chosen": chosen,
+        "format_chosen": CHOSEN[chosen],
+        "format_chosen_code": chosen,
         "file_type": raw.file_type,
         "reader": raw.reader,
         "encoding": raw.encoding,
@@ -254,6 +261,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "rows": int(len(data)),
         "columns": int(len(columns)),
         "record_from": record_from,
+        "record_column": record_column,
         "columns_matched": len(mapping),
         "columns_by_column_map": sum(1 for w in how.values() if w == "column map"),
         "demographics_absent": [d.code for d in instrument.demographics if d.code not in answers],
@@ -270,7 +278,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "out_of_scale_as_missing": out_of_scale,
         "codes_read_as": codes_read_as,
     }
-    log(f"ingest: format {layout.name} ({chosen}); {len(mapping)} columns matched")
+    log(f"ingest: format {layout.name} ({CHOSEN[chosen]}); {len(mapping)} columns matched")
     for entry in absent:
         log(_absence_line(entry))
     if unmatched or ambiguous:

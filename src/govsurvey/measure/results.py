@@ -4,6 +4,7 @@ import pandas as pd
 
 from govsurvey.measure.reliability import (construct_items, descriptives_table, item_analysis,
                                            reliability_table, standardized_loadings)
+from govsurvey.measure.scores import construct_scores, midpoint_tests
 from govsurvey.measure.validity import (bartlett_sphericity, efa, fornell_larcker,
                                         harman_single_factor, htmt_long, kmo, latent_correlation)
 from govsurvey.sem import fit_sem, modification_indices
@@ -26,6 +27,9 @@ def measurement_results(scored, instrument, model, log=print):
     return {
         "reliability": reliability,
         "descriptives": descriptives_table(scored, instrument),
+        # where each construct stands against the scale's midpoint (the chapter's opening)
+        "midpoint": midpoint_tests(construct_scores(scored, instrument),
+                                   (instrument.scale_min + instrument.scale_max) / 2),
         "loadings": standardized_loadings(cfa),
         "item_analysis": item_analysis(scored, constructs),
         "fornell_larcker": fornell_larcker(reliability, cor),

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import design, hypotheses, measurement, structure, tables
+from govsurvey.report import design, discussion, hypotheses, measurement, mediation, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -33,7 +33,6 @@ def generated_parts(chapter, on):
     params = c.table("sem", "params")
     paths = structure.structural_paths(params, c.instrument)
     bootstrap = c.table("bootstrap", "indirect") if on["bootstrap"] else None
-    summary = c.json("bootstrap", "summary") if on["bootstrap"] else None
     ingest = c.json("ingest", "report")
     screening = c.json("clean", "summary")
     missing = c.table("clean", "missingness")
@@ -42,11 +41,15 @@ def generated_parts(chapter, on):
         "synthetic_notice.md": w["synthetic"].format(street=street_name) if c.street.get("synthetic") else "",
         "limitation_synthetic.md": w["synthetic_limitation"].format(street=street_name) if c.street.get("synthetic") else "",
         "design.md": design.design_text(c),
+        "standing.md": design.standing_text(c, c.table("measure", "midpoint")) + "\n",
+        "limitations.md": discussion.limitations_text(c),
+        "summary.md": "",
         "instrument.md": design.instrument_text(c, ingest),
         "screening_text.md": design.screening_text(c, screening, missing, ingest),
         "table_screening.md": design.screening_table(c, screening),
         "table_demographics.md": design.demographics_table(c, c.table("clean", "kept")),
         "table_descriptives.md": measurement.descriptives_table(c, c.table("measure", "descriptives")),
+        "reliability_text.md": measurement.reliability_text(c, c.table("measure", "reliability")),
         "table_reliability.md": measurement.reliability_table(c, c.table("measure", "reliability")),
         "table_item_analysis.md": measurement.item_analysis_table(
             c, c.table("measure", "loadings"), c.table("measure", "item_analysis")),
@@ -57,6 +60,7 @@ def generated_parts(chapter, on):
         "table_paths.md": "",
         "table_r2.md": "",
         "table_indirect.md": "",
+        "mediation_text.md": "",
         "discussion.md": structure.measurement_discussion(
             c, c.table("measure", "fit_table"), c.table("measure", "reliability"),
             c.table("measure", "fornell_larcker")),
@@ -72,9 +76,11 @@ def generated_parts(chapter, on):
                                                      "tbl-sem-fit")
         parts["table_paths.md"] = structure.paths_table(c, paths, bootstrap)
         parts["table_r2.md"] = structure.r2_table(c, c.table("sem", "r2"))
-        parts["discussion.md"] = structure.discussion_text(c, paths, alpha)
+    effects = mediation.effects(c) if on["mediation"] else None
     if on["mediation"]:
-        parts["table_indirect.md"] = structure.indirect_table(c, params, bootstrap, summary)
+        summary = c.json("bootstrap", "summary") if on["bootstrap"] else None
+        parts["table_indirect.md"] = mediation.mediation_table(c, effects, summary)
+        parts["mediation_text.md"] = mediation.mediation_text(c, effects)
     parts["theory.md"] = hypotheses.theory_text(c, c.theory, c.hypotheses) if on["theory"] else ""
     parts["hypothesis_tests.md"] = parts["table_hypotheses.md"] = ""
     if on["hypotheses"]:
@@ -83,10 +89,14 @@ def generated_parts(chapter, on):
         parts["table_hypotheses.md"] = hypotheses.summary_table(c, tests)
     parts["questionnaire.md"] = questionnaire_markdown(c.instrument, lang, c.street)
     parts["comparison.md"] = ""
+    cmp = None
     if on["comparison"]:
         settings = c.settings["comparison"]
         cmp = Comparison(c, settings["names"], settings["groups"], settings)
         parts["comparison.md"] = comparison_text(cmp, alpha, params if on["structural"] else None)
+    if on["structural"]:  # read last: the Discussion draws on the mediation and the comparison
+        parts["discussion.md"] = discussion.discussion_text(c, paths, effects, cmp, alpha)
+    parts["summary.md"] = discussion.summary_text(c, paths, effects, cmp, alpha)
     return parts
 
 

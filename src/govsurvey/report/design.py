@@ -30,11 +30,75 @@ def design_text(chapter):
                 name = instrument.roles[role][chapter.language]
                 groups.append(w["role_group"].format(n=w["number"](len(constructs)), role_name=name,
                                                      constructs=w["join"]([chapter.named(c.code) for c in constructs])))
-        constructs = w["constructs_by_role"].format(n=n, groups="; ".join(groups))
+        constructs = w["constructs_by_role"].format(n=n, groups=w["relation_join"].join(groups))
     else:
         named = [chapter.named(code) for code in instrument.constructs]
         constructs = w["constructs_plain"].format(n=n, constructs=w["join"](named))
-    return " ".join([aim, constructs, model_sentence(chapter)]) + "\n"
+    return w["sentence_join"].join([aim, constructs, model_sentence(chapter)]) + "\n"
+
+
+def standing_text(chapter, midpoint):
+    """Where the constructs the model explains stand against the scale's midpoint (one-sample t
+    tests, Holm-corrected): by role, then the final outcome, and whether the outcome is low. So
+    the chapter's opening states the problems the data show, not the ones it presupposes. All
+    constructs when the model has no structural part."""
+    from govsurvey.report.structure import final_outcome, structural_paths
+
+    w, o, instrument = chapter.w, chapter.w["opening"], chapter.instrument
+    alpha = chapter.settings["alpha"]
+    rows = midpoint.set_index("construct")
+    mid = num_text(rows["midpoint"].iloc[0])
+    side = {c: ("below" if r["mean"] < r["midpoint"] else "above") if r["p_holm"] < alpha else "neither"
+            for c, r in rows.iterrows()}  # fmt: skip
+    paths = structural_paths(chapter.table("sem", "params"), instrument)
+    outcome = final_outcome(paths) if len(paths) else None
+    explained = set(paths["lhs"]) if len(paths) else set(instrument.constructs)
+    item = lambda c: o["item"].format(code=c, mean=f"{rows.loc[c, 'mean']:.2f}")  # noqa: E731
+    sentences = []
+    for role, constructs in instrument.constructs_by_role():
+        codes = [c.code for c in constructs if c.code in explained and c.code != outcome and c.code in side]
+        if not codes:
+            continue
+        role_name = instrument.roles[role][chapter.language] if role else w["construct_word"][1].lstrip("个")
+        sentences.append(_standing_sentence(w, codes, side, item, mid, role_name))
+    if outcome in side:
+        mean = f"{rows.loc[outcome, 'mean']:.2f}"
+        if sentences:
+            sentences.append(o["outcome"][side[outcome]].format(code=outcome, mean=mean))
+        else:
+            key = "one" if side[outcome] != "neither" else "one_neither"
+            sentences.append(o[key].format(list=item(outcome), side=o["side"].get(side[outcome], ""), mid=mid))
+        low = side[outcome] == "below"
+        sentences.append(o["outcome_low" if low else "outcome_not_low"].format(code=outcome, name=chapter.name(outcome)))
+    return w["sentence_join"].join(sentences)
+
+
+def _standing_sentence(w, codes, side, item, mid, role_name):
+    """One role's constructs against the midpoint: all on one side, none off it, or clause by side."""
+    o = w["opening"]
+    n = w["number"](len(codes))
+    listed = w["join"]([item(c) for c in codes])
+    sides = {side[c] for c in codes}
+    if sides == {"neither"}:
+        return o["none_differs"].format(n=n, role=role_name, mid=mid, list=listed)
+    if len(sides) == 1 and len(codes) > 1:
+        return o["all"].format(n=n, role=role_name, side=o["side"][sides.pop()], mid=mid, list=listed)
+    if len(codes) == 1:
+        key = "one" if sides != {"neither"} else "one_neither"
+        return o[key].format(list=listed, side=o["side"].get(next(iter(sides)), ""), mid=mid)
+    clauses = []
+    for kind in ("below", "above", "neither"):
+        group = [c for c in codes if side[c] == kind]
+        if group:
+            where = (o["where_first"] if not clauses else o["where_next"]).format(mid=mid)
+            clauses.append(o["clause"][kind][len(group) > 1].format(list=w["join"]([item(c) for c in group]),
+                                                                    where=where))
+    return o["mixed_lead"].format(n=n, role=role_name) + o["clause_join"].join(clauses) + o["mixed_tail"]
+
+
+def num_text(x):
+    """3 for 3.0, 3.5 for 3.5: a scale point as printed."""
+    return f"{x:g}"
 
 
 def model_sentence(chapter):
@@ -46,7 +110,7 @@ def model_sentence(chapter):
     for outcome, predictor in chapter.model.regressions:
         predictors.setdefault(outcome, []).append(predictor)
     relations = [w["relation"].format(outcome=o, predictors=w["join"](p)) for o, p in predictors.items()]
-    return w["model_structural"].format(relations="; ".join(relations))
+    return w["model_structural"].format(relations=w["relation_join"].join(relations))
 
 
 def item_groups(chapter):
@@ -62,7 +126,7 @@ def instrument_text(chapter, ingest):
     """The instrument paragraph (scale, reverse keys, attention checks) and the item tables."""
     w, instrument = chapter.w, chapter.instrument
     groups = item_groups(chapter)
-    tables = w["join"]([f"@{label}" for label, _, _ in groups])
+    tables = w["join"]([w["xref"].format(label) for label, _, _ in groups])
     lo, hi = instrument.scale_min, instrument.scale_max
     sentences = [w["scale_sentence"].format(
         n_constructs=chapter.count(len(instrument.constructs), "construct_word"),
@@ -81,7 +145,7 @@ def instrument_text(chapter, ingest):
         sentences.append(w["no_checks_sentence"])
     text = (" " if chapter.language == "en" else "").join(sentences) + "\n"
     for label, caption, constructs in groups:
-        rows = [(item.code + (" (R)" if item.reverse else ""), item.construct, getattr(item, chapter.language))
+        rows = [(item.code + (chapter.w["reverse_mark"] if item.reverse else ""), item.construct, getattr(item, chapter.language))
                 for construct in constructs for item in construct.items]  # fmt: skip
         text += "\n" + markdown_table(pd.DataFrame(rows, columns=w["items_columns"]), caption, label)
     return text
@@ -107,16 +171,18 @@ def screening_text(chapter, summary, missing, ingest):
         if value:
             parts.append(w["fieldwork"][key].format(value))
     if fieldwork.get("start") and fieldwork.get("end"):
-        parts.append(w["fieldwork"]["dates"].format(start=fieldwork["start"], end=fieldwork["end"]))
+        start, end = _dates(fieldwork["start"], fieldwork["end"], chapter.language)
+        parts.append(w["fieldwork"]["dates"].format(start=start, end=end))
     n_personal = len(ingest["columns_dropped_personal"])
+    personal = w["personal_clause"][n_personal > 0].format(personal=chapter.count(n_personal, "column_word"),
+                                                          were=w["were"][n_personal != 1])
     parts.append(w["screening_paragraph"].format(
         n_raw=summary["n_raw"], n_excluded=summary["n_excluded"], n_kept=summary["n_kept"],
-        pct=f"{100 * summary['n_kept'] / summary['n_raw']:.1f}",
-        personal=chapter.count(n_personal, "column_word"), were=w["were"][n_personal != 1]))  # fmt: skip
-    skipped = [f"{w['reasons'][k]} ({w['rule_notes'][s['note']]})" for k, s in summary["rules"].items()
+        pct=f"{100 * summary['n_kept'] / summary['n_raw']:.1f}", personal_clause=personal))  # fmt: skip
+    skipped = [w["reasons"][k] + w["paren"].format(w["rule_notes"][s["note"]]) for k, s in summary["rules"].items()
                if s["enabled"] and not s["applied"]]  # fmt: skip
     if skipped:
-        parts.append(w["not_applied"].format(rules="; ".join(skipped)))
+        parts.append(w["not_applied"].format(rules=w["relation_join"].join(skipped)))
     n_items = int((missing["n_missing"] > 0).sum())
     if n_items == 0:
         parts.append(w["missing_none"].format(n=summary["n_screened"]))
@@ -125,6 +191,20 @@ def screening_text(chapter, summary, missing, ingest):
         parts.append(w[key].format(n=summary["n_screened"], items=chapter.count(n_items, "item_word"),
                                    pct=f"{missing['pct_missing'].max():.1f}"))
     return gap.join(parts) + "\n"
+
+
+def _dates(start, end, language):
+    """Fieldwork dates as the language writes them: 2026年9月1日至9月30日 (the year once when it is
+    the same); ISO dates in English. Text that is not an ISO date is left as written."""
+    import datetime
+
+    try:
+        a, b = datetime.date.fromisoformat(str(start)), datetime.date.fromisoformat(str(end))
+    except ValueError:
+        return start, end
+    if language != "zh":
+        return a.isoformat(), b.isoformat()
+    return f"{a.year}年{a.month}月{a.day}日", (f"{b.year}年" if b.year != a.year else "") + f"{b.month}月{b.day}日"
 
 
 def screening_table(chapter, summary):

@@ -290,15 +290,20 @@ def merge_into_quarto_yml(path, keys) -> None:
     path.write_text("\n".join([*lines, "", note, block]).rstrip("\n") + "\n", encoding="utf-8")
 
 
-# After citeproc in a Chinese chapter: Western entries keep "et al." and "4th ed." (package data).
+# After citeproc in a Chinese chapter (package data): Western entries keep "et al." and "4th ed.";
+# quotation marks pair as “ ” whatever pandoc's smart quotes guessed next to Chinese characters.
 WESTERN_REFS_LUA = resources.files("govsurvey.report").joinpath("western_refs.lua")
+CHINESE_QUOTES_LUA = resources.files("govsurvey.report").joinpath("chinese_quotes.lua")
 
 
 def reference_list_filters(language, build_dir) -> dict:
     """The `_quarto.yml` keys of the filters that run after citeproc, their files copied into
     `build_dir`: in a Chinese chapter, western_refs.lua (pandoc's citeproc has one locale per
-    document, so GB/T's Chinese list would give English entries 等 and 版 for et al. and ed.)."""
+    document, so GB/T's Chinese list would give English entries 等 and 版 for et al. and ed.) and
+    chinese_quotes.lua (“两张皮”, not ”两张皮”)."""
     if language != "zh":
         return {}
-    (Path(build_dir) / "western_refs.lua").write_text(WESTERN_REFS_LUA.read_text(encoding="utf-8"), encoding="utf-8")
-    return {"filters": ["citeproc", "western_refs.lua"]}
+    filters = {"western_refs.lua": WESTERN_REFS_LUA, "chinese_quotes.lua": CHINESE_QUOTES_LUA}
+    for name, source in filters.items():
+        (Path(build_dir) / name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return {"filters": ["citeproc", *filters]}

@@ -1,12 +1,11 @@
-"""The chapter's structural part: paths, R², defined (indirect and total) effects, and the
-discussion that reads them path by path, with the optimisation paths the evidence supports."""
+"""The chapter's structural part: paths, R², the model's end point, and the discussion of a
+model without structural paths (the mediation section: mediation.py; the Discussion of a
+structural model and its optimisation path: discussion.py)."""
 
-import numpy as np
 import pandas as pd
 
 from govsurvey.formatting import apa_number, apa_p, significance_stars
-from govsurvey.report.tables import level_percent, markdown_table, num, p_phrase
-from govsurvey.words import effect_label
+from govsurvey.report.tables import level_percent, markdown_table, num
 
 
 def structural_paths(params, instrument):
@@ -67,119 +66,11 @@ def r2_text(chapter, r2):
     return w["r2_text"].format(first=apa_number(first, 2), first_code=first_code, rest=tail)
 
 
-def indirect_table(chapter, params, bootstrap, summary):
-    """Defined effects: with the bootstrap, its SE and percentile and BC CIs; without, the
-    delta-method SE and CI of the plain fit."""
-    w = chapter.w
-    if bootstrap is not None:
-        defined = bootstrap[bootstrap["op"] == ":="]
-        columns = w["indirect_columns"]
-        frame = pd.DataFrame(
-            {
-                columns[0]: [effect_label(n, chapter.language) for n in defined["lhs"]],
-                columns[1]: [num(v) for v in defined["est"]],
-                columns[2]: [apa_number(v, 3) for v in defined["std_all"]],
-                columns[3]: [num(v) for v in defined["boot_se"]],
-                columns[4]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower_perc"], defined["ci_upper_perc"])],
-                columns[5]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower_bc"], defined["ci_upper_bc"])],
-            }
-        )  # fmt: skip
-        caption = w["indirect_caption"].format(draws=summary["draws"], admissible=summary["admissible"],
-                                               level=level_percent(summary["level"]))
-    else:
-        defined = params[params["op"] == ":="]
-        columns = w["indirect_delta_columns"]
-        frame = pd.DataFrame(
-            {
-                columns[0]: [effect_label(n, chapter.language) for n in defined["lhs"]],
-                columns[1]: [num(v) for v in defined["est"]],
-                columns[2]: [apa_number(v, 3) for v in defined["std_all"]],
-                columns[3]: [num(v) for v in defined["se"]],
-                columns[4]: [apa_p(v) for v in defined["pvalue"]],
-                columns[5]: [f"[{num(lo)}, {num(hi)}]" for lo, hi in zip(defined["ci_lower"], defined["ci_upper"])],
-            }
-        )
-        caption = w["indirect_delta_caption"]
-    return markdown_table(frame, caption, "tbl-indirect")
-
-
-def total_effects(paths, constructs):
-    """Total standardized effects among constructs from the std.all paths: (I - B)^-1 - I."""
-    index = {code: k for k, code in enumerate(constructs)}
-    beta = np.zeros((len(constructs), len(constructs)))
-    for r in paths.itertuples():
-        beta[index[r.lhs], index[r.rhs]] = r.std_all
-    total = np.linalg.inv(np.eye(len(constructs)) - beta) - np.eye(len(constructs))
-    return pd.DataFrame(total, index=constructs, columns=constructs)  # row: effect on; column: of
-
 
 def final_outcome(paths):
     """The one construct that is explained but explains nothing (the model's end point), or None."""
     sinks = sorted(set(paths["lhs"]) - set(paths["rhs"]))
     return sinks[0] if len(sinks) == 1 else None
-
-
-def supported_causes(paths, instrument, alpha):
-    """The exogenous constructs ranked by their total effect on the final outcome, strongest first,
-    each with whether a chain of significant paths reaches the outcome: ([(code, total,
-    supported)], outcome); ([], None) when the model has no single end point."""
-    outcome = final_outcome(paths)
-    if outcome is None:
-        return [], None
-    constructs = list(instrument.constructs)
-    significant = paths[paths["pvalue"] < alpha]
-    reach = {outcome}
-    for _ in constructs:  # grow the set of constructs with a significant chain to the outcome
-        reach |= set(significant.loc[significant["lhs"].isin(reach), "rhs"])
-    total = total_effects(paths, constructs).loc[outcome]
-    exogenous = [c for c in constructs if c in set(paths["rhs"]) - set(paths["lhs"])]
-    ranked = sorted(exogenous, key=lambda c: -abs(total[c]))
-    return [(c, total[c], c in reach) for c in ranked], outcome
-
-
-def discussion_text(chapter, paths, alpha):
-    """One sentence per structural path, grouped by the construct it explains; then the
-    optimisation paths (for the constructs whose implication the instrument gives)."""
-    w = chapter.w
-    blocks = []
-    for code in chapter.instrument.constructs:
-        rows = paths[paths["lhs"] == code]
-        if rows.empty:
-            continue
-        sentences = []
-        for r in rows.itertuples():
-            values = {"cause": chapter.name(r.rhs), "cause_code": r.rhs, "code": code,
-                      "beta": apa_number(r.std_all), "p": p_phrase(r.pvalue)}  # fmt: skip
-            if r.pvalue < alpha:
-                size = "strong" if abs(r.std_all) >= 0.5 else "moderate" if abs(r.std_all) >= 0.3 else "weak"
-                positive = bool(r.std_all > 0)
-                sentences.append(w["sig_sentence"].format(size=w["size"][size], sign=w["sign"][positive],
-                                                          direction=w["direction"][positive], **values))
-            else:
-                sentences.append(w["ns_sentence"].format(**values))
-        gap = " " if chapter.language == "en" else ""
-        blocks.append(w["discussion_target"].format(name=chapter.name(code), code=code) + gap.join(sentences))
-    return "\n\n".join(blocks) + "\n\n" + optimisation_text(chapter, paths, alpha)
-
-
-def optimisation_text(chapter, paths, alpha):
-    """The optimisation paths the evidence supports, strongest total effect on the outcome first;
-    empty when no construct of the instrument carries an implication or the model has no single
-    outcome."""
-    w = chapter.w
-    ranked, outcome = supported_causes(paths, chapter.instrument, alpha)
-    ranked = [r for r in ranked if chapter.instrument.constructs[r[0]].implication]
-    if not ranked:
-        return ""
-    lines = [w["optimisation_intro"].format(outcome=outcome), ""]
-    for code, total, supported in ranked:
-        values = {"name": chapter.name(code), "code": code, "total": apa_number(total), "outcome": outcome}
-        if supported:
-            implication = chapter.instrument.constructs[code].implication[chapter.language]
-            lines.append(w["optimisation_supported"].format(implication=implication, **values))
-        else:
-            lines.append(w["optimisation_unsupported"].format(**values))
-    return "\n".join(lines) + "\n"
 
 
 def measurement_discussion(chapter, fit_table, reliability, fornell):

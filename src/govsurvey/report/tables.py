@@ -27,7 +27,7 @@ SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "m
 WRAP_AT = 40  # display columns beyond which a cell is text that wraps
 PADDING = 3  # a cell's inset on both sides, in display columns
 LINE = 88  # display columns of 10 pt table text across the A4 text block
-_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—]*$")
+_NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—†]*$")
 
 
 def markdown_table(frame, caption, label):
@@ -179,29 +179,48 @@ def modindices(chapter, mi):
 
 
 def provenance(chapter, ingest):
-    """Where the data came from and what ingest did to them (ingest_report.json)."""
-    w = chapter.w
+    """Where the data came from and what ingest did to them (ingest_report.json), in the chapter's
+    language: the values are read from the report's codes, not its English notes."""
+    w, v = chapter.w, chapter.w["provenance_values"]
     names = w["provenance_rows"]
-    personal = "; ".join(f"{d['column']} ({d['reason']})" for d in ingest["columns_dropped_personal"])
-    missing = ", ".join(f"{reason} {n}" for reason, n in ingest["missing_by_reason"].items())
+    join, paren = w["relation_join"], w["paren"]
+    personal = join.join(d["column"] + paren.format(_dropped(w, d, ingest["rows"]))
+                         for d in ingest["columns_dropped_personal"])
+    missing = join.join(v["count"].format(reason=v["missing"].get(r, r), n=n) for r, n in ingest["missing_by_reason"].items())
+    column = ingest.get("record_column")
+    record = v["record_column"].format(column=column) if column else v["record_row"]
+    encoding = v["encodings"].get(ingest["file_type"], ingest["encoding"])
     rows = [
-        (names["file"], f"`{ingest['file']}` ({ingest['bytes']:,} bytes)"),
+        (names["file"], f"`{ingest['file']}`" + paren.format(v["bytes"].format(n=f"{ingest['bytes']:,}"))),
         # In blocks of eight, like a key fingerprint, so that it wraps inside the column.
         (names["sha256"], " ".join(f"`{ingest['sha256'][i:i + 8]}`" for i in range(0, 64, 8))),
-        (names["format"], f"{ingest['format_title']} — {ingest['format_chosen']}"),
-        (names["reader"], f"{ingest['reader']}; {ingest['encoding']}"),
-        (names["rows"], f"{ingest['rows']} × {ingest['columns']}; {ingest['record_from']}"),
+        (names["format"], f"{v['formats'].get(ingest['format'], ingest['format_title'])}{w['dash']}"
+                          f"{v['chosen'].get(ingest.get('format_chosen_code'), ingest['format_chosen'])}"),
+        (names["reader"], f"{ingest['reader']}{join}{encoding}"),
+        (names["rows"], f"{ingest['rows']} × {ingest['columns']}{join}{record}"),
         (names["personal"], personal or w["none"]),
-        (names["hashed"], ", ".join(ingest["identifiers_hashed"]) or w["none"]),
+        (names["hashed"], w["join"](ingest["identifiers_hashed"]) or w["none"]),
         (names["missing"], missing or w["none"]),
-    ]
+    ]  # fmt: skip
     unmatched = [c["column"] for c in ingest["columns_unmatched"]]
     if unmatched:
-        rows.append((names["unmatched"], ", ".join(unmatched)))
+        rows.append((names["unmatched"], w["join"](unmatched)))
     if ingest["out_of_scale_as_missing"]:
-        rows.append((names["out_of_scale"], str(ingest["out_of_scale_as_missing"])))
+        rows.append((names["out_of_scale"], str(sum(ingest["out_of_scale_as_missing"].values()))))
     frame = pd.DataFrame(rows, columns=w["provenance_columns"])
     return markdown_table(frame, w["provenance_caption"], "tbl-provenance")
+
+
+def _dropped(w, entry, n_rows):
+    """Why a column was dropped, from its code (older reports: their English note)."""
+    v, kind = w["provenance_values"], entry.get("kind")
+    if kind is None:
+        return entry["reason"]
+    if kind == "pattern":
+        kinds = [v["kind_count"].format(kind=v["kinds"].get(k, k), n=n, rows=n_rows) for k, n in entry["found"].items()]
+        return v["dropped"]["pattern"].format(kinds=w["join"](kinds))
+    what = v["what"].get(entry.get("what"), entry.get("what"))
+    return v["dropped"][kind].format(what=what, hash=entry.get("hash", ""))
 
 
 def versions(chapter):

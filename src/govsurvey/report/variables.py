@@ -1,15 +1,18 @@
 """The values the chapter reads with {{< var … >}} (written to _variables.yml), and the flags
 that switch its conditional sections (structural model, mediation, bootstrap …)."""
 
-from govsurvey.formatting import apa_number, apa_p
+from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
+from govsurvey.report.tables import p_phrase
+from govsurvey.sem.effects import model_effects
 
 
 def flags(chapter):
     """Which optional parts the chapter has, from the model, the settings and the results."""
     model = chapter.model
     structural = bool(len(structural_paths(chapter.table("sem", "params"), chapter.instrument)))
-    mediation = structural and bool(model.definitions)
+    # the model implies indirect routes (govsurvey.sem.effects), whether or not := names them
+    mediation = structural and any(e.kind == "indirect" for e in model_effects(model))
     return {
         "structural": structural,
         "mediation": mediation,
@@ -28,7 +31,7 @@ def _fit_values(fit):
     return {
         "chisq": f"{fit['chisq']:.2f}",
         "df": str(fit["df"]),
-        "p": apa_p(fit["pvalue"]),
+        "p": p_phrase(fit["pvalue"]),  # "= .360" or "< .001": the chapter writes "p {{< var … >}}"
         "chisq_df": f"{fit['chisq_df']:.2f}" if fit.get("chisq_df") is not None else "—",
         "cfi": apa_number(fit["cfi"], 3),
         "tli": apa_number(fit["tli"], 3),
@@ -71,7 +74,7 @@ def build_variables(chapter, on):
             "kmo": apa_number(bartlett["kmo_overall"], 3),
             "bartlett_chisq": f"{bartlett['chisq']:.2f}",
             "bartlett_df": bartlett["df"],
-            "bartlett_p": apa_p(bartlett["pvalue"]),
+            "bartlett_p": p_phrase(bartlett["pvalue"]),
             "harman_pct": f"{100 * harman['first_component_share']:.1f}",
             "harman_verdict": w["harman_verdict"][bool(harman["below_50_percent"])],
             "fl_pass": chapter.count(int(fornell["sqrt_ave_exceeds_correlations"].sum()), "construct_word"),
@@ -88,18 +91,13 @@ def build_variables(chapter, on):
     off = "—"
     values["validity"]["htmt_max"] = off
     values["sem"] = dict.fromkeys([*_fit_values(chapter.json("measure", "fit")), "r2_text"], off)
-    values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed",
-                                         "n_effects", "n_supported"], off)
-    values["mediation"] = dict.fromkeys(["n_effects", "n_supported"], off)
+    values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed"], off)
     if on["discriminant"]:
         values["validity"]["htmt_max"] = apa_number(chapter.table("measure", "htmt")["htmt2"].max(), 3)
     if on["structural"]:
         values["sem"] = {**_fit_values(chapter.json("sem", "fit")), "r2_text": r2_text(chapter, chapter.table("sem", "r2"))}
     if on["bootstrap"]:
         summary = chapter.json("bootstrap", "summary")
-        effects = chapter.table("bootstrap", "indirect")
-        defined = effects[effects["op"] == ":="]
-        excludes_zero = (defined["ci_lower_perc"] > 0) | (defined["ci_upper_perc"] < 0)
         values["bootstrap"] = {
             "draws": summary["draws"],
             "admissible": summary["admissible"],
@@ -107,13 +105,5 @@ def build_variables(chapter, on):
             "inadmissible": summary["inadmissible"],
             "level": f"{100 * summary['level']:g}",
             "seed": summary["seed"],
-            "n_effects": len(defined),
-            "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word"),
         }
-    elif on["mediation"]:
-        params = chapter.table("sem", "params")
-        defined = params[params["op"] == ":="]
-        excludes_zero = (defined["ci_lower"] > 0) | (defined["ci_upper"] < 0)
-        values["mediation"] = {"n_effects": len(defined),
-                               "n_supported": chapter.count(int(excludes_zero.sum()), "effect_word")}
     return values

@@ -1,5 +1,8 @@
-"""Nonparametric bootstrap of the `:=` parameters (indirect effects) and the standardized
-structural paths, with percentile and bias-corrected (BC) confidence intervals.
+"""Nonparametric bootstrap of the `:=` parameters, the standardized structural paths and every
+effect the model implies (effects.py: direct, each indirect route, total indirect, total; their
+estimates and standardized values), with percentile and bias-corrected (BC) confidence intervals.
+The gather writes the `:=` parameters and paths to bootstrap/indirect.csv (TABLE_COLUMNS) and
+the effects to bootstrap/effects.csv (effects.EFFECT_COLUMNS, see effects.add_bootstrap).
 
 The full sample is fitted once, by the sem step (`fit_sem`); the shards start from that fit
 (`restore_fit` of its parameter table), they do not fit it again. Each draw resamples
@@ -28,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from govsurvey.errors import InputError
+from govsurvey.sem.effects import EffectValues, effect_keys, model_effects
 from govsurvey.sem.fit import Definitions, fit_sem, restore_fit
 from govsurvey.sem.ml import MLFitter, threadpool_limits
 
@@ -38,7 +42,8 @@ TABLE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "std_all", "ci_of", "boot_s
 @dataclass
 class Bootstrap:
     """A plain fit and what every draw needs. `keys` name the bootstrapped statistics: a `:=`
-    parameter's name (its estimate) or 'lhs~rhs' for a standardized path between latents."""
+    parameter's name (its estimate), 'lhs~rhs' for a standardized path between latents, then
+    each generated effect's key (its estimate) and 'std:' + key (its standardized value)."""
     fit: object          # SemFit of the full sample
     data: np.ndarray     # complete cases, columns in the layout's observed order
     x0: np.ndarray       # full-sample estimate: every draw's starting point
@@ -59,6 +64,14 @@ class Bootstrap:
             sd = np.sqrt(np.where(phi_diag > 0, phi_diag, np.nan))
             rows = self._path_rows
             out += list(est[rows] * sd[self._path_rhs] / sd[self._path_lhs])
+        if self._effects.effects:
+            # variances from the fitter's matrices: their fixed.x block is the resample's
+            mx, C, M = cache[:3]
+            total = np.concatenate([np.einsum("ij,jk,ik->i", M, mx["psi"], M) + np.diagonal(mx["theta"]),
+                                    np.einsum("ij,jk,ik->i", C, mx["psi"], C)])
+            resid = np.concatenate([np.diagonal(mx["theta"]), np.diagonal(mx["psi"])])
+            out += list(self._effects.values(est))
+            out += list(self._effects.values(self.layout.standardized(x, (total, resid))))
         return np.array(out, dtype=float)
 
     def __post_init__(self):
@@ -68,6 +81,7 @@ class Bootstrap:
         self._path_rows = np.array(rows, int)
         self._path_lhs = np.array([s.inner.index(s.rows[k]["lhs"]) for k in rows], int)
         self._path_rhs = np.array([s.inner.index(s.rows[k]["rhs"]) for k in rows], int)
+        self._effects = EffectValues(model_effects(self.fit.parsed), s)
 
 
 def prepare_bootstrap(fit):
@@ -78,6 +92,7 @@ def prepare_bootstrap(fit):
     keys = list(defs.names) if defs else []
     keys += [f"{r['lhs']}~{r['rhs']}" for r in layout.rows if r["op"] == "~"
              and r["lhs"] in layout.latent and r["rhs"] in layout.latent]
+    keys += effect_keys(model_effects(fit.parsed))
     if not keys:
         raise InputError(fit.parsed.source, "the model has no := parameters and no regressions "
                          "between latent variables, so there is nothing to bootstrap.",
@@ -198,7 +213,8 @@ def summarise_draws(draws, params, n_draws, level, seed, source="bootstrap shard
                          "delete the bootstrap shard files and rerun the workflow, so that all "
                          "shards come from the same configuration.")
     ok = draws["status"] == "admissible"
-    keys = [c for c in draws.columns if c not in ("draw", "status", "seconds")]
+    keys = [c for c in draws.columns if c not in ("draw", "status", "seconds")
+            and not c.startswith(("effect:", "std:effect:"))]  # effects: effects.add_bootstrap
     rows = []
     for key in keys:
         if "~" in key:
