@@ -290,3 +290,11 @@ def test_a_latent_means_figure_without_means_is_drawn_empty(tmp_path):
     means = pd.read_csv(planted(tmp_path) / "latent_means.csv").iloc[:0]
     latent_means_figure(means, STREETS, "m_street", "zh", tmp_path / "l.png", tmp_path / "l.svg")
     assert (tmp_path / "l.png").stat().st_size > 0
+
+
+def test_chinese_citations_and_references_follow_punctuation(tmp_path):
+    """Pandoc reads `@key` as a citation or cross-reference only at a word's start: after a
+    Chinese character it stays literal text ("参照@chen2007")."""
+    text = prose(section(tmp_path, "zh"))
+    assert not re.search(r"[\u4e00-\u9fffA-Za-z0-9]@", text), re.findall(r".{6}[\u4e00-\u9fffA-Za-z0-9]@.{12}", text)
+    assert "Chen[@chen2007]" in text
