@@ -9,7 +9,7 @@ import pandas as pd
 
 from govsurvey.compare.study import NO_ANSWER
 from govsurvey.formatting import apa_number, apa_p, significance_stars
-from govsurvey.report.tables import markdown_table, num, p_phrase
+from govsurvey.report.tables import markdown_table, md_escape, num, p_phrase
 from govsurvey.sem.invariance import CONFIGURAL_FIT
 
 ALPHA = 0.05
@@ -391,8 +391,8 @@ def paths_text(cmp, alpha, single=None):
             mine_p = paths[paths["group_label"] == focal_id].set_index(["lhs", "rhs"])["pvalue"]
             own_p = single[single["op"] == "~"].set_index(["lhs", "rhs"])["pvalue"].reindex(mine_p.index)
             stars = [(k, significance_stars(own_p[k]), significance_stars(mine_p[k])) for k in mine_p.index]
-            changed = [w["paths_stars_item"].format(path=f"{rhs} → {lhs}", single=apa_number(own[(lhs, rhs)], 2) + a,
-                                                    multi=apa_number(mine[(lhs, rhs)], 2) + b)
+            changed = [w["paths_stars_item"].format(path=f"{rhs} → {lhs}", single=apa_number(own[(lhs, rhs)], 2) + md_escape(a),
+                                                    multi=apa_number(mine[(lhs, rhs)], 2) + md_escape(b))
                        for (lhs, rhs), a, b in stars if a != b]  # fmt: skip
             if changed:
                 verb = w["paths_stars_verb"]["one" if len(changed) == 1 else "many"]
@@ -422,19 +422,23 @@ def paths_text(cmp, alpha, single=None):
 
 
 def ipma_table(cmp):
+    """A column per construct; for each street a row of importance and one of performance, then
+    the gap to the best benchmark (transposed, so that street names need not fit a header)."""
     w = cmp.w
     table = cmp.tables["ipma"]
     focal = cmp.summary["focal"]
-    streets = list(dict.fromkeys(table["street"]))
+    streets = [focal] + [s for s in dict.fromkeys(table["street"]) if s != focal]
+    constructs = list(dict.fromkeys(table["construct"]))
+    cell = table.set_index(["street", "construct"])
     rows = []
-    for construct, part in table.groupby("construct", sort=False):
-        part = part.set_index("street")
-        gap = max(part.loc[s, "gap"] for s in streets if s != focal)
-        rows.append((construct, *[num(part.loc[s, "importance"]) for s in streets],
-                     *[f"{part.loc[s, 'performance']:.1f}" for s in streets], f"{gap:.1f}"))  # fmt: skip
-    columns = [w["construct"], *[f"{w['importance']}: {cmp.street(s)}" if cmp.c.language == "en"
-                                 else f"{w['importance']}：{cmp.street(s)}" for s in streets],
-               *[cmp.street(s) for s in streets], w["gap"]]  # fmt: skip
+    for s in streets:
+        rows.append((w["ipma_row"].format(street=cmp.street(s), what=w["importance"]),
+                     *[num(cell.loc[(s, k), "importance"]) for k in constructs]))
+        rows.append((w["ipma_row"].format(street=cmp.street(s), what=w["performance"]),
+                     *[f"{cell.loc[(s, k), 'performance']:.1f}" for k in constructs]))
+    gaps = table[~table["focal"]].groupby("construct")["gap"].max()
+    rows.append((w["gap"], *[f"{gaps[k]:.1f}" for k in constructs]))
+    columns = ["", *constructs]
     outcome = cmp.summary.get("outcome", "")
     return markdown_table(pd.DataFrame(rows, columns=columns),
                           w["ipma_caption"].format(outcome=outcome, focal=cmp.street(focal)), "tbl-ipma")
