@@ -8,7 +8,6 @@ import pandas as pd
 from govsurvey.errors import reported_errors
 from govsurvey.figures.comparison import ipma_figure, latent_means_figure
 from govsurvey.io import read_json
-from govsurvey.study import load_instrument
 
 with reported_errors():
     summary = read_json(snakemake.input.summary)
@@ -16,7 +15,7 @@ with reported_errors():
     language, focal = snakemake.params.language, summary["focal"]
     means = pd.read_csv(snakemake.input.latent_means)
     means = means[means["comparison"] == "streets"]
-    names = {code: c.name[language] for code, c in load_instrument(snakemake.input.instrument).constructs.items()}
+    names = {code: name[language] for code, name in snakemake.params.constructs.items()}
     latent_means_figure(means, streets, focal, language, snakemake.output.latent_png, snakemake.output.latent_svg,
                         names)
     ipma = pd.read_csv(snakemake.input.ipma)
