@@ -5,7 +5,7 @@ sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 
 from govsurvey.errors import reported_errors
 from govsurvey.figures.forest import forest_plot
-from govsurvey.sem.effects import read_effects
+from govsurvey.io import read_effects
 
 with reported_errors():
     forest_plot(

@@ -1,4 +1,5 @@
-# Rule path_diagram: causes -> problems -> outcome with standardized coefficients.
+# Rule path_diagram: causes -> problems -> outcome with standardized coefficients, R² and the
+# correlations among the exogenous constructs.
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -17,4 +18,5 @@ with reported_errors():
         snakemake.output.png,
         snakemake.output.svg,
         alpha=snakemake.params.alpha,
+        r2=pd.read_csv(snakemake.input.r2),
     )

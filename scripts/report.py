@@ -26,6 +26,7 @@ with reported_errors():
         language=language,
         theory=load_theory(snakemake.input.theory[0] if snakemake.input.theory else None),
         reference_docx=snakemake.input.reference_docx,
+        engine=snakemake.params.engine,
     )
     # Named by language, so the two languages' jobs never write the same file.
     render_chapter(build_dir, formats=snakemake.params.formats, engine=snakemake.params.engine, out_dir=out_dir,

@@ -199,8 +199,8 @@ def test_likert_files_and_labels(instrument, drawn):
     for code, construct in instrument.constructs.items():
         assert any(s.startswith(f"{code}  {construct.name['en'][:10]}") for s in strings), code
     for code, item in instrument.items.items():
-        [label] = [s for s in strings if s.startswith(f"{code}  ")]
-        assert label.endswith("(R)") == item.reverse, label
+        assert code in strings
+        assert _group_strings(svg, f"wording-{code}")[-1].endswith("(R)") == item.reverse, code
     for point in instrument.scale_points:
         assert instrument.labels[point]["en"] in strings
     assert "非常同意" not in " ".join(strings)
@@ -434,3 +434,68 @@ def test_forest_plot_shows_every_effect_and_is_deterministic(tmp_path, language,
     assert "OB ⇒ GS" not in svg  # the total indirect effect is not drawn beside its routes
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert (tmp_path / "a.svg").read_bytes() != (tmp_path / "c.svg").read_bytes()
+
+
+# ---------------------------------------------------------------- R², correlations, whole wording
+
+EXOGENOUS_R = {("OB", "IN"): 0.461, ("IN", "MS"): 0.379, ("IN", "PM"): 0.458, ("OB", "MS"): 0.307,
+               ("OB", "PM"): 0.406, ("MS", "PM"): 0.438}
+
+
+def _params_with_correlations(instrument):
+    table = make_params(instrument)
+    extra = [{"lhs": a, "op": "~~", "rhs": b, "label": "", "std_all": r, "pvalue": 0.0004}
+             for (a, b), r in EXOGENOUS_R.items()]
+    return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_path_diagram_draws_r2_and_the_correlations_of_the_causes(instrument, tmp_path, language):
+    """Each endogenous construct shows its R² from the SEM step's r2 table, and each pair of
+    exogenous constructs a double-headed arc with its standardized covariance; zh keeps the
+    leading zero, en drops it (number_style)."""
+    r2 = pd.DataFrame({"variable": ["IN1", "PL", "PW", "RI", "GS"], "r2": [0.55, 0.3148, 0.3401, 0.4243, 0.4921]})
+    svg = tmp_path / "p.svg"
+    diagram.path_diagram(_params_with_correlations(instrument), instrument, language, tmp_path / "p.png", svg, r2=r2)
+    strings = svg_strings(svg)
+    zero = "0" if language == "zh" else ""
+    for code, value in zip(r2["variable"][1:], r2["r2"][1:]):
+        assert f"R² = {zero}.{round(value * 100):02d}" in strings, (code, strings)
+        svg_group(svg, f"r2-{code}")
+    assert not any(s.startswith("R² = ") and s.endswith(".55") for s in strings)  # not an indicator's
+    for (a, b), r in EXOGENOUS_R.items():
+        svg_group(svg, f"cov-{a}-{b}")
+        assert f"{zero}.{round(r * 100):02d}***" in strings, (a, b)
+
+
+def test_path_diagram_refuses_an_r2_table_without_an_endogenous_construct(instrument, tmp_path):
+    r2 = pd.DataFrame({"variable": ["PL", "PW"], "r2": [0.3, 0.3]})
+    with pytest.raises(InputError, match="RI, GS"):
+        diagram.path_diagram(make_params(instrument), instrument, "en", tmp_path / "p.png", tmp_path / "p.svg", r2=r2)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_likert_labels_hold_the_whole_wording(drawn, instrument, language):
+    """Item wording was cut to fit with an ellipsis; now it wraps (English between words, Chinese
+    between characters), whole."""
+    _, svg, _ = drawn["likert", language]
+    strings = svg_strings(svg)
+    assert not any("…" in s for s in strings)
+    sep = " " if language == "en" else ""
+    text = sep.join(strings)
+    for code in instrument.item_codes:
+        item = instrument.items[code]
+        wording = getattr(item, language) + (" (R)" if item.reverse else "")
+        lines = _group_strings(svg, f"wording-{code}")
+        assert sep.join(lines) == wording, (code, lines)
+        assert all(line.split(sep or None) for line in lines)
+    assert text
+
+
+def _group_strings(svg, gid):
+    """The strings of a whole SVG group, nested groups included (one comment per text line)."""
+    text = Path(svg).read_text(encoding="utf-8")
+    start = re.search(rf'\n( *)<g id="{re.escape(gid)}">', text)
+    assert start, f"no SVG group {gid}"
+    end = text.index(f"\n{start.group(1)}</g>", start.end())
+    return re.findall(r"<!-- (.*?) -->", text[start.end():end])

@@ -50,7 +50,7 @@ def test_flow_shows_the_ledger_numbers_and_is_deterministic(tmp_path, language):
     labels = WORDS[language]["reasons"]
     colon = ": " if language == "en" else "："
     assert f"{labels['speeder']}{colon}10" in text
-    flagged = " (flagged 16)" if language == "en" else "（共标记 16）"
+    flagged = " (flagged 16)" if language == "en" else "（共标记16）"
     assert f"{labels['mahalanobis']}{colon}4{flagged}" in text
     assert f"{labels['out_of_range']}{colon}0" in text  # applied rules show even when nothing fired
     footer = text.replace("\n", " " if language == "en" else "")

@@ -165,7 +165,7 @@ def test_codes_and_keys_only_in_the_examiner_note(instrument, library, study, la
         assert f"{construct.name[language]}（{code}）" in note or f"{construct.name[language]} ({code})" in note
     number = {code: f"{len(ins.demographics) + m + 1}.{k}" for m, matrix in enumerate(ins.matrices)
               for k, code in enumerate(matrix["rows"], start=1)}
-    reverse_line = next(line for line in note.splitlines() if "x" in line and ("−" in line))
+    reverse_line = next(line for line in note.splitlines() if ("x" in line and "−" in line) or "原始分" in line)
     listed = re.findall(r"\d+\.\d+", reverse_line)
     assert listed == [number[c] for c in ins.reverse_items]
 

@@ -422,28 +422,105 @@ def test_chinese_names_in_the_english_pdf_use_the_serif_sc_font(tmp_path):
     assert all(serif_sc.search(f) for f in fonts), fonts
 
 
-def test_quarto_engine_gets_the_serif_sc_font_when_variables_bring_chinese(tmp_path, monkeypatch):
-    """The Quarto path looked for Chinese in chapter.qmd's own text only, so names arriving through
-    {{< var >}} or includes left Quarto's typst to pick a CJK font itself (a Japanese sans)."""
+def _fake_quarto(monkeypatch, calls):
+    """quarto on PATH as a stub that records its command lines and writes the output files."""
     from govsurvey.report import render as render_module
-
-    family, _ = find_cjk_font()
-    project = _names_project(tmp_path / "p")
-    calls = []
 
     def fake_run(cmd, cwd=None, **kwargs):
         calls.append(cmd)
-        fmt = "pdf" if cmd[cmd.index("--to") + 1] == "typst" else "html"
-        (Path(cwd) / f"names.{fmt}").write_text("x", encoding="utf-8")
+        fmt = {"typst": "pdf"}.get(cmd[cmd.index("--to") + 1], cmd[cmd.index("--to") + 1])
+        (Path(cwd) / f"{Path(cmd[2]).stem}.{fmt}").write_text("x", encoding="utf-8")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
     monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/quarto")
     monkeypatch.setattr(render_module.subprocess, "run", fake_run)
+
+
+def _font_rule(config, rule="#set text(font:"):
+    """The font families a Typst rule in format.typst.include-before-body names, in order."""
+    import yaml
+
+    config = yaml.safe_load(config) if isinstance(config, str) else config
+    texts = [e["text"] for e in config["format"]["typst"]["include-before-body"] if "text" in e]
+    line = next(line for text in texts for line in text.splitlines() if line.startswith(rule))
+    return re.findall(r'"([^"]+)"', line.replace('covers: "latin-in-cjk"', ""))
+
+
+def test_quarto_gets_no_settings_on_its_command_line_only_in_quarto_yml(tmp_path, monkeypatch):
+    """Quarto 1.7 set the English body in the CJK font that `-M mainfont:` forced (full-width
+    quotes, "study’ s"), and a `quarto render` by hand in the folder gave other fonts again: every
+    setting now sits in _quarto.yml, the command line only names the file and the format. Chinese
+    that arrives through {{< var >}} or includes still brings the SC serif, as a fallback after
+    the Latin serif."""
+    import yaml
+
+    family, path = find_cjk_font()
+    project = _names_project(tmp_path / "p")
+    calls = []
+    _fake_quarto(monkeypatch, calls)
     render_chapter(project, qmd="names.qmd", engine="quarto", out_dir=tmp_path / "out", log=lambda m: None)
-    html_cmd, pdf_cmd = calls
-    assert f"mainfont:{family}" in pdf_cmd
-    assert f'codefont:["DejaVu Sans Mono", "{family}"]' in pdf_cmd  # code text (Quarto 1.9+)
-    assert not any(a.startswith(("mainfont", "codefont")) for a in html_cmd)
+    assert calls == [["quarto", "render", "names.qmd", "--to", "html"], ["quarto", "render", "names.qmd", "--to", "typst"]]
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    assert config["lang"] == "en"
+    assert _font_rule(config) == ["Libertinus Serif", family, "DejaVu Sans Mono"]  # Latin first
+    assert _font_rule(config, "#show raw:") == ["DejaVu Sans Mono", family]
+    assert config["format"]["typst"]["font-paths"] == [str(path.parent)]
+    assert config["format"]["typst"]["papersize"] == "a4" and config["format"]["html"]["css"]  # kept
+
+
+def test_quarto_refuses_a_language_its_front_matter_contradicts(tmp_path, monkeypatch):
+    """Quarto reads lang from the front matter, so rendering it as another language would need
+    -M on the command line, and a hand re-render would differ: an error says so."""
+    project = _names_project(tmp_path / "p")
+    (project / "names.qmd").write_text("---\nlang: en\n---\n\n# A {#sec-a}\n", encoding="utf-8")
+    _fake_quarto(monkeypatch, [])
+    with pytest.raises(InputError, match="lang: zh"):
+        render_chapter(project, qmd="names.qmd", engine="quarto", lang="zh", log=lambda m: None)
+
+
+def test_the_fallback_sets_the_fonts_that_quarto_yml_names(tmp_path):
+    """The fallback reads the same format.typst settings as Quarto (include-before-body, region,
+    font-paths), so the two PDFs agree: another font list in _quarto.yml changes its PDF."""
+    from govsurvey.report.references import merge_into_quarto_yml
+    from govsurvey.report.render import pdf_settings
+
+    family, _ = find_cjk_font()
+    project = _names_project(tmp_path / "p")
+    keys = pdf_settings("en", True)
+    keys["format"]["typst"]["include-before-body"] = [{"text": f'#set text(font: ("New Computer Modern", "{family}"))\n'}]
+    merge_into_quarto_yml(project / "_quarto.yml", keys)
+    out = render_chapter(project, qmd="names.qmd", formats=("pdf",), engine="fallback", log=lambda m: None)
+    names = _pdf_fonts(out["pdf"])
+    # the body's text is in New Computer Modern (the template's title and page numbers lie
+    # outside include-before-body's reach, in both engines, and keep the template's font)
+    assert "NewCM10-Regular-Identity-H" in names, names
+
+
+def _pdf_fonts(pdf):
+    out = subprocess.run(
+        [_tool("pdffonts", "poppler-utils"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    return [line.split()[0].split("+")[-1] for line in out.splitlines()[2:] if line.strip()]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pdf_fonts_latin_serif_first_cjk_serif_sc_never_jp(tmp_path, lang):
+    """English: body in the Latin serif, CJK only for Chinese names; Chinese: the SC serif (also
+    in bold headings), never typst's own pick (Noto Sans CJK JP) and no system font for symbols
+    (✗ and the nested list's ‣ came from OpenSymbol)."""
+    family, _ = find_cjk_font()
+    if family not in ("Noto Serif CJK SC", "Source Han Serif SC"):
+        pytest.skip(f"needs Noto Serif CJK SC (fonts-noto-cjk); the first CJK font found is {family}")
+    project = _names_project(tmp_path / "p")
+    (project / "names.qmd").write_text(
+        f"---\nlang: {lang}\n---\n\n# 标题 Title {{#sec-a}}\n\nL街道 “quoted” study’s text ✗.\n\n"
+        "- one\n  - nested\n", encoding="utf-8")
+    out = render_chapter(project, qmd="names.qmd", formats=("pdf",), engine="fallback", lang=lang,
+                         log=lambda m: None)
+    names = _pdf_fonts(out["pdf"])
+    assert "LibertinusSerif-Regular-Identity-H" in names
+    assert all(re.search(r"Libertinus|SerifCJKsc|DejaVuSansMono", n) for n in names), names
+    assert any("SerifCJKsc-Bold" in n for n in names), names  # the heading's Chinese
 
 
 # ---------------------------------------------------------------- conditional content
@@ -598,3 +675,53 @@ def test_conditional_content_errors(tmp_path, flags, chapter_edit, needles):
     for needle in needles:
         assert needle in str(err.value), (needle, str(err.value))
     assert not (project / "cond.html").exists()
+
+
+def test_a_table_caption_stays_on_the_page_where_its_table_starts(tmp_path):
+    """Quarto's PDF left a caption alone at the foot of a page, its table overleaf (the appendix
+    lets long tables break). Tables after paragraphs of growing length: each caption must share
+    its page with the table's first row, in the styles both engines include."""
+    project = make_project(tmp_path / "p")
+    parts = ["# Tables {#sec-t}\n", "```{=typst}\n#show figure.where(kind: table): set block(breakable: true)\n"
+             '#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)\n```\n']
+    for i in range(1, 13):
+        parts.append(" ".join(["Filler words for the page."] * (9 * i)) + "\n")
+        rows = "\n".join(f"| T{i:02d}R{r:02d} | {r} |" for r in range(1, 41))
+        parts.append(f"| Item | Value |\n|:--|--:|\n{rows}\n\n: Caption of table {i:02d} {{#tbl-t{i:02d}}}\n")
+    (project / "captions.qmd").write_text("\n".join(parts), encoding="utf-8")
+    out = render_chapter(project, qmd="captions.qmd", formats=("pdf",), engine="fallback", log=lambda m: None)
+    _tool("pdftotext", "poppler-utils")
+    pages = subprocess.run(["pdftotext", str(out["pdf"]), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    for i in range(1, 13):
+        caption = next(n for n, page in enumerate(pages) if f"Caption of table {i:02d}" in page)
+        assert f"T{i:02d}R01" in pages[caption], f"table {i}: caption on page {caption + 1}, first row overleaf"
+
+
+def test_the_software_table_names_the_engine_that_rendered(tmp_path, monkeypatch):
+    """With Quarto on PATH the chapter is Quarto's: the software table lists it with its version
+    (and the pandoc and Typst it bundles); without, the fallback's pandoc and Typst."""
+    from types import SimpleNamespace
+
+    from govsurvey.report.render import engine_software
+    from govsurvey.report.tables import versions
+    from govsurvey.words import words
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    quarto = bin_dir / "quarto"
+    quarto.write_text('#!/bin/sh\ncase "$1" in\n  pandoc) echo "pandoc 3.6.3";;\n  typst) echo "typst 0.13.0";;\n'
+                      '  *) echo "1.7.34";;\nesac\n', encoding="utf-8")
+    quarto.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    rows = engine_software("auto")
+    assert rows == [("Quarto", "1.7.34"), ("pandoc (Quarto)", "3.6.3"), ("Typst (Quarto)", "0.13.0")]
+    table = versions(SimpleNamespace(settings={"renderer": rows}, w=words("en")))
+    assert "| Quarto | 1.7.34 |" in re.sub(r" +", " ", table)
+
+    import pypandoc
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no quarto: the fallback
+    fallback = dict(engine_software("auto"))
+    assert fallback["pandoc (pypandoc-binary)"] == pypandoc.get_pandoc_version()
+    assert "Typst (typst)" in fallback and "Quarto" not in fallback

@@ -141,7 +141,7 @@ def test_chinese_chapter_has_chinese_text_and_the_same_numbers(run_zh):
     summary = json.loads((run_zh / "results/m_street/clean/screening.json").read_text())
     fit = json.loads((run_zh / "results/m_street/sem/fit.json").read_text())
     assert "研究设计与数据" in text and "M街道" in text and "模拟数据" in text
-    assert f"原始导出文件共 {summary['n_raw']} 份问卷" in text
+    assert f"原始导出文件共{summary['n_raw']}份问卷" in text
     assert f"χ²({fit['df']}) = {fit['chisq']:.2f}" in text
     assert "党建活动与解决居民实际问题紧密结合" in text  # item wording in Chinese
     # Chinese theses keep the leading zero; the English chapter drops it (APA)
@@ -324,3 +324,106 @@ def test_libreoffice_lays_out_the_chinese_word_chapter_within_the_margins(run, t
     hanging = lambda w, b: w[-1:] in "。，、；：）”" and b <= right + 12.5  # noqa: E731
     outside = [(p, round(a), round(b), w) for p, a, b, w in words if a < left - 1 or (b > right + 1 and not hanging(w, b))]
     assert not outside, f"text past the margins ({left:.0f}–{right:.0f} pt): {outside[:8]}"
+
+
+def _font_list(config, rule="#set text(font:"):
+    texts = [e["text"] for e in config["format"]["typst"]["include-before-body"] if "text" in e]
+    line = next(line for text in texts for line in text.splitlines() if line.startswith(rule))
+    items = re.findall(r'\(name: "([^"]+)", covers: "[^"]+"\)|"([^"]+)"', line.split("font:", 1)[1])
+    return [(covered or plain, bool(covered)) for covered, plain in items]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_build_quarto_yml_carries_every_render_setting(run, language):
+    """What the command line used to force on Quarto (-M lang, region, mainfont, codefont,
+    font-paths) is in the build folder's _quarto.yml, so `quarto render` by hand there makes the
+    pipeline's PDF: English with the Latin serif first and the CJK serif only as fallback,
+    Chinese in the SC serif (the Latin serif for Latin letters only), never a JP face."""
+    from govsurvey.report.render import find_cjk_font
+
+    family, path = find_cjk_font()
+    config = yaml.safe_load((run[0] / f"results/report/build/{language}/_quarto.yml").read_text(encoding="utf-8"))
+    typst = config["format"]["typst"]
+    assert config["lang"] == language and typst["font-paths"] == [str(path.parent)]
+    body = _font_list(config)
+    assert [name for name, _ in body] == ["Libertinus Serif", family, "DejaVu Sans Mono"]
+    assert body[0][1] == (language == "zh")  # zh: covers "latin-in-cjk"
+    assert [name for name, _ in _font_list(config, "#show raw:")] == ["DejaVu Sans Mono", family]
+    assert typst.get("region") == ("CN" if language == "zh" else None)
+    assert "JP" not in yaml.safe_dump(config)
+
+
+def _pdf_facts(pdf):
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    names = sorted({line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if line.strip()})
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                             check=True).stdout).group(1))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return pages, names, text
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto not on PATH (https://quarto.org, 1.7 or later)")
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_quarto_by_hand_in_the_build_folder_gives_the_fallbacks_pdf(run, language, tmp_path):
+    """`quarto render chapter.qmd --to typst` in a copy of the build folder, with nothing on the
+    command line, against the fallback's PDF of the same run: the same page count and fonts, and
+    the same text up to the numbering that QUARTO_SUBSET.md lists as a known difference."""
+    import difflib
+
+    build = tmp_path / "build"
+    shutil.copytree(run[0] / f"results/report/build/{language}", build)
+    done = subprocess.run(["quarto", "render", "chapter.qmd", "--to", "typst"], cwd=build, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    q_pages, q_fonts, q_text = _pdf_facts(build / "chapter.pdf")
+    f_pages, f_fonts, f_text = _pdf_facts(run[0] / f"results/report/chapter.{language}.pdf")
+    assert q_fonts == f_fonts
+    assert abs(q_pages - f_pages) <= 1, (q_pages, f_pages)
+
+    def words(text):  # numbering differs by engine: 表4-1 / 表 4.1, 第4章 / 4, Section 4.2 / 节 4.2
+        text = re.sub(r"(第\s*\d+\s*章|Chapter\s+\d+|[表图]\s*\d+[.-]\d+|(Table|Figure)\s+\d+\.\d+:?|节|\d+\.\d+节)", " ", text)
+        return re.sub(r"\s+", "", text)
+
+    ratio = difflib.SequenceMatcher(None, words(q_text), words(f_text), autojunk=False).ratio()
+    assert ratio > 0.97, ratio
+    assert "’ s" not in q_text and "study’ s" not in q_text
+
+
+def _faults(work, language, instrument_path):
+    """The proofreading rules' faults in the chapter of `language` (HTML, and the PDF's tables
+    when pdftotext is there)."""
+    from govsurvey.report.proofread import proofread_html, proofread_pdf_tables, study_names
+
+    names = study_names([ROOT / "report" / "references.bib"], load_instrument(instrument_path).constructs)
+    faults = proofread_html(work / f"results/report/chapter.{language}.html", language, names)
+    if shutil.which("pdftotext"):
+        faults += proofread_pdf_tables(work / f"results/report/chapter.{language}.pdf")
+    return faults
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_chapter_passes_the_proofreading_rules(run, language):
+    """No half-width punctuation or space next to Chinese, no stray English in the Chinese chapter,
+    no misquoted “”, no sentence twice, no p without its relation, no table cell one character wide."""
+    faults = _faults(run[0], language, ROOT / "data" / "instruments" / "party_building_governance.yaml")
+    assert not faults, "\n".join(map(str, faults))
+
+
+def test_size_words_agree_with_the_coefficients_printed_beside_them(run):
+    from govsurvey.report.discussion import size_word
+
+    text = html_text(run[0] / "results/report/chapter.en.html")
+    found = re.findall(r"\ba (large|medium|small|negligible) (?:one|association) \(β = (−?)\.(\d\d)", text)
+    assert found
+    for word, minus, digits in found:
+        assert size_word(float(f"{'-' if minus else ''}0.{digits}")) == word, (word, digits)
+
+
+def test_the_chapter_ends_with_its_summary_and_generated_limitations(run):
+    text = html_text(run[0] / "results/report/chapter.en.html")
+    fit = json.loads((run[0] / "results/m_street/sem/fit.json").read_text())
+    assert "Chapter summary" in text and "This chapter analysed" in text
+    assert f"{fit['ntotal'] / fit['npar']:.1f} cases per free parameter" in text
+    zh = html_text(run[0] / "results/report/chapter.zh.html")
+    assert "本章小结" in zh and "本章分析了" in zh and zh.index("本章小结") > zh.index("研究局限")

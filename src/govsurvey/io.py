@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
 def _plain(value):
@@ -39,3 +40,22 @@ def write_table(frame, *paths):
             frame.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
         else:
             raise ValueError(f"unknown table format: {path}")
+
+
+# The effects table (govsurvey.sem.effects documents each column).
+EFFECT_COLUMNS = [
+    "cause", "outcome", "kind", "route", "label", "definition", "direct_in_model",
+    "est", "std_all", "se", "pvalue", "std_se", "ci_lower", "ci_upper", "ci_method",
+    "boot_se", "ci_lower_perc", "ci_upper_perc", "ci_lower_bc", "ci_upper_bc",
+    "std_boot_se", "std_ci_lower_perc", "std_ci_upper_perc", "std_ci_lower_bc", "std_ci_upper_bc",
+    "nonzero", "proportion", "mediation", "mediation_detail",
+]  # fmt: skip
+
+
+def read_effects(path):
+    """An effects table as written (csv): empty labels, routes and types stay '' (not NaN)."""
+    text = ["cause", "outcome", "kind", "route", "label", "definition", "ci_method", "mediation",
+            "mediation_detail"]
+    table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False,
+                        na_values={c: [""] for c in EFFECT_COLUMNS if c not in text})
+    return table.reindex(columns=EFFECT_COLUMNS)

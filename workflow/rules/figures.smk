@@ -20,6 +20,7 @@ rule likert_chart:
 rule path_diagram:
     input:
         params=rules.sem.output.params,
+        r2=rules.sem.output.r2,
         instrument=config["study"]["instrument"],
         library=library("path_diagram.py"),
     output:

@@ -8,7 +8,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from govsurvey.errors import InputError
 from govsurvey.figures.style import (FONT_SIZE, NEUTRAL_GREY, TEXT_WIDTH_IN, check_language, fit,
-                                     new_figure, save, style, text_size)
+                                     new_figure, save, style, text_size, wrap_to_width)
 from govsurvey.words import words
 
 
@@ -93,41 +93,55 @@ def _likert_figure(responses, instrument, language):
     labels = [instrument.labels[p][language] for p in points]
     ncols = _legend_columns(labels)
     legend_rows = -(-len(points) // ncols)
-    row_height = 0.18  # inches per row
-    top, bottom = 0.3 + 0.15 * legend_rows, 0.55  # room for legend; axis label and note
-    height = len(rows) * row_height + top + bottom
-    fig = new_figure(TEXT_WIDTH_IN, height)
-    label_width = 0.47 * TEXT_WIDTH_IN  # left column for item labels
+    label_width = 0.5 * TEXT_WIDTH_IN  # left column for item labels
     margin = 0.05
+    # Every item's whole wording, wrapped to the label column (English between words, Chinese
+    # between characters); a row is as tall as its lines, at least the bar's row.
+    measure = new_figure(TEXT_WIDTH_IN, 1)
+    code_w = max(text_size(measure, f"{c}  ", FONT_SIZE)[0] for c in instrument.item_codes) + 0.02
+    pitch = FONT_SIZE * 1.15 / 72  # inches per wrapped line
+    row_height = 0.165  # inches: a header, or an item of one line
+    wrapped, heights = {}, []
+    for kind, code in rows:
+        if kind == "header":
+            heights.append(row_height)
+            continue
+        item = instrument.items[code]
+        wording = getattr(item, language) + (" (R)" if item.reverse else "")
+        wrapped[code] = wrap_to_width(measure, wording, label_width - code_w - 0.1, FONT_SIZE, language)
+        heights.append(max(row_height, len(wrapped[code]) * pitch + 0.03))
+    centres = -(np.cumsum(heights) - np.array(heights) / 2)  # inches from the top of the bars
+    total = float(sum(heights))
+    top, bottom = 0.3 + 0.15 * legend_rows, 0.55  # room for legend; axis label and note
+    height = total + top + bottom
+    fig = new_figure(TEXT_WIDTH_IN, height)
     ax = fig.add_axes(
         [
             (label_width + 2 * margin) / TEXT_WIDTH_IN,
             bottom / height,
             (TEXT_WIDTH_IN - label_width - 4 * margin) / TEXT_WIDTH_IN,
-            len(rows) * row_height / height,
+            total / height,
         ]
     )
     label_at = blended_transform_factory(fig.transFigure, ax.transData)
     x_label = margin / TEXT_WIDTH_IN
 
     extent = 0
-    for position, (kind, code) in enumerate(rows):
-        y = -position
+    for (kind, code), y in zip(rows, centres):
         if kind == "header":
             name = instrument.constructs[code].name[language]
             header = fit(fig, f"{code}  ", name, TEXT_WIDTH_IN - 2 * margin, FONT_SIZE, "bold")
             ax.text(x_label, y, header, transform=label_at, fontweight="bold", va="center")
             continue
-        item = instrument.items[code]
-        suffix = " (R)" if item.reverse else ""
-        wording = fit(fig, f"{code}  ", getattr(item, language), label_width - 0.35, FONT_SIZE)
-        ax.text(x_label + 0.12 / TEXT_WIDTH_IN, y, wording + suffix, transform=label_at, va="center")
+        ax.text(x_label + 0.12 / TEXT_WIDTH_IN, y, code, transform=label_at, va="center")
+        ax.text(x_label + (0.12 + code_w) / TEXT_WIDTH_IN, y, "\n".join(wrapped[code]), transform=label_at,
+                va="center", linespacing=1.15, gid=f"wording-{code}")
         shares = [table.loc[code, p] for p in points]
         below = sum(s for p, s in zip(points, shares) if p < mid)
         centre = sum(s for p, s in zip(points, shares) if p == mid)
         left = -below - centre / 2
         for share, colour in zip(shares, colours):
-            ax.barh(y, share, left=left, height=0.72, color=colour, edgecolor="white", linewidth=0.3)
+            ax.barh(y, share, left=left, height=0.72 * row_height, color=colour, edgecolor="white", linewidth=0.3)
             left += share
         above = sum(s for p, s in zip(points, shares) if p > mid)
         extent = max(extent, below + centre / 2, above + centre / 2)
@@ -141,7 +155,7 @@ def _likert_figure(responses, instrument, language):
 
     limit = 10 * np.ceil((extent + 8) / 10)
     ax.set_xlim(-limit, limit)
-    ax.set_ylim(-len(rows) + 0.5, 0.5)
+    ax.set_ylim(-total, 0)
     ax.axvline(0, color="#333333", linewidth=0.6, zorder=0)
     step = 20 if limit > 60 else 10
     ticks = np.arange(-(limit // step) * step, limit + 1, step)

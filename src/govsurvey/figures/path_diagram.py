@@ -9,8 +9,8 @@ from matplotlib.patches import Ellipse, FancyArrowPatch
 
 from govsurvey.errors import InputError
 from govsurvey.formatting import apa_number, number_style, significance_stars
-from govsurvey.figures.style import (FONT_SIZE, TEXT_WIDTH_IN, check_language, fit, new_figure, save,
-                                     style, text_size)
+from govsurvey.figures.style import (FONT_SIZE, OPENING_PUNCTUATION, TEXT_WIDTH_IN, check_language, fit,
+                                     new_figure, save, style, text_size, wrap_to_width)
 from govsurvey.words import words
 
 PARAM_COLUMNS = ("lhs", "op", "rhs", "std_all", "pvalue")
@@ -182,7 +182,9 @@ def _boxes_overlap(a, b):
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-OPENING_PUNCTUATION = "“‘（《「"
+NOTE_SIZE = 5.5
+
+
 
 
 def _node_name(fig, name, language, size, max_lines=5):
@@ -204,21 +206,83 @@ def _node_name(fig, name, language, size, max_lines=5):
     return lines
 
 
-def _diagram_figure(params, instrument, language, alpha):
+def exogenous_correlations(params, paths):
+    """The correlations among the exogenous constructs (those no path predicts): a, b, std_all,
+    pvalue, label (APA with stars), in the order of the parameter table."""
+    exogenous = set(paths["predictor"]) - set(paths["outcome"])
+    rows = params[(params["op"] == "~~") & (params["lhs"] != params["rhs"])
+                  & params["lhs"].isin(exogenous) & params["rhs"].isin(exogenous)]
+    table = pd.DataFrame({"a": rows["lhs"].to_numpy(), "b": rows["rhs"].to_numpy(),
+                          "std_all": rows["std_all"].astype(float).to_numpy(),
+                          "pvalue": rows["pvalue"].astype(float).to_numpy()})
+    table["label"] = [apa_number(r) + significance_stars(p) for r, p in zip(table["std_all"], table["pvalue"])]
+    return table
+
+
+def r_squared_labels(r2, paths, language):
+    """{construct: "R² = .31"} for every construct a path predicts, from the SEM step's r2 table
+    (variable, r2); a construct missing from it is an error."""
+    if r2 is None:
+        return {}
+    values = dict(zip(r2["variable"], r2["r2"].astype(float)))
+    endogenous = list(dict.fromkeys(paths["outcome"]))
+    missing = [c for c in endogenous if c not in values]
+    if missing:
+        raise InputError("R² table", f"has no R² for {', '.join(missing)}.",
+                         "pass the r2 table the SEM step writes (results/<street>/sem/r2.csv).")
+    return {c: words(language)["figures"]["r2_label"].format(r2=apa_number(values[c])) for c in endogenous}
+
+
+def _diagram_figure(params, instrument, language, alpha, r2=None):
+    w = words(language)["figures"]
     with number_style(words(language)["leading_zero"]):  # as the chapter of that language writes them
         paths = structural_paths(params, instrument, alpha)
-        note = words(language)["figures"]["path_note"].format(alpha=apa_number(alpha))
-    fig, layout = draw_paths(paths, instrument, language, note)
+        correlations = exogenous_correlations(params, paths)
+        r2_labels = r_squared_labels(r2, paths, language)
+        note = w["path_note"].format(alpha=apa_number(alpha))
+        if r2_labels:
+            note += w["path_note_r2"]
+        if not correlations.empty:
+            note += w["path_note_correlations"]
+    fig, layout = draw_paths(paths, instrument, language, note, r2=r2_labels,
+                             correlations=list(correlations[["a", "b", "label"]].itertuples(index=False)))
+    layout["correlations"] = correlations
     return fig, paths, layout
 
 
-def draw_paths(paths, instrument, language, note):
+def _arc_geometry(x, y, pairs, node_w, node_h):
+    """Curved double-headed arcs on the left of the exogenous constructs, nested by how many
+    slots apart their ends are: (a, b, start, end, rad, apex) per pair. An arc leaves each node
+    at an angle that grows for the closer pairs, so inner arcs stay inside outer ones."""
+    order = sorted({c for a, b in pairs for c in (a, b)}, key=lambda c: -y[c])
+    slot = {c: i for i, c in enumerate(order)}
+    arcs = []
+    for a, b in pairs:
+        top, bottom = sorted((a, b), key=lambda c: -y[c])
+        k = slot[bottom] - slot[top]
+        theta = np.radians(min(14 + 34 / k, 60))  # from the leftmost point of the ellipse
+        start = (x[top] - node_w / 2 * np.cos(theta), y[top] - node_h / 2 * np.sin(theta))
+        end = (x[bottom] - node_w / 2 * np.cos(theta), y[bottom] + node_h / 2 * np.sin(theta))
+        bulge = ARC_BULGE * k  # inches left of the ends at the arc's middle
+        rad = 2 * bulge / np.hypot(end[0] - start[0], end[1] - start[1])
+        apex = _bezier(start, end, rad, 0.5)
+        arcs.append((a, b, start, end, float(rad), apex))
+    return arcs
+
+
+ARC_BULGE = 0.22  # inches per slot between the ends of a correlation arc
+
+
+def draw_paths(paths, instrument, language, note, r2=None, correlations=None):
     """Draw constructs and labelled arrows on a new figure: the layout every path figure shares.
 
     `paths` has one row per arrow: predictor, outcome (construct codes), label (the text on the
     arrow) and dashed (bool). The constructs drawn are those the paths name, in bands left to
-    right (see _columns); `note` is the line under the diagram. Returns (figure, layout)."""
+    right (see _columns); `note` is the line under the diagram. `r2`: {construct: text} drawn
+    under each endogenous construct; `correlations`: (a, b, label) drawn as curved double-headed
+    arcs left of the exogenous constructs. Returns (figure, layout)."""
     width = TEXT_WIDTH_IN
+    r2, correlations = r2 or {}, list(correlations or [])
     fig = new_figure(width, 4)  # height set once the layout is known
     name_size, code_size = FONT_SIZE - 0.5, FONT_SIZE + 0.5
     names = {
@@ -233,8 +297,15 @@ def draw_paths(paths, instrument, language, note):
     text_h = max(block_h.values())
     node_w, node_h = text_w * 1.36 + 0.08, text_h * 1.36 + 0.06  # ellipse round the text box
 
-    x, y, span = _positions(paths, instrument, node_w, node_h, width)
-    note_h = 0.3
+    margin = 0.0
+    if correlations:  # room on the left for the nested arcs and their labels
+        slots = len({c for a, b, _ in correlations for c in (a, b)}) - 1
+        label_w = max(text_size(fig, label, FONT_SIZE)[0] for *_, label in correlations)
+        margin = ARC_BULGE * slots + label_w / 2 + 0.12
+    x, y, span = _positions(paths, instrument, node_w, node_h, width - margin)
+    x = {c: v + margin for c, v in x.items()}
+    note_lines = wrap_to_width(fig, note, width - 0.1, NOTE_SIZE, language)
+    note_h = 0.12 + len(note_lines) * NOTE_SIZE * 1.35 / 72
     height = span + note_h
     fig.set_size_inches(width, height)
     ax = fig.add_axes([0, 0, 1, 1])
@@ -256,6 +327,18 @@ def draw_paths(paths, instrument, language, note):
         for k, line in enumerate(names[c]):
             baseline = top - code_step - (k + 0.78) * name_step
             ax.text(x[c], baseline, line, ha="center", va="baseline", fontsize=name_size)
+
+    for c, text in r2.items():  # under the construct, clear of the arrows that end on it
+        ax.text(x[c], y[c] - node_h / 2 - 0.03, text, ha="center", va="top", fontsize=FONT_SIZE - 0.5,
+                style="italic", bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+                zorder=6, gid=f"r2-{c}")
+    arcs = _arc_geometry(x, y, [(a, b) for a, b, _ in correlations], node_w, node_h)
+    for (a, b, start, end, rad, apex), (*_, label) in zip(arcs, correlations):
+        ax.add_patch(FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={rad}", arrowstyle="<|-|>",
+                                     mutation_scale=6, linewidth=0.7, color="#333333", shrinkA=0, shrinkB=0,
+                                     gid=f"cov-{a}-{b}"))
+        ax.text(apex[0], apex[1], label, ha="center", va="center", fontsize=FONT_SIZE - 0.5,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"}, zorder=5)
 
     # Route every arrow, then place labels shortest-first so crowded ones get the best spots.
     routes = []
@@ -319,20 +402,22 @@ def draw_paths(paths, instrument, language, note):
             bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "none"},
             zorder=5,
         )
-    ax.text(0.05, -note_h / 2, note, fontsize=5.5, va="center", color="#444444")
-    layout = {"x": x, "y": y, "node_size": (node_w, node_h), "label_boxes": placed}
+    ax.text(0.05, -0.06, "\n".join(note_lines), fontsize=NOTE_SIZE, va="top", color="#444444", linespacing=1.35)
+    layout = {"x": x, "y": y, "node_size": (node_w, node_h), "label_boxes": placed, "arcs": arcs}
     return fig, layout
 
 
-def path_diagram(params, instrument, language, png_path, svg_path, alpha=0.05):
+def path_diagram(params, instrument, language, png_path, svg_path, alpha=0.05, r2=None):
     """Structural path diagram: the constructs in bands left to right (the instrument's roles in
     their order, or the layers of the path chain), predictors before what they predict.
 
     Arrows carry standardized coefficients (APA, with stars); non-significant ones are dashed.
-    Writes png_path (300 dpi) and svg_path; returns the table of drawn paths.
+    Curved double-headed arcs join the exogenous constructs with their standardized covariances
+    (correlations); with `r2` (the SEM step's table: variable, r2) each endogenous construct
+    shows its R². Writes png_path (300 dpi) and svg_path; returns the table of drawn paths.
     """
     check_language(language, instrument)
     with matplotlib.rc_context(style(language)):
-        fig, paths, _ = _diagram_figure(params, instrument, language, alpha)
+        fig, paths, _ = _diagram_figure(params, instrument, language, alpha, r2)
         save(fig, png_path, svg_path)
     return paths

@@ -6,6 +6,7 @@ byte-identical files. Text in the SVG is drawn as paths (renders anywhere, also 
 without CJK fonts); matplotlib keeps each string as an XML comment next to its paths.
 """
 
+import re
 from pathlib import Path
 
 from matplotlib import font_manager
@@ -113,3 +114,22 @@ def fit(fig, prefix, text, max_width, size, weight="normal"):
         if text_size(fig, candidate, size, weight)[0] <= max_width:
             return candidate
     return prefix + pieces[0] + "…"
+
+
+OPENING_PUNCTUATION = "“‘（《「"
+
+
+def wrap_to_width(fig, text, max_width, size, language):
+    """Lines of `text` no wider than max_width inches: English breaks between words, Chinese
+    between any two characters (never after an opening quote or bracket)."""
+    units = re.findall(r"\S+\s*", text) if language == "en" else list(text)
+    lines, line = [], ""
+    for unit in units:
+        if line and text_size(fig, (line + unit).rstrip(), size)[0] > max_width:
+            lines.append(line.rstrip())
+            line = ""
+            if language != "en":
+                while lines[-1] and lines[-1][-1] in OPENING_PUNCTUATION:
+                    lines[-1], line = lines[-1][:-1], lines[-1][-1] + line
+        line += unit
+    return [*lines, line.rstrip()] if line.strip() else lines

@@ -17,6 +17,7 @@ from govsurvey.report import design, discussion, hypotheses, measurement, mediat
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
+from govsurvey.report.render import engine_software, needs_cjk_font, write_pdf_settings
 from govsurvey.report.references import (check_citations, citation_files, merge_into_quarto_yml,
                                          reference_list_filters)
 from govsurvey.report.variables import build_variables, flags
@@ -119,7 +120,7 @@ def chapter_numbering(settings):
 
 
 def build_chapter_sources(instrument, model, street, settings, files, source_dir, build_dir, language="en",
-                          theory=None, reference_docx=None, base_dir="."):
+                          theory=None, reference_docx=None, base_dir=".", engine="auto"):
     """Copy the Quarto project into build_dir and write its generated inputs there.
 
     `settings` are the report's params (title, aim, author, alpha, bootstrap: draws, level,
@@ -128,9 +129,13 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
     of the report rule's inputs; `theory` the study's theory file
     (govsurvey.study.hypotheses.load_theory), or None; `reference_docx` the Word styles (default:
     the shipped report/reference.docx). The chapter's language picks its source: chapter.qmd
-    (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd. Returns build_dir.
+    (en) or chapter.zh.qmd (zh), which becomes build_dir/chapter.qmd. `engine` is the one that
+    will render it (auto, quarto, fallback): the software table names it with its version, and
+    the build's _quarto.yml gets every render setting (language, fonts), so that `quarto render`
+    by hand in build_dir makes the same PDF as the pipeline. Returns build_dir.
     """
     source_dir, build_dir = Path(source_dir), Path(build_dir)
+    settings = {**settings, "renderer": engine_software(engine)}
     theory = theory or load_theory(None)
     chapter = Chapter(instrument, model, street, settings, language, files, theory,
                       study_hypotheses(model, instrument, theory) if model.structural else [])
@@ -162,5 +167,6 @@ def build_chapter_sources(instrument, model, street, settings, files, source_dir
         **citation_files(settings, language, build_dir, base_dir),
         **reference_list_filters(language, build_dir),
     })
+    write_pdf_settings(build_dir, language, needs_cjk_font(build_dir / "chapter.qmd", language), log=lambda m: None)
     check_citations(build_dir / "chapter.qmd")
     return build_dir

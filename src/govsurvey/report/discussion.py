@@ -210,7 +210,7 @@ def discussion_text(chapter, paths, effects, cmp, alpha):
     for code in explained:
         sentences = [_association(chapter, code, paths[paths["lhs"] == code], ci, alpha)]
         if code in r2:
-            sentences[-1] += d["r2"].format(r2=f"{100 * r2[code]:.0f}")
+            sentences[-1] += d["r2"].format(r2=f"{100 * r2[code]:.0f}", code=code)
         if code != outcome and outcome is not None and effects is not None:
             onward = _onward(chapter, code, outcome, effects)
             if onward:

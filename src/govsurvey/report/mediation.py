@@ -12,7 +12,7 @@ import pandas as pd
 
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.report.tables import level_percent, markdown_table, num
-from govsurvey.sem.effects import read_effects
+from govsurvey.io import read_effects
 
 _ZH_SMALL = dict(enumerate("零一两三四五六七八九十"))
 

@@ -155,7 +155,7 @@ def cited_keys(markdown) -> list:
     are left out."""
     found = []
     _walk_cites(json.loads(_pandoc(["-f", "markdown", "-t", "json"], markdown)), found)
-    keys = [k for k in found if not k.lower().startswith(CROSSREF_PREFIXES)]
+    keys = [k for k in found if k and not k.lower().startswith(CROSSREF_PREFIXES)]  # '' from a template's [@{}]
     return list(dict.fromkeys(keys))
 
 
@@ -269,10 +269,26 @@ def citation_files(settings, language, build_dir, base_dir=".", shipped=(SHIPPED
 
 def merge_into_quarto_yml(path, keys) -> None:
     """Set top-level keys of a _quarto.yml, keeping its other lines and comments: an existing
-    `bibliography` is extended (its files first), any other key replaced."""
+    `bibliography` is extended (its files first), `format` merged per format (the options given
+    replace those of the same name, the others and their comments stay), any other key replaced."""
     path = Path(path)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     current = yaml.safe_load(text) or {}
+    keys = dict(keys)
+    if isinstance(keys.get("format"), dict) and isinstance(current.get("format"), dict):
+        merged_text = _merge_format_options(text, keys["format"])
+        expected = {**current, "format": {**current["format"]}}
+        for fmt, options in keys["format"].items():
+            old = current["format"].get(fmt)
+            expected["format"][fmt] = {**(old if isinstance(old, dict) else {}), **options}
+        if (yaml.safe_load(merged_text) or {}) == expected:
+            text, current = merged_text, expected
+            del keys["format"]
+        else:  # an unusual layout: write the merged block whole
+            keys["format"] = expected["format"]
+    if not keys:
+        path.write_text(text, encoding="utf-8")
+        return
     lines, skipping = [], False
     for line in text.splitlines():
         top = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
@@ -288,6 +304,61 @@ def merge_into_quarto_yml(path, keys) -> None:
     block = yaml.safe_dump(merged, allow_unicode=True, sort_keys=False, default_flow_style=False)
     note = "# Written by the report step (govsurvey.report.chapter.build_chapter_sources)."
     path.write_text("\n".join([*lines, "", note, block]).rstrip("\n") + "\n", encoding="utf-8")
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists indented under their key, so every line of an option lies deeper than the option."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+# multi-line text (raw Typst in include-before-body) as a literal block, readable as written
+_IndentedDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" ")) if line.strip() and not line.lstrip().startswith("#") else None
+
+
+def _merge_format_options(text, formats):
+    """The text of a _quarto.yml whose `format:` block (two-space indents, as report/_quarto.yml)
+    gets the given options under each format: an option of the same name is replaced, the new
+    ones are appended to the format's block with a note. The caller checks the result."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(r"format\s*:\s*$", line)), None)
+    if start is None:
+        return text
+    end = next((i for i in range(start + 1, len(lines)) if _indent(lines[i]) == 0), len(lines))
+    for fmt, options in formats.items():
+        head = next((i for i in range(start + 1, end) if re.match(rf"  {re.escape(fmt)}\s*:\s*$", lines[i])), None)
+        if head is None:
+            lines[end:end] = [f"  {fmt}:"]
+            head, end = end, end + 1
+        stop = next((i for i in range(head + 1, end) if _indent(lines[i]) is not None and _indent(lines[i]) <= 2), end)
+        while stop > head + 1 and (not lines[stop - 1].strip()  # blank lines and comments that
+                                   or re.match(r" {0,3}#", lines[stop - 1])):  # belong to what follows
+            stop -= 1
+        kept, skipping = [], False
+        for line in lines[head + 1:stop]:
+            key = re.match(r"    ([A-Za-z_][\w-]*)\s*:", line)
+            if key:
+                skipping = key.group(1) in options
+            elif _indent(line) is not None and _indent(line) <= 4:
+                skipping = False
+            if not skipping:
+                kept.append(line)
+        note = "    # Written by the report step (govsurvey.report.chapter.build_chapter_sources)."
+        while kept and (not kept[-1].strip() or kept[-1] == note):
+            kept.pop()
+        dumped = yaml.dump(options, Dumper=_IndentedDumper, allow_unicode=True, sort_keys=False,
+                           default_flow_style=False, width=1000)
+        added = [note]
+        added += ["    " + line if line else line for line in dumped.rstrip("\n").splitlines()]
+        lines[head + 1:stop] = kept + added
+        end += len(kept) + len(added) - (stop - head - 1)
+    return "\n".join(lines) + "\n"
 
 
 # After citeproc in a Chinese chapter (package data): Western entries keep "et al." and "4th ed.";

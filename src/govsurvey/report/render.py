@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.errors import InputError
-from govsurvey.report.references import check_cited_keys, cited_keys, quarto_bibliography
+from govsurvey.report.references import check_cited_keys, cited_keys, merge_into_quarto_yml, quarto_bibliography
 
 FORMATS = ("html", "pdf", "docx")
 
@@ -301,16 +301,112 @@ def needs_cjk_font(qmd_path, lang) -> bool:
     return bool(CJK_RE.search(text))
 
 
-def _typst_font_rules(cjk_family):
-    """Typst set rules: Latin serif body text, then the CJK family; code text likewise.
+def font_lists(lang, cjk_family):
+    """(body, code) font lists of the PDF, Typst's order of preference per character.
 
-    Without the CJK family in the list for code text too, typst's own fallback serves Chinese in
-    `code` from whichever CJK face it meets first (Noto Sans CJK JP on Debian), not the SC serif.
+    English: the Latin serif first, so letters, digits and ’ “ ” keep its design (a CJK font first
+    sets "study’ s" with full-width quotes); the CJK serif only for Chinese characters. Chinese:
+    the Latin serif for Latin letters and digits only (Typst's `covers: "latin-in-cjk"`), so the
+    CJK serif sets the text and its “ ” ， 。. Last, DejaVu Sans Mono (embedded in Typst, like
+    Libertinus) for the few symbols neither has (‣ of nested lists, ✗): without it Typst picks
+    whatever system font has them, a different one on each machine. Code text: the mono font,
+    then the CJK serif (else Typst's own fallback served Chinese file names in Noto Sans CJK JP).
     """
-    body = [LATIN_SERIF] + ([cjk_family] if cjk_family else [])
-    code = [MONO] + ([cjk_family] if cjk_family else [])
-    as_list = lambda fonts: ", ".join(f'"{f}"' for f in fonts)  # noqa: E731
-    return [f"#set text(font: ({as_list(body)},))", f"#show raw: set text(font: ({as_list(code)},))"]
+    zh = lang.lower().startswith("zh")
+    cjk = [cjk_family] if cjk_family else []
+    latin = {"name": LATIN_SERIF, "covers": "latin-in-cjk"} if zh and cjk_family else LATIN_SERIF
+    return [latin, *cjk, MONO], [MONO, *cjk]
+
+
+def _typst_fonts(fonts):
+    """A Typst array of font families: ("A", (name: "B", covers: "latin-in-cjk"),)."""
+    def one(font):
+        if isinstance(font, dict):
+            return "(" + ", ".join(f'{k}: "{v}"' for k, v in font.items()) + ")"
+        return f'"{font}"'
+    return "(" + ", ".join(one(f) for f in fonts) + ",)"
+
+
+FONT_RULES_MARK = "// govsurvey: the PDF's fonts"
+
+
+def font_rules(lang, cjk_family):
+    """Typst rules that set the fonts, for `format.typst.include-before-body` of _quarto.yml.
+
+    After the template's `#show: doc => article(...)` (Quarto) / `conf(...)` (pandoc), where both
+    engines put include-before-body, so they win over the template's own `set text(font: ...)`
+    (Quarto's 1.7 template takes one `mainfont` family only). Headings and code get theirs too,
+    as a template may set other fonts there (Quarto's title uses `heading-family`).
+    """
+    body, code = font_lists(lang, cjk_family)
+    return "\n".join([
+        FONT_RULES_MARK + " (written by the report step; both engines read this _quarto.yml)",
+        f"#set text(font: {_typst_fonts(body)})",
+        f"#show heading: set text(font: {_typst_fonts(body)})",
+        f"#show raw: set text(font: {_typst_fonts(code)})",
+    ]) + "\n"
+
+
+def pdf_settings(lang, needs_cjk, cjk=None) -> dict:
+    """The `_quarto.yml` keys of the PDF's language and fonts, read by both engines.
+
+    {"lang": lang, "format": {"typst": {"include-before-body": [{"text": font rules}],
+    "font-paths": [the CJK font's folder], "region": "CN" (zh)}}}. `cjk` is (family, file) of
+    the CJK font; found with find_cjk_font when the text needs one and it is not given. Quarto
+    passes format.typst's font-paths to `typst compile --font-path` and region to its template.
+    """
+    family = None
+    typst_keys = {}
+    if needs_cjk:
+        family, path = cjk or find_cjk_font()
+        if path:
+            typst_keys["font-paths"] = [str(Path(path).parent)]
+    if lang.lower().startswith("zh"):
+        typst_keys["region"] = "CN"
+    typst_keys["include-before-body"] = [{"text": font_rules(lang, family)}]
+    return {"lang": lang, "format": {"typst": typst_keys}}
+
+
+def has_pdf_settings(config) -> bool:
+    """Whether a _quarto.yml (as a mapping) sets the PDF's fonts: an include-before-body of its
+    typst format that sets them (pdf_settings writes it)."""
+    fmt = _format_options(config, "typst")
+    for entry in _as_list(fmt.get("include-before-body")):
+        if isinstance(entry, dict) and "#set text(font:" in str(entry.get("text", "")):
+            return True
+    return False
+
+
+# format.typst options that reach the Typst template as metadata, in Quarto's and pandoc's
+# templates alike (the fallback passes them to pandoc as Quarto does)
+TYPST_TEMPLATE_KEYS = ("fontsize", "margin", "region", "mainfont", "codefont")
+
+
+def effective_typst_options(config, qmd_path, lang, text=None) -> dict:
+    """format.typst of _quarto.yml with the PDF's language and font settings: the file's own when
+    it has them (has_pdf_settings), else pdf_settings' for this language and text, as
+    render_chapter would write them for Quarto. `text` is the expanded chapter (for CJK)."""
+    fmt = dict(_format_options(config, "typst"))
+    if has_pdf_settings(config):
+        return fmt
+    needs = (lang.lower().startswith("zh") or bool(CJK_RE.search(text))) if text is not None \
+        else needs_cjk_font(qmd_path, lang)
+    defaults = pdf_settings(lang, needs)["format"]["typst"]
+    for key, value in defaults.items():
+        if key == "include-before-body":
+            fmt[key] = [*_as_list(fmt.get(key)), *value]
+        else:
+            fmt.setdefault(key, value)
+    return fmt
+
+
+def write_pdf_settings(project_dir, lang, needs_cjk, log=print) -> dict:
+    """Merge pdf_settings into the project's _quarto.yml (so a `quarto render` by hand in the
+    folder gives the same PDF: nothing is passed on the command line). Returns the keys."""
+    keys = pdf_settings(lang, needs_cjk)
+    merge_into_quarto_yml(Path(project_dir) / "_quarto.yml", keys)
+    log(f"render: the PDF's language and fonts are in {Path(project_dir) / '_quarto.yml'}")
+    return keys
 
 
 # ---------------------------------------------------------------- engines
@@ -341,11 +437,11 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def _typst_includes(config, project_dir):
-    """Text of format.typst.include-in-header entries (paths or {text:}/{file:} items)."""
+def _typst_includes(config, project_dir, key="include-in-header"):
+    """Text of format.typst.<key> entries (paths or {text:}/{file:} items), as Quarto reads them."""
     fmt = (config.get("format") or {}).get("typst") or {}
     parts = []
-    for entry in _as_list(fmt.get("include-in-header")):
+    for entry in _as_list(fmt.get(key)):
         if isinstance(entry, dict):
             if "text" in entry:
                 parts.append(entry["text"])
@@ -355,7 +451,7 @@ def _typst_includes(config, project_dir):
         if not path.is_file():
             raise InputError(
                 Path(project_dir) / "_quarto.yml",
-                f"include-in-header names {path}, which does not exist.",
+                f"format.typst.{key} names {path}, which does not exist.",
                 "Correct the path.",
             )
         parts.append(path.read_text(encoding="utf-8"))
@@ -549,7 +645,6 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
     typst_fmt = _format_options(config, "typst")
     html_fmt = _format_options(config, "html")
     reference = reference_doc(project_dir, config) if "docx" in formats else None
-    zh = lang.lower().startswith("zh")
     docdir = qmd_path.parent.resolve()
     # metadata that when-meta / unless-meta read besides the front matter (as Quarto merges it)
     meta_env = {"GOVSURVEY_METADATA_FILES": "\n".join(str(f) for f in metadata_files(qmd_path))}
@@ -608,26 +703,23 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             _docx_tables(out)
             built["docx"] = out
         if "pdf" in formats:
-            font_paths, family = [], None
-            if zh or CJK_RE.search(text):
-                family, path = find_cjk_font()
-                log(f"render: CJK font {family} ({path})")
-                if path:
-                    font_paths.append(str(path.parent))
+            # language and fonts from _quarto.yml, as Quarto reads them (pdf_settings when unset)
+            typst_fmt = effective_typst_options(config, qmd_path, lang, text)
+            font_paths = [str(project_dir / f) for f in _as_list(typst_fmt.get("font-paths"))]
             header = [
-                *_typst_font_rules(family),
                 "// captions carry their own 'Figure N:' prefix from the crossref filter",
                 "#set figure(numbering: none)",
                 *_typst_includes(config, project_dir),
             ]
             (tmp / "header.typ").write_text("\n".join(header) + "\n", encoding="utf-8")
+            before = _typst_includes({"format": {"typst": typst_fmt}}, project_dir, "include-before-body")
+            (tmp / "before.typ").write_text("\n".join(before) + "\n", encoding="utf-8")
             typ = tmp / f"{qmd_path.stem}.typ"
             anchor = Path(docdir.anchor)
-            # page options from _quarto.yml's typst format, as pandoc template metadata
+            # page and font options from _quarto.yml's typst format, as pandoc template metadata
+            # (the template variables Quarto's typst template reads under the same names)
             meta = {"papersize": typst_fmt.get("papersize", "a4")}
-            meta.update({k: typst_fmt[k] for k in ("fontsize", "margin") if k in typst_fmt})
-            if zh:
-                meta["region"] = "CN"
+            meta.update({k: typst_fmt[k] for k in TYPST_TEMPLATE_KEYS if k in typst_fmt})
             (tmp / "meta.yaml").write_text(yaml.safe_dump(meta), encoding="utf-8")
             args = [
                 *common,
@@ -635,6 +727,8 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
                 "typst",
                 "--include-in-header",
                 str(tmp / "header.typ"),
+                "--include-before-body",
+                str(tmp / "before.typ"),
                 "--metadata-file",
                 str(tmp / "meta.yaml"),
                 "--output",
@@ -680,24 +774,33 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
     return outputs
 
 
+def _front_matter(qmd_path):
+    """The chapter's YAML front matter as a mapping ({} without one)."""
+    text = Path(qmd_path).read_text(encoding="utf-8")
+    found = re.match(r"---\s*\n(.*?)\n---\s*\n", text, re.S)
+    data = yaml.safe_load(found.group(1)) if found else None
+    return data if isinstance(data, dict) else {}
+
+
 def _render_quarto(qmd_path, formats, out_dir, lang, log, name):
+    """`quarto render <chapter> --to <format>` with nothing else on the command line: every setting
+    is in the project's _quarto.yml (and _metadata.yml, the front matter), so `quarto render` by
+    hand in the folder gives the same files. Missing PDF settings are written there first."""
     project_dir = qmd_path.parent
+    stated = _front_matter(qmd_path).get("lang") or _quarto_config(project_dir).get("lang")
+    if stated and str(stated) != lang:
+        raise InputError(
+            qmd_path,
+            f"the chapter is in lang {stated} (front matter or _quarto.yml), but it was to be rendered as {lang}.",
+            f"Set `lang: {lang}` in its front matter: Quarto reads the language from there, not from the caller.",
+        )
+    if "pdf" in formats and not has_pdf_settings(_quarto_config(project_dir)):
+        write_pdf_settings(project_dir, lang, needs_cjk_font(qmd_path, lang), log)
     outputs = {}
     for fmt in formats:
         # Quarto's typst format writes the PDF; its docx format reads format.docx.reference-doc
         to = {"pdf": "typst", "html": "html", "docx": "docx"}[fmt]
-        cmd = ["quarto", "render", qmd_path.name, "--to", to, "-M", f"lang:{lang}"]
-        if fmt == "pdf" and lang.lower().startswith("zh"):
-            cmd += ["-M", "region:CN"]
-        if fmt == "pdf" and needs_cjk_font(qmd_path, lang):
-            # Quarto's typst template takes one mainfont family (its Latin letters serve the Latin
-            # text) and, from Quarto 1.9, a codefont list (-M values are read as YAML).
-            try:
-                family, path = find_cjk_font()
-                cmd += ["-M", f"mainfont:{family}", "-M", f'codefont:["{MONO}", "{family}"]']
-                cmd += ["-M", f"font-paths:{path.parent}"] if path else []
-            except InputError as exc:
-                log(f"render: warning: {exc}")
+        cmd = ["quarto", "render", qmd_path.name, "--to", to]
         log(f"render: {fmt} via {' '.join(cmd)}")
         proc = subprocess.run(cmd, cwd=project_dir, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -715,9 +818,61 @@ def _render_quarto(qmd_path, formats, out_dir, lang, log, name):
             )
         out = out_dir / f"{name}.{fmt}"
         if out.resolve() != built.resolve():
-            shutil.move(str(built), str(out))
+            shutil.copy(built, out)  # the build folder keeps its own, as a hand re-render leaves it
         outputs[fmt] = out
     return outputs
+
+
+def resolve_engine(engine="auto"):
+    """"quarto" or "fallback" for an engine setting (auto: quarto when on PATH)."""
+    if engine == "auto":
+        return "quarto" if shutil.which("quarto") else "fallback"
+    if engine == "quarto" and not shutil.which("quarto"):
+        raise InputError(
+            "report engine",
+            "engine 'quarto' was asked for, but quarto is not on PATH.",
+            "Install Quarto (https://quarto.org/docs/get-started/, 1.7 or later) or use engine: auto / fallback.",
+        )
+    if engine not in ("quarto", "fallback"):
+        raise InputError("report engine", f"unknown engine {engine!r}.", "Use auto, quarto or fallback.")
+    return engine
+
+
+def _first_version(cmd):
+    """The first x.y[.z] in a program's --version output, or None when it cannot be run."""
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"\d+\.\d+(?:\.\d+)*", out or "")
+    return found.group() if found else None
+
+
+def engine_software(engine) -> list:
+    """[(program, version)] of what renders the chapter, for the software table: Quarto with the
+    pandoc and Typst it bundles, or the fallback's pandoc (pypandoc-binary) and Typst (typst)."""
+    engine = resolve_engine(engine)
+    if engine == "quarto":
+        rows = [("Quarto", _first_version(["quarto", "--version"]) or "?")]
+        for program, shown in (("pandoc", "pandoc"), ("typst", "Typst")):
+            version = _first_version(["quarto", program, "--version"])
+            if version:
+                rows.append((f"{shown} (Quarto)", version))
+        return rows
+    import importlib.metadata
+
+    rows = []
+    try:
+        import pypandoc
+
+        rows.append(("pandoc (pypandoc-binary)", pypandoc.get_pandoc_version()))
+    except (ImportError, OSError, RuntimeError):
+        pass
+    try:
+        rows.append(("Typst (typst)", importlib.metadata.version("typst")))
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return rows
 
 
 def render_chapter(
@@ -752,16 +907,7 @@ def render_chapter(
     name = qmd_path.stem if name is None else str(name)
     if not name or Path(name).name != name:
         raise InputError("report output name", f"{name!r} is not a file name.", "Give a stem such as chapter.zh.")
-    if engine == "auto":
-        engine = "quarto" if shutil.which("quarto") else "fallback"
-    elif engine == "quarto" and not shutil.which("quarto"):
-        raise InputError(
-            "report engine",
-            "engine 'quarto' was asked for, but quarto is not on PATH.",
-            "Install Quarto (https://quarto.org) or use engine: auto / fallback.",
-        )
-    elif engine not in ("quarto", "fallback"):
-        raise InputError("report engine", f"unknown engine {engine!r}.", "Use auto, quarto or fallback.")
+    engine = resolve_engine(engine)
     out_dir = Path(out_dir) if out_dir else qmd_path.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     out_dir = out_dir.resolve()

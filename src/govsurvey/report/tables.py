@@ -22,8 +22,7 @@ FIT_INDICES = {
     "nfi": "NFI",
     "ifi": "IFI",
 }
-SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn",
-            "pypandoc-binary", "typst"]
+SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn"]
 WRAP_AT = 40  # display columns beyond which a cell is text that wraps
 PADDING = 3  # a cell's inset on both sides, in display columns
 LINE = 88  # display columns of 10 pt table text across the A4 text block
@@ -224,7 +223,10 @@ def _dropped(w, entry, n_rows):
 
 
 def versions(chapter):
+    """Python, the analysis packages, then what renders the chapter (settings["renderer"]: Quarto
+    with its pandoc and Typst, or the fallback's pandoc and Typst; render.engine_software)."""
     rows = [("Python", platform.python_version())]
     rows += [(name, importlib.metadata.version(name)) for name in SOFTWARE]
+    rows += [tuple(row) for row in chapter.settings.get("renderer", [])]
     frame = pd.DataFrame(rows, columns=chapter.w["versions_columns"])
     return markdown_table(frame, chapter.w["versions_caption"], "tbl-versions")

@@ -4,15 +4,13 @@ that switch its conditional sections (structural model, mediation, bootstrap …
 from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
 from govsurvey.report.tables import p_phrase
-from govsurvey.sem.effects import model_effects
 
 
 def flags(chapter):
     """Which optional parts the chapter has, from the model, the settings and the results."""
-    model = chapter.model
     structural = bool(len(structural_paths(chapter.table("sem", "params"), chapter.instrument)))
-    # the model implies indirect routes (govsurvey.sem.effects), whether or not := names them
-    mediation = structural and any(e.kind == "indirect" for e in model_effects(model))
+    # the model implies indirect routes (the sem step's effects table has them), whether or not := names them
+    mediation = structural and bool((chapter.table("sem", "effects")["kind"] == "indirect").any())
     return {
         "structural": structural,
         "mediation": mediation,

@@ -65,15 +65,11 @@ import pandas as pd
 from scipy import stats
 
 from govsurvey.errors import InputError
+from govsurvey.io import EFFECT_COLUMNS, read_effects  # noqa: F401 (the effects table's shape)
 
 KINDS = ("direct", "indirect", "total_indirect", "total", "defined")
-EFFECT_COLUMNS = [
-    "cause", "outcome", "kind", "route", "label", "definition", "direct_in_model",
-    "est", "std_all", "se", "pvalue", "std_se", "ci_lower", "ci_upper", "ci_method",
-    "boot_se", "ci_lower_perc", "ci_upper_perc", "ci_lower_bc", "ci_upper_bc",
-    "std_boot_se", "std_ci_lower_perc", "std_ci_upper_perc", "std_ci_lower_bc", "std_ci_upper_bc",
-    "nonzero", "proportion", "mediation", "mediation_detail",
-]  # fmt: skip
+# The table's columns and its reader live with the other files that pass between stages
+# (govsurvey.io), so that the figure job reads it without this package's dependencies.
 # How a cause's effect on an outcome is classified (stated in the chapter in the same words):
 MEDIATION_RULE = (
     "mediated when the interval of its total indirect effect excludes zero: fully when the "
@@ -383,12 +379,3 @@ def classify(table):
         table.loc[group.index, "mediation"] = kind
         table.loc[group.index, "mediation_detail"] = detail
     return table[EFFECT_COLUMNS]
-
-
-def read_effects(path):
-    """An effects table as written (csv): empty labels, routes and types stay '' (not NaN)."""
-    text = ["cause", "outcome", "kind", "route", "label", "definition", "ci_method", "mediation",
-            "mediation_detail"]
-    table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False,
-                        na_values={c: [""] for c in EFFECT_COLUMNS if c not in text})
-    return table.reindex(columns=EFFECT_COLUMNS)
