@@ -17,11 +17,11 @@ import pandas as pd
 from govsurvey.compare.differences import construct_scores, group_tests, midpoint_tests
 from govsurvey.compare.ipma import ipma
 from govsurvey.errors import InputError
-from govsurvey.sem.invariance import CASES_PER_PARAMETER, compare_paths, invariance_ladder
+from govsurvey.compare.criteria import CASES_PER_PARAMETER, NO_ANSWER
+from govsurvey.sem.invariance import compare_paths, invariance_ladder
 from govsurvey.study.model import as_parsed
 from govsurvey.ingest.wording import normalize_text
 
-NO_ANSWER = "(no answer)"
 TABLES = ("invariance", "freed", "latent_means", "paths", "path_equality", "midpoint", "differences", "ipma")
 
 

@@ -7,10 +7,9 @@ case where nothing qualifies. A verdict word is chosen from the value as printed
 
 import pandas as pd
 
-from govsurvey.compare.study import NO_ANSWER
+from govsurvey.compare.criteria import CONFIGURAL_FIT, NO_ANSWER
 from govsurvey.formatting import apa_number, apa_p, significance_stars
 from govsurvey.report.tables import markdown_table, md_escape, num, p_phrase
-from govsurvey.sem.invariance import CONFIGURAL_FIT
 
 ALPHA = 0.05
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govsurvey.compare.criteria import CASES_PER_PARAMETER, CHEN_2007, CONFIGURAL_FIT
 from govsurvey.sem.groups import (GroupFit, fit_sample, group_sample, parameter_name,
                                   score_tests, wald_test)
 from govsurvey.study.model import ParsedModel, Statement, as_parsed
@@ -52,18 +53,6 @@ LATENT_MEAN_COLUMNS = ["model", "factor", "group", "group_label", "reference_gro
                        "se", "z", "pvalue", "ci_lower", "ci_upper", "reference_sd", "std_diff"]
 PATH_EQUALITY_COLUMNS = ["lhs", "op", "rhs", "wald", "wald_df", "wald_pvalue", "wald_p_holm",
                          "d_chisq", "d_df", "d_pvalue", "d_p_holm"]
-# Chen (2007, p. 501): (CFI drop, RMSEA rise, SRMR rise) signalling noninvariance, for small
-# and for adequate samples; SRMR's bound is wider for loadings than for the other families
-CHEN_2007 = {"small": {"metric": (0.005, 0.010, 0.025), "scalar": (0.005, 0.010, 0.005),
-                       "strict": (0.005, 0.010, 0.005)},
-             "adequate": {"metric": (0.010, 0.015, 0.030), "scalar": (0.010, 0.015, 0.010),
-                          "strict": (0.010, 0.015, 0.010)}}
-# the configural model must fit before any step can hold: Hu & Bentler (1999), the cut-offs
-# the chapter judges every model by (sem/indices.py FIT_THRESHOLDS, "strict")
-CONFIGURAL_FIT = {"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08}
-# fewer respondents per group than this many times the free parameters per group is warned of
-# (a common rule of thumb: Bentler & Chou, 1987)
-CASES_PER_PARAMETER = 5
 
 
 @dataclass
