@@ -298,3 +298,18 @@ def test_chinese_citations_and_references_follow_punctuation(tmp_path):
     text = prose(section(tmp_path, "zh"))
     assert not re.search(r"[\u4e00-\u9fffA-Za-z0-9]@", text), re.findall(r".{6}[\u4e00-\u9fffA-Za-z0-9]@.{12}", text)
     assert "Chen[@chen2007]" in text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_section_passes_the_proofreading_rules(tmp_path, language):
+    """The rules a native reader's faults became (report/proofread.py), on the section's prose:
+    no space between a Chinese character and a Latin letter or digit, full-width punctuation,
+    no English word that is not a name or a statistic, no sentence twice."""
+    from govsurvey.report.proofread import proofread_text, study_names
+
+    text = prose(section(tmp_path, language))
+    text = re.sub(r"\[?@[\w:-]+\]?|`[^`]*`", "", text)  # citations and parameter names stay as the markdown has them
+    names = study_names([INSTRUMENT_PATH.parents[2] / "report" / "references.bib"],
+                        ["IN", "OB", "MS", "PM", "PL", "PW", "RI", "GS", "M", "L"])
+    faults = proofread_text([("p", block) for block in text.split("\n") if block.strip()], language, names)
+    assert not faults, "\n".join(map(str, faults))

@@ -509,7 +509,7 @@ def groups_text(cmp, alpha):
     paragraphs, said = [], {"misfit": 0, "none": 0}  # sentence variants, so that no sentence repeats
     for comparison, part in diffs[diffs["comparison"] != "streets"].groupby("comparison", sort=False):
         name = cmp.comparison_name(comparison)
-        table = f"tbl-groups-{comparison.replace('_', '-')}"
+        table = w["ref"].format(label=f"@tbl-groups-{comparison.replace('_', '-')}")
         parts = []
         if not cmp.configural_fits(comparison):
             variants = w["groups_caveat_misfit"]
@@ -592,7 +592,7 @@ def comparison_text(cmp, alpha, single=None):
                      f"![{w['ipma_figure'].format(focal=focal)}](figures/ipma.png){{#fig-ipma width=\"100%\"}}", ""]
     groupings = [name for name in ran if name != "streets"]
     if groupings:
-        refs = c.w["join"]([f"@tbl-groups-{name.replace('_', '-')}" for name in groupings])
+        refs = c.w["join"]([w["ref"].format(label=f"@tbl-groups-{name.replace('_', '-')}") for name in groupings])
         text += [f"### {w['groups_heading'].format(focal=focal)} {{#sec-groups}}", "",
                  w["groups_text"].format(tables=refs), ""]
         for paragraph, table in zip(groups_text(cmp, alpha), groups_tables(cmp)):
