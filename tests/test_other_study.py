@@ -37,7 +37,7 @@ def run(tmp_path_factory):
     config["study"] = {"instrument": str(STUDY / "instrument.yaml"), "model": str(STUDY / "model.lavaan")}
     config["streets"] = {"riverside": {**BRANCH, "raw_export": str(export.relative_to(work))}}
     config.pop("comparison")
-    config["report"] = {"street": "riverside", "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback"}
+    config["report"] = {"street": "riverside", "languages": ["en", "zh"], "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     run_workflow(work, config)
     return work
@@ -96,3 +96,11 @@ def test_ledger_accounts_for_every_record(run):
     ledger = pd.read_csv(run / "results/riverside/clean/ledger.csv")
     raw = pd.read_csv(run / "data/raw/riverside/survey.csv")
     assert len(ledger) == len(raw) and ledger["kept"].sum() > 200
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_second_questionnaires_chapter_passes_the_proofreading_rules(run, language):
+    from test_workflow import _faults
+
+    faults = _faults(run, language, STUDY / "instrument.yaml")
+    assert not faults, "\n".join(map(str, faults))

@@ -11,7 +11,13 @@ import pytest
 import yaml
 
 from govsurvey.errors import InputError
-from govsurvey.report.questionnaire import questionnaire_markdown
+from govsurvey.report.questionnaire import questionnaire_markdown as _markdown
+
+
+def questionnaire_markdown(*args):
+    """The questionnaire as a reader sees it (the word joiner that keeps a stem's last two
+    characters together is invisible)."""
+    return _markdown(*args).replace("\u2060", "")
 from govsurvey.report.render import render_chapter
 from govsurvey.study.instrument import Demographic, load_instrument
 from govsurvey.words import words
@@ -256,3 +262,10 @@ def test_renders_to_pdf_under_an_appendix_section(instrument, library, tmp_path,
     flat = re.sub(r"\s+", "", pdf)
     for _, wording in fielded(ins):
         assert re.sub(r"[\s\"']", "", getattr(wording, language)) in re.sub(r"[“”‘’\"']", "", flat)
+
+
+def test_a_chinese_stem_never_leaves_its_last_character_alone(instrument):
+    """'…表明同意程' over '度' in the PDF: a word joiner binds the last two characters."""
+    text = _markdown(instrument, "zh", STREET)
+    assert "同意程\u2060度" in text
+    assert "\u2060" not in _markdown(instrument, "en", STREET)

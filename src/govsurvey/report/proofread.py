@@ -33,6 +33,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
 # what is not prose: file paths, hashes, URLs, DOIs
 _NOT_PROSE = re.compile(r"[A-Za-z0-9]+_[A-Za-z0-9_]+|\S*[/\\]\S*|\b[0-9a-f]{16,}\b|https?://\S+|\S+\.(?:py|yaml|csv|xlsx|sav|lavaan|qmd)\b")
 
+_QUOTED = re.compile(r"“[^”]*”")
+
 # Latin words a Chinese statistics chapter keeps: statistics and indices, estimators and methods
 # known by their Latin names, software, units. Names of people come from the bibliography.
 ALLOWED = {
@@ -42,7 +44,7 @@ ALLOWED = {
     "min", "max", "lhs", "op", "rhs", "Wald", "Boot", "Bootstrap", "Delta", "Promax", "promax",
     "SHA", "IP", "ID", "DAG", "CSV", "PDF", "HTML", "Word", "Typst", "Quarto", "Python", "R", "API",
     "Likert", "longstring", "even", "odd", "et", "al", "s", "g", "d", "t", "F", "n", "M", "x", "z", "p",
-    "Chen", "Harman", "xlsx", "csv", "sav", "UTF",
+    "Chen", "Harman", "xlsx", "csv", "sav", "UTF", "utf", "sig", "gb18030", "gbk",
     # software
     "govsurvey", "lavaan", "semopy", "semTools", "psych", "pandas", "numpy", "scipy", "statsmodels",
     "snakemake", "Snakemake", "pandoc", "citeproc", "matplotlib", "seaborn", "jieba", "krippendorff",
@@ -105,7 +107,7 @@ def proofread_text(blocks, language, names=()):
             faults.append(Fault("halfwidth", _around(text, m)))
         for m in _SPACE.finditer(text):
             faults.append(Fault("space", _around(text, m)))
-        cleaned = _NOT_PROSE.sub(" ", text)
+        cleaned = _QUOTED.sub(" ", _NOT_PROSE.sub(" ", text))  # a quoted name (a column, a title) is no prose
         for m in _WORD.finditer(cleaned):
             if m.group() not in allowed and m.group().rstrip("’'s") not in allowed:
                 faults.append(Fault("english", _around(cleaned, m)))

@@ -99,6 +99,9 @@ def _matrix(instrument, number, stem, statements):
     numbers and statements (so that a page break cannot part the stem from its statements),
     then one empty answer column per scale point. No caption, so it takes no table number."""
     points = [str(p) for p in instrument.scale_points]
+    # a word joiner between the last two characters: a wrapped stem never leaves one alone on its line
+    if len(stem) > 2 and all("\u3400" <= c <= "\u9fff" for c in stem[-2:]):
+        stem = stem[:-1] + "\u2060" + stem[-1]
     header = [f"**{number}**", f"**{_md(stem)}**", *points]
     number_dashes = max(NUMBER_DASHES, max(display_width(n) for n, _ in statements) + 3)
     text_dashes = max(LINE_DASHES - number_dashes - POINT_DASHES * len(points), 20)

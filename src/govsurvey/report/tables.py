@@ -26,6 +26,7 @@ SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "m
 WRAP_AT = 40  # display columns beyond which a cell is text that wraps
 PADDING = 3  # a cell's inset on both sides, in display columns
 LINE = 88  # display columns of 10 pt table text across the A4 text block
+MIN_TEXT = 12  # display columns a text column keeps when it shrinks (six Chinese characters)
 _NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—†]*$")
 
 
@@ -42,12 +43,14 @@ def markdown_table(frame, caption, label):
     widths, least, numeric = [], [], []
     for column in cells.columns:
         values = list(cells[column])
-        words = [w for text in [str(column), *values] for w in text.split()] or [""]
+        # a header's words stay whole; a cell's Chinese text may break between any two characters
+        words = str(column).split() + [w for text in values for w in _CJK_BREAKS.sub(" ", text).split()] or [""]
         longest_word = max(_word_width(w) for w in words)
         widths.append(round(min(max(longest_word, *(display_width(v) for v in values)), WRAP_AT)) + PADDING)
         numeric.append(all(_NUMERIC.match(v) for v in values))
-        # numbers do not wrap; text can shrink to its longest word
-        least.append(widths[-1] if numeric[-1] else round(longest_word) + PADDING)
+        # text can shrink to its longest word, and Chinese text (which breaks anywhere) to MIN_TEXT
+        widest = max((display_width(v) for v in values), default=0)
+        least.append(widths[-1] if numeric[-1] else round(max(longest_word, min(widest, MIN_TEXT))) + PADDING)
     widths = _fit_line(widths, least)
     rule = [("-" * (w - 1) + ":") if num_col else (":" + "-" * (w - 1)) for w, num_col in zip(widths, numeric)]
     header = "| " + " | ".join(cells.columns) + " |"
@@ -66,9 +69,14 @@ def _fit_line(widths, least):
     return [round(w - share * r) for w, r in zip(widths, room)]
 
 
+_CJK_BREAKS = re.compile(r"(?<=[\u3400-\u9fff])|(?=[\u3400-\u9fff])")
+
+
 def _word_width(word):
-    """A word's print width in display columns: capitals and Greek letters run wider."""
-    return display_width(word) + 0.4 * sum(c.isupper() or "\u0370" <= c <= "\u03ff" for c in word)
+    """A word's print width in display columns: capitals and Greek letters run wider; so does a
+    Chinese word, which must not break (a header '题项数' set as '题项' over '数')."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in word)
+    return display_width(word) + 0.4 * sum(c.isupper() or "\u0370" <= c <= "\u03ff" for c in word) + 0.5 * wide
 
 
 def display_width(text):
