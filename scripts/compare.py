@@ -17,7 +17,6 @@ with reported_errors():
         read_model(snakemake.input.model),
         load_instrument(snakemake.input.instrument),
         {s: pd.read_parquet(p) for s, p in zip(snakemake.params.streets, snakemake.input.scored)},
-        pd.read_parquet(snakemake.input.params[0]),
         snakemake.params.settings,
         streets,
         log=print,

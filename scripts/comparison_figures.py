@@ -15,7 +15,9 @@ with reported_errors():
     language, focal = snakemake.params.language, summary["focal"]
     means = pd.read_csv(snakemake.input.latent_means)
     means = means[means["comparison"] == "streets"]
-    latent_means_figure(means, streets, focal, language, snakemake.output.latent_png, snakemake.output.latent_svg)
+    names = {code: name[language] for code, name in snakemake.params.constructs.items()}
+    latent_means_figure(means, streets, focal, language, snakemake.output.latent_png, snakemake.output.latent_svg,
+                        names)
     ipma = pd.read_csv(snakemake.input.ipma)
     ipma.attrs["outcome"] = summary.get("outcome", "")
     ipma_figure(ipma, streets, focal, language, snakemake.output.ipma_png, snakemake.output.ipma_svg)

@@ -107,9 +107,45 @@ def test_total_effects_and_the_ipma():
     assert total_effects(params, ["X", "M", "Y"]).loc["Y", "X"] == pytest.approx(0.1 + 0.5 * 0.4)
     focal = pd.DataFrame({"X": [2.0, 3.0], "M": [3.0, 3.0], "Y": [4.0, 4.0]})
     bench = pd.DataFrame({"X": [4.0, 4.0], "M": [5.0, 4.0], "Y": [4.0, 5.0]})
-    table = ipma(params, {"focal": focal, "bench": bench}, "focal", Instrument, "Y").set_index(["construct", "street"])
+    # the benchmark street has its own paths: X acts on Y only through M, more strongly
+    bench_params = params.assign(est=[0.8, 0.5, 0.0], std_all=[0.7, 0.45, 0.0])
+    table = ipma({"focal": params, "bench": bench_params}, {"focal": focal, "bench": bench}, "focal", Instrument,
+                 "Y").set_index(["construct", "street"])  # fmt: skip
     assert table.loc[("X", "focal"), "importance"] == pytest.approx(0.3)
+    assert table.loc[("X", "bench"), "importance"] == pytest.approx(0.8 * 0.5)  # its own total effect
+    assert table.loc[("X", "bench"), "importance_std"] == pytest.approx(0.7 * 0.45)
+    assert table.loc[("M", "bench"), "importance"] == pytest.approx(0.5)
     assert table.loc[("X", "focal"), "performance"] == pytest.approx(100 * (2.5 - 1) / 4)
     assert table.loc[("X", "bench"), "gap"] == pytest.approx(100 * (4 - 2.5) / 4)
-    assert table.loc[("M", "bench"), "importance_std"] == pytest.approx(0.38)
+    assert table.loc[("M", "focal"), "importance_std"] == pytest.approx(0.38)
     assert set(table.index.get_level_values("construct")) == {"X", "M"}
+
+
+def test_a_grouping_says_who_is_in_no_group_and_may_merge_options():
+    """Party members against masses leaves out the Youth League and the democratic parties,
+    counted by option; a group may merge several options; an option in two groups is an error."""
+    from govsurvey.compare.study import NO_ANSWER, grouping
+    from govsurvey.study import load_instrument
+    from conftest import INSTRUMENT_PATH
+
+    instrument = load_instrument(INSTRUMENT_PATH)
+    demo = {d.code: d for d in instrument.demographics}["political_status"]
+    options = [o["zh"] for o in instrument.demographic_options(demo, {})]
+    counts = {1: 5, 2: 3, 3: 2, 4: 7}  # CPC, Youth League, democratic parties, masses
+    codes = [k for k, n in counts.items() for _ in range(n)] + [None]
+    frame = pd.DataFrame({"political_status": codes})
+    spec = {"variable": "political_status", "groups": [
+        {"name": {"zh": "中共党员", "en": "Party members"}, "options": [options[0]]},
+        {"name": {"zh": "群众", "en": "Masses"}, "options": [options[3]]}]}
+    groups, labels, outside = grouping(frame, instrument, {}, "party", spec)
+    assert labels == ["Party members", "Masses"] and groups.value_counts().to_dict() == {"Masses": 7, "Party members": 5}
+    en = [o["en"] for o in instrument.demographic_options(demo, {})]
+    assert outside == {en[1]: 3, en[2]: 2, NO_ANSWER: 1}
+    merged = {**spec, "groups": [spec["groups"][0], {"name": {"zh": "非党员", "en": "Non-members"},
+                                                     "options": [options[1], options[2], options[3]]}]}
+    groups, _, outside = grouping(frame, instrument, {}, "party", merged)
+    assert groups.value_counts().to_dict() == {"Non-members": 12, "Party members": 5} and outside == {NO_ANSWER: 1}
+    twice = {**spec, "groups": [spec["groups"][0], {"name": {"zh": "其他", "en": "Others"},
+                                                    "options": [options[0], options[3]]}]}
+    with pytest.raises(InputError, match="listed in two groups"):
+        grouping(frame, instrument, {}, "party", twice)

@@ -17,7 +17,8 @@ from govsurvey.sem.groups import (FAMILIES, GROUP_COLUMNS, fit_groups, score_tes
                                   wald_test)
 from govsurvey.sem.invariance import (FREED_COLUMNS, LATENT_MEAN_COLUMNS,
                                       PATH_EQUALITY_COLUMNS, STEP_COLUMNS, compare_paths,
-                                      invariance_ladder, without_path_labels)
+                                      invariance_ladder, meets, step_criteria,
+                                      without_path_labels)
 
 REF = Path(__file__).parent / "reference"
 TOL = 1e-3
@@ -77,8 +78,10 @@ def case(name):
 @cache
 def ladder(name):
     info, data, _, _ = case(name)
+    # the rule make_invariance_reference.R applies: each change within its bound, no check of
+    # the configural fit
     return invariance_ladder(info["model"], data, info["group"], max_free=info["max_free"],
-                             log=lambda line: None)
+                             criteria="each", configural_fit=None, log=lambda line: None)
 
 
 @cache
@@ -163,6 +166,9 @@ def test_ladder_matches_compare_fit(name):
         close(freed["X2"], [f["X2"] for f in ref["freed"]], "X2 of what was freed")
     for row in inv.steps.itertuples():  # each row's own indices are its model's fitMeasures
         fm = info["fits"][row.model]["fit"]
+        if row.compared_to:  # the SRMR change, from lavaan's SRMR of both models
+            before = info["fits"][row.compared_to]["fit"]["srmr"]
+            assert row.d_srmr == pytest.approx(fm["srmr"] - before, abs=TOL)
         for key in ("chisq", "cfi", "tli", "rmsea", "rmsea_ci_upper", "srmr", "aic", "bic"):
             assert getattr(row, key) == pytest.approx(fm[key.replace("_", ".")], abs=TOL)
 
@@ -215,6 +221,17 @@ def test_path_equality_matches_wald_and_lrt(name):
     assert sorted(equality.index) == sorted(ref.index)
     for col in ("wald", "wald_df", "wald_pvalue", "d_chisq", "d_df", "d_pvalue"):
         close(equality[col], ref.loc[equality.index, col], col)
+    # Holm over the paths of the comparison, written out on lavaan's p values: the k-th
+    # smallest of m times (m - k + 1), made monotone, at most 1
+    for col, raw in (("wald_p_holm", "wald_pvalue"), ("d_p_holm", "d_pvalue")):
+        p = ref.loc[equality.index, raw].to_numpy(float)
+        order, m = np.argsort(p), len(p)
+        expected, running = np.empty(m), 0.0
+        for k, i in enumerate(order):
+            running = max(running, min(1.0, (m - k) * p[i]))
+            expected[i] = running
+        close(equality[col], expected, col)
+        assert (equality[col] >= equality[raw] - 1e-12).all()
 
 
 def test_identification_follows_lavaan():
@@ -272,6 +289,60 @@ def test_ladder_holds_at_every_step_when_all_is_equal():
     assert means.loc[("f1", 2), "est"] == pytest.approx(0.5, abs=0.2)  # the true shift
     assert means.loc[("f1", 2), "pvalue"] < 0.001
     assert means.loc[("f1", 3), "ci_lower"] < 0 < means.loc[("f1", 3), "ci_upper"]
+
+
+def test_chen_2007_criteria_by_group_size_and_family():
+    """Chen (2007, p. 501): noninvariance is a drop in CFI supplemented by a rise in RMSEA or
+    SRMR; .005 / .010 / .025 (loadings) or .005 (intercepts, residuals) with small groups,
+    .010 / .015 / .030 or .010 otherwise."""
+    small = step_criteria("metric", "chen2007", smallest_group=300)
+    assert (small["name"], small["cfi"], small["rmsea"], small["srmr"]) == ("chen2007_small", .005, .010, .025)
+    assert step_criteria("scalar", smallest_group=120)["srmr"] == .005
+    adequate = step_criteria("metric", smallest_group=301)
+    assert (adequate["name"], adequate["cfi"], adequate["rmsea"], adequate["srmr"]) == ("chen2007", .010, .015, .030)
+    assert step_criteria("strict", smallest_group=500)["srmr"] == .010
+    # a CFI drop alone, or an RMSEA rise alone, is not noninvariance; both together are
+    assert meets(small, -0.008, 0.002, 0.001) and meets(small, -0.001, 0.02, 0.03)
+    assert not meets(small, -0.006, 0.011, 0.0) and not meets(small, -0.005, 0.0, 0.025)
+    assert meets(adequate, -0.006, 0.011, 0.0)  # the same change with groups above 300
+    each = step_criteria("metric", "each")
+    assert not meets(each, -0.011, 0.0, 0.0) and not meets(each, 0.0, 0.016, 0.0)
+
+
+def test_the_fixture_ladders_under_chen_with_small_groups():
+    """sim3's groups (160, 200, 140) take Chen's small-sample criteria; its strict step drops
+    CFI by .0055 and raises RMSEA by .0134 (lavaan), which Chen reads as noninvariance."""
+    info, data, _, _ = case("sim3")
+    inv = invariance_ladder(info["model"], data, info["group"], log=lambda line: None)
+    steps = inv.steps.drop_duplicates("step", keep="last").set_index("step")
+    assert set(inv.steps.loc[inv.steps["step"] != "configural", "criteria"]) == {"chen2007_small"}
+    first = inv.steps[inv.steps["model"] == "strict"].iloc[0]
+    assert first["d_cfi"] == pytest.approx(-0.00553, abs=TOL) and not first["meets_criteria"]
+    assert steps.loc["strict", "partial"]  # so a residual variance was freed
+
+
+def test_a_step_holds_only_when_the_configural_model_fits():
+    """Data with a cross-loading the model leaves out: the configural model misfits, so no
+    step holds although every change is tiny, and no latent means are compared."""
+    data = simulate_groups((250, 250), seed=5)
+    data["a1"] = data["a1"] + 1.2 * (data["b1"] - 3)  # a1 loads on f2 too, in both groups
+    lines = []
+    inv = invariance_ladder(CFA, data, "street", steps=("metric", "scalar"), log=lines.append)
+    steps = inv.steps.set_index("model")
+    assert steps.loc["configural", "cfi"] < 0.95 and not steps.loc["configural", "holds"]
+    assert steps.loc["metric", "meets_criteria"] and not steps.loc["metric", "holds"]
+    assert not steps["holds"].any() and inv.latent_means.empty
+    assert any("configural model does not fit" in line for line in lines)
+
+
+def test_few_respondents_per_parameter_are_warned_of():
+    lines = []
+    invariance_ladder(CFA, simulate_groups((90, 90), seed=6), "street", steps=("metric",), log=lines.append)
+    warning = [line for line in lines if "per parameter" in line]
+    assert warning and "90 respondents for 36 free parameters" in warning[0]  # per group: 8 free loadings, 11 intercepts, 11 residuals, 6 factor (co)variances
+    lines.clear()
+    invariance_ladder(CFA, simulate_groups((200, 200), seed=6), "street", steps=("metric",), log=lines.append)
+    assert not [line for line in lines if "per parameter" in line]
 
 
 def test_max_free_zero_reports_the_failing_step_without_freeing():

@@ -177,7 +177,7 @@ def test_roles_are_the_instruments_own(instrument):
 
 
 def test_a_numeric_demographic_is_summarised_by_mean_sd_and_range(instrument):
-    age = dataclasses.replace(instrument.demographics[0], code="age_years", zh="年龄", en="Age (years)",
+    age = dataclasses.replace(instrument.demographics[0], code="age_years", zh="年龄", en="Age (years)", short=None,
                               options=(), kind="numeric")
     other = dataclasses.replace(instrument, demographics=(age,))
     kept = pd.DataFrame({"age_years": [30.0, 40.0, 50.0, None]})

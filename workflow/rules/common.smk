@@ -106,6 +106,7 @@ def report_comparison():
         "focal": comparison["focal"],
         "groups": comparison["groups"],
         "names": names,
+        "invariance": comparison["invariance"],  # the criteria the chapter states
     }
 
 

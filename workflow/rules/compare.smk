@@ -7,7 +7,6 @@ COMPARED = [COMPARISON["focal"], *COMPARISON["streets"]] if COMPARISON else []
 rule compare:
     input:
         scored=expand(rules.clean.output.scored, street=COMPARED),
-        params=expand(rules.sem.output.params_parquet, street=COMPARED[:1]),
         model=config["study"]["model"],
         instrument=config["study"]["instrument"],
         library=library("compare.py"),
@@ -33,6 +32,7 @@ rule comparison_figures:
         latent_means=rules.compare.output.latent_means,
         ipma=rules.compare.output.ipma,
         summary=rules.compare.output.summary,
+        instrument=config["study"]["instrument"],  # the construct names below come from it
         library=library("comparison_figures.py"),
     output:
         latent_png=comparison_figure_files("latent_means")["png"],
@@ -46,6 +46,7 @@ rule comparison_figures:
     threads: 1
     params:
         language=lambda wildcards: wildcards.lang,
+        constructs={code: c.name for code, c in INSTRUMENT.constructs.items()},
         names={
             s: config["streets"][s].get("short_name", config["streets"][s]["name"])
             for s in COMPARED

@@ -1,7 +1,8 @@
 """Importance-performance map (IPMA; Ringle & Sarstedt, 2016) of the constructs behind the outcome.
 
 Importance is a construct's total effect on the outcome: direct plus every indirect path,
-(I - B)^-1 - I over the structural paths of the focal street's model, unstandardized (the
+(I - B)^-1 - I over the structural paths of each street's own estimates (in the comparison:
+the multi-group model, loadings equal across streets), unstandardized (the
 IPMA convention; rescaling all scores to 0-100 leaves it unchanged, as every construct is on
 the same scale) and standardized (std.all) beside it. Performance is the construct's mean
 score rescaled to 0-100: 100 (M - min) / (max - min) with the scale's own min and max, for the
@@ -27,17 +28,19 @@ def total_effects(params, constructs, column="est"):
     return pd.DataFrame(total, index=constructs, columns=constructs)
 
 
-def ipma(params, scores_by_street, focal, instrument, outcome):
+def ipma(params_by_street, scores_by_street, focal, instrument, outcome):
     """One row per (construct with an effect on `outcome`, street): construct, street, focal,
-    importance, importance_std, performance (0-100), gap (performance minus the focal street's;
-    0 for the focal street). `scores_by_street`: {street: construct scores (DataFrame)}."""
+    importance, importance_std (that street's total effects), performance (0-100), gap
+    (performance minus the focal street's; 0 for the focal street).
+    `params_by_street`: {street: its parameter table (the ~ rows with est, std_all)};
+    `scores_by_street`: {street: construct scores (DataFrame)}."""
     constructs = list(instrument.constructs)
     if outcome not in constructs:
         raise InputError("comparison", f"the IPMA outcome '{outcome}' is not a construct.",
                          f"set comparison.outcome to one of: {', '.join(constructs)}.")
-    importance = total_effects(params, constructs).loc[outcome]
-    standardized = total_effects(params, constructs, "std_all").loc[outcome]
-    drivers = [c for c in constructs if c != outcome and abs(importance[c]) > 0]
+    importance = {s: total_effects(p, constructs).loc[outcome] for s, p in params_by_street.items()}
+    standardized = {s: total_effects(p, constructs, "std_all").loc[outcome] for s, p in params_by_street.items()}
+    drivers = [c for c in constructs if c != outcome and abs(importance[focal][c]) > 0]
     low, high = instrument.scale_min, instrument.scale_max
 
     def performance(street, code):
@@ -49,6 +52,6 @@ def ipma(params, scores_by_street, focal, instrument, outcome):
         for street in scores_by_street:
             value = performance(street, code)
             rows.append({"construct": code, "street": street, "focal": street == focal,
-                         "importance": importance[code], "importance_std": standardized[code],
+                         "importance": importance[street][code], "importance_std": standardized[street][code],
                          "performance": value, "gap": value - own})  # fmt: skip
     return pd.DataFrame(rows)

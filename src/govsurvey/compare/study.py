@@ -17,6 +17,7 @@ import pandas as pd
 from govsurvey.compare.differences import construct_scores, group_tests, midpoint_tests
 from govsurvey.compare.ipma import ipma
 from govsurvey.errors import InputError
+from govsurvey.compare.criteria import CASES_PER_PARAMETER, NO_ANSWER
 from govsurvey.sem.invariance import compare_paths, invariance_ladder
 from govsurvey.study.model import as_parsed
 from govsurvey.ingest.wording import normalize_text
@@ -26,7 +27,9 @@ TABLES = ("invariance", "freed", "latent_means", "paths", "path_equality", "midp
 
 def grouping(scored, instrument, street, name, spec):
     """The group of each respondent for one grouping variable (a Series of group labels; NaN
-    for respondents in no group), and the labels in the chapter's order."""
+    for respondents in no group), the labels in the chapter's order, and who is in no group:
+    {option (en): respondents} for the options no group lists (a group may merge several
+    options), with "(no answer)" for respondents who did not answer."""
     variable = spec["variable"]
     demographics = {d.code: d for d in instrument.demographics}
     if variable not in demographics:
@@ -38,18 +41,32 @@ def grouping(scored, instrument, street, name, spec):
     options = instrument.demographic_options(demographics[variable], street)
     codes = scored[variable]
     if not spec.get("groups"):
-        labels = [o["en"] for o in options]
-        return codes.map(lambda c: labels[int(c) - 1] if pd.notna(c) else None), labels
-    number = {normalize_text(o[lang]): k for k, o in enumerate(options, start=1) for lang in ("zh", "en")}
-    group_of, labels = {}, []
-    for group in spec["groups"]:
-        labels.append(group["name"]["en"])
-        for option in group["options"]:
-            if normalize_text(option) not in number:
-                raise InputError("config.yaml", f"comparison.groups.{name}: '{option}' is not an option of "
-                                 f"{variable}.", f"use one of: {', '.join(o['zh'] for o in options)}.")
-            group_of[number[normalize_text(option)]] = group["name"]["en"]
-    return codes.map(lambda c: group_of.get(int(c)) if pd.notna(c) else None), labels
+        group_of = {k: o["en"] for k, o in enumerate(options, start=1)}
+        labels = list(group_of.values())
+    else:
+        number = {normalize_text(o[lang]): k for k, o in enumerate(options, start=1) for lang in ("zh", "en")}
+        group_of, labels = {}, []
+        for group in spec["groups"]:
+            labels.append(group["name"]["en"])
+            for option in group["options"]:
+                if normalize_text(option) not in number:
+                    raise InputError("config.yaml", f"comparison.groups.{name}: '{option}' is not an option of "
+                                     f"{variable}.", f"use one of: {', '.join(o['zh'] for o in options)}.")
+                k = number[normalize_text(option)]
+                if group_of.get(k, group["name"]["en"]) != group["name"]["en"]:
+                    raise InputError("config.yaml", f"comparison.groups.{name}: the option '{option}' is listed "
+                                     f"in two groups ({group_of[k]} and {group['name']['en']}).",
+                                     "list each option in one group only.")
+                group_of[k] = group["name"]["en"]
+    groups = codes.map(lambda c: group_of.get(int(c)) if pd.notna(c) else None)
+    outside = {}
+    for k, option in enumerate(options, start=1):
+        n = int((codes == k).sum())
+        if k not in group_of and n:
+            outside[option["en"]] = n
+    if codes.isna().any():
+        outside[NO_ANSWER] = int(codes.isna().sum())
+    return groups, labels, outside
 
 
 def _drop_small(frame, column, min_size, comparison, log):
@@ -61,21 +78,22 @@ def _drop_small(frame, column, min_size, comparison, log):
     return frame[~frame[column].isin(small)], small
 
 
-def run_comparison(model, instrument, scored_by_street, focal_params, settings, streets, log=None):
+def run_comparison(model, instrument, scored_by_street, settings, streets, log=None):
     """All comparisons. scored_by_street: {street id: scored responses}, the focal street first;
-    focal_params: the focal street's SEM parameter table; settings: the config's `comparison`
-    (with focal filled in); streets: the config's street entries. Returns ({table: DataFrame},
-    summary dict)."""
+    settings: the config's `comparison` (with focal filled in); streets: the config's street
+    entries. Returns ({table: DataFrame}, summary dict)."""
     log = log or logging.getLogger(__name__).info
     started = time.perf_counter()
     parsed = as_parsed(model)
     focal = settings["focal"]
     items = list(instrument.item_codes)
     inv = settings["invariance"]
-    ladder = dict(steps=tuple(inv["steps"]), max_free=inv["max_free"], cfi_drop=inv["cfi_drop"],
-                  rmsea_rise=inv["rmsea_rise"], log=log)
+    ladder = dict(steps=tuple(inv["steps"]), max_free=inv["max_free"], criteria=inv["criteria"],
+                  cfi_drop=inv["cfi_drop"], rmsea_rise=inv["rmsea_rise"], small_group=inv["small_group"],
+                  configural_fit=inv["configural_fit"], log=log)
     tables = {name: [] for name in TABLES}
-    summary = {"focal": focal, "streets": list(scored_by_street), "comparisons": {}, "left_out": {}}
+    summary = {"focal": focal, "streets": list(scored_by_street), "comparisons": {}, "left_out": {},
+               "not_grouped": {}, "n": {s: int(len(f)) for s, f in scored_by_street.items()}}
     scores = {s: construct_scores(frame, instrument) for s, frame in scored_by_street.items()}
     midpoint = (instrument.scale_min + instrument.scale_max) / 2
     for s, frame in scores.items():
@@ -87,7 +105,10 @@ def run_comparison(model, instrument, scored_by_street, focal_params, settings, 
         comparisons.append(("streets", stacked))
     for name, spec in settings["groups"].items():
         frame = scored_by_street[focal]
-        groups, labels = grouping(frame, instrument, streets[focal], name, spec)
+        groups, labels, outside = grouping(frame, instrument, streets[focal], name, spec)
+        summary["not_grouped"][name] = outside
+        if outside:
+            log(f"compare: {name}: respondents in no group, left out: {outside}")
         stacked = frame[items].assign(group=groups).dropna(subset=["group"])
         stacked = stacked.iloc[stacked["group"].map(labels.index).argsort(kind="stable")]  # config's order
         comparisons.append((name, stacked))
@@ -105,10 +126,16 @@ def run_comparison(model, instrument, scored_by_street, focal_params, settings, 
             tables[key].append(getattr(result, table).assign(comparison=name))
         group_scores = construct_scores(complete, instrument)
         tables["differences"].append(group_tests(group_scores, complete["group"], name))
+        final = result.steps.drop_duplicates("step", keep="last")
+        configural = result.fits["configural"]
+        n = {str(g): int(k) for g, k in complete["group"].value_counts(sort=False).items()}
+        per_group = configural.fit["npar"] / len(n)
         summary["comparisons"][name] = {
-            "ran": True, "groups": [str(g) for g in dict.fromkeys(complete["group"])],
-            "n": {str(g): int(n) for g, n in complete["group"].value_counts(sort=False).items()},
-            "holds": {row.step: bool(row.holds) for row in result.steps.itertuples() if row.step != "configural"},
+            "ran": True, "groups": [str(g) for g in dict.fromkeys(complete["group"])], "n": n,
+            "holds": {row.step: bool(row.holds) for row in final.itertuples()},
+            "criteria": sorted(set(final["criteria"]) - {""}),
+            "free_per_group": per_group,
+            "few_cases": min(n.values()) < CASES_PER_PARAMETER * per_group,
         }
     if len(scored_by_street) > 1 and parsed.structural:
         stacked = comparisons[0][1].dropna()
@@ -117,7 +144,10 @@ def run_comparison(model, instrument, scored_by_street, focal_params, settings, 
         tables["paths"].append(paths.paths.assign(comparison="streets"))
         tables["path_equality"].append(paths.path_equality.assign(comparison="streets"))
         outcome = settings.get("outcome") or _final_outcome(parsed)
-        tables["ipma"].append(ipma(focal_params, scores, focal, instrument, outcome).assign(comparison="streets"))
+        # each street's importance: its own total effects in the multi-group model
+        by_street = {s: part for s, part in paths.paths.groupby("group_label", sort=False)}
+        compared = {s: scores[s] for s in by_street}
+        tables["ipma"].append(ipma(by_street, compared, focal, instrument, outcome).assign(comparison="streets"))
         summary["outcome"] = outcome
     summary["seconds"] = time.perf_counter() - started
     log(f"compare: done in {summary['seconds']:.1f} s")

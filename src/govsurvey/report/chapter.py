@@ -93,8 +93,8 @@ def generated_parts(chapter, on):
     cmp = None
     if on["comparison"]:
         settings = c.settings["comparison"]
-        cmp = Comparison(c, settings["names"], settings["groups"])
-        parts["comparison.md"] = comparison_text(cmp, alpha)
+        cmp = Comparison(c, settings["names"], settings["groups"], settings)
+        parts["comparison.md"] = comparison_text(cmp, alpha, params if on["structural"] else None)
     if on["structural"]:  # read last: the Discussion draws on the mediation and the comparison
         parts["discussion.md"] = discussion.discussion_text(c, paths, effects, cmp, alpha)
     parts["summary.md"] = discussion.summary_text(c, paths, effects, cmp, alpha)

@@ -228,7 +228,7 @@ def demographics_table(chapter, kept):
         if demo.code not in kept:
             continue
         values = kept[demo.code]
-        name = getattr(demo, chapter.language)
+        name = demo.label(chapter.language)
         if demo.numeric:
             x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
             if len(x):

@@ -44,10 +44,16 @@ class Demographic:
     maximum: float | None = None
     integer: bool = False
     unit: dict | None = None  # numeric: {"zh": "岁", "en": "years"}
+    short: dict | None = None  # {"zh": "性别", "en": "Gender"}: the name in tables and text
 
     @property
     def numeric(self):
         return self.kind == "numeric"
+
+    def label(self, language):
+        """The demographic's short name in tables and text ("性别"), not the question as asked
+        ("您的性别"); without `short`, the English field (a name already) or the question."""
+        return (self.short or {}).get(language) or (self.en if language == "en" else self.zh)
 
 
 @dataclass
@@ -141,7 +147,7 @@ def _demographic(spec, source):
         raise InputError(source, f"demographic {code} has min {spec['min']} above max {spec['max']}.", "swap them.")
     return Demographic(
         code, spec["zh"], spec["en"], tuple(spec.get("options", ())), spec.get("options_from"), kind,
-        spec.get("min"), spec.get("max"), spec.get("integer", False), spec.get("unit"),
+        spec.get("min"), spec.get("max"), spec.get("integer", False), spec.get("unit"), spec.get("short"),
     )  # fmt: skip
 
 
