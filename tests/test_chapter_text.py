@@ -133,14 +133,15 @@ def test_limitations_come_from_the_fieldwork_facts(instrument):
     ("halfwidth", "芜湖路街道 (n = 388)", "芜湖路街道（n = 388）"),
     ("space", "以 32 个题项测量", "以32个题项测量"),
     ("space", "在 无 上显著更低 10 条", "各构念均未显著低于中点"),
+    ("space", "其中直接路径系数为0.33。 在成因通向GS的间接路径中", "其中直接路径系数为0.33。在成因通向GS的间接路径中"),
     ("english", "named in config, confirmed by the file", "在配置中指定，并经文件内容核实"),
     ("quote", "党建与社区管理是”两张皮”", "党建与社区管理是“两张皮”"),
     ("p_relation", "χ²(436) = 446.00，p 0.360", "χ²(436) = 446.00，p = 0.360"),
 ])
 def test_each_rule_finds_its_fault(rule, bad, good):
-    found = proofread.proofread_text([("p", bad)], "zh", names={"PL", "OB", "IN", "PW", "PM"})
+    found = proofread.proofread_text([("p", bad)], "zh", names={"PL", "OB", "IN", "PW", "PM", "GS"})
     assert rule in {f.rule for f in found}
-    assert not proofread.proofread_text([("p", good)], "zh", names={"PL", "OB", "IN", "PW", "PM"})
+    assert not proofread.proofread_text([("p", good)], "zh", names={"PL", "OB", "IN", "PW", "PM", "GS"})
 
 
 def test_a_repeated_sentence_is_found_in_either_language():

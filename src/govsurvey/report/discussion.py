@@ -125,7 +125,8 @@ def _onward(chapter, code, outcome, effects):
         lo, hi = _std_ci(top)
         values = {"n": chapter.w["number"](len(through)), "outcome": outcome, "code": code, "route": top["route"],
                   "est": apa_number(top["std_all"]), "lo": apa_number(lo), "hi": apa_number(hi)}
-        text += " " + _capital(d["carries" if len(through) > 1 else "carries_one"].format(**values).strip())
+        carries = _capital(d["carries" if len(through) > 1 else "carries_one"].format(**values).strip())
+        text = chapter.w["sentence_join"].join([t for t in (text, carries) if t])
     return text.strip()
 
 

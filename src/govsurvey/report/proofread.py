@@ -9,7 +9,7 @@ cells that wrap one character per line in the PDF. `python -m govsurvey.report.p
 The rules (Chinese typesetting conventions as in GB/T 15834 and the W3C's "Requirements for Chinese
 Text Layout"; the statistics as APA prints them):
 - `halfwidth`: a half-width , ; : ( ) ! ? next to a Chinese character (Chinese takes ，；：（）！？);
-- `space`: a space between a Chinese character and a digit or a Latin letter;
+- `space`: a space between a Chinese character and a digit or a Latin letter, or after full-width punctuation;
 - `english`: a word of Latin letters in the Chinese text that is neither a name (people, software, the
   study's construct codes), nor a statistic, nor an allowed term;
 - `quote`: a closing quotation mark ” where a quotation opens (smart quotes fail after CJK);
@@ -27,7 +27,7 @@ from pathlib import Path
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _HALFWIDTH = re.compile(rf"[{CJK}][ \u00a0]*[,;:(!?]|[{CJK}]\)|\([{CJK}]|[,;:)!?][ \u00a0]*[{CJK}]")
-_SPACE = re.compile(rf"[{CJK}][ \u00a0]+[A-Za-z0-9]|[A-Za-z0-9][ \u00a0]+[{CJK}]")
+_SPACE = re.compile(rf"[{CJK}][ \u00a0]+[A-Za-z0-9]|[A-Za-z0-9][ \u00a0]+[{CJK}]|[。，；：！？][ \u00a0]+\S")
 _P_RELATION = re.compile(r"(?<![A-Za-z])p[ \u00a0]+[.0-9]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]")
 # what is not prose: file paths, hashes, URLs, DOIs
