@@ -1,5 +1,6 @@
 # Rule path_diagram: causes -> problems -> outcome with standardized coefficients, R² and the
-# correlations among the exogenous constructs.
+# correlations among the exogenous constructs; with figures.path_diagram: full, the whole AMOS-style
+# model (indicators, loadings, errors, disturbances).
 import sys
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
@@ -19,4 +20,5 @@ with reported_errors():
         snakemake.output.svg,
         alpha=snakemake.params.alpha,
         r2=pd.read_csv(snakemake.input.r2),
+        mode=snakemake.params.mode,
     )

@@ -499,3 +499,99 @@ def _group_strings(svg, gid):
     assert start, f"no SVG group {gid}"
     end = text.index(f"\n{start.group(1)}</g>", start.end())
     return re.findall(r"<!-- (.*?) -->", text[start.end():end])
+
+
+# ---------------------------------------------------------------- the full (AMOS-style) diagram
+
+
+def _drawn_boxes(layout):
+    return [(kind, box) for kind, boxes in layout["boxes"].items() for box in boxes]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_full_diagram_of_32_indicators_has_no_overlapping_boxes_or_labels(instrument, tmp_path, language):
+    """Eight constructs with four items each: every rectangle, circle and label stands clear of
+    every other and of every ellipse, inside the figure; indicators sit on the outer side of the
+    causes and the outcome; the figure grows with the number of indicators beside the causes."""
+    params = _params_with_correlations(instrument)
+    r2 = pd.DataFrame({"variable": ["PL", "PW", "RI", "GS"], "r2": [0.31, 0.34, 0.42, 0.49]})
+    with matplotlib.rc_context(style.style(language)):
+        fig, _, layout = diagram._diagram_figure(params, instrument, language, 0.05, r2, mode="full")
+        width, height = fig.get_size_inches()
+        extra = [{"lhs": c, "op": "=~", "rhs": f"{c}{k}", "label": "", "std_all": 0.7, "pvalue": 0.0}
+                 for c in ("IN", "OB", "MS", "PM") for k in (5, 6)]
+        more = pd.concat([params, pd.DataFrame(extra)], ignore_index=True)
+        tall, _, _ = diagram._diagram_figure(more, instrument, language, 0.05, r2, mode="full")
+    drawn = _drawn_boxes(layout)
+    counts = {kind: len(boxes) for kind, boxes in layout["boxes"].items()}
+    assert counts == {"indicator": 32, "error": 32, "disturbance": 4, "loading": 32, "r2": 4, "correlation": 6,
+                      "path": 10}
+    for i, (kind_a, a) in enumerate(drawn):
+        for kind_b, b in drawn[i + 1:]:
+            assert not diagram._boxes_overlap(a, b), (kind_a, a, kind_b, b)
+    x, y, (node_w, node_h) = layout["x"], layout["y"], layout["node_size"]
+    for kind, box in drawn:
+        inside = [c for c in x if diagram._inside(diagram._box_outline(box), (x[c], y[c]), node_w, node_h).any()]
+        assert not inside, (kind, box, inside)
+        assert box[0] >= 0 and box[2] <= width and box[3] <= height, (kind, box)
+    for i, a in enumerate(x):  # the ellipses do not overlap each other
+        for b in list(x)[i + 1:]:
+            assert abs(x[a] - x[b]) >= node_w or abs(y[a] - y[b]) >= node_h, (a, b)
+    sides = layout["sides"]
+    assert {sides[c] for c in ("IN", "OB", "MS", "PM")} == {"left"} and sides["GS"] == "right"
+    assert {sides[c] for c in ("PL", "PW", "RI")} <= {"above", "below"}
+    assert tall.get_size_inches()[1] > height + 1.0  # two more items per cause: the stacks set the height
+
+
+def _small_fit():
+    """Two causes of one problem, fitted by the SEM step's own fitter on the lavaan reference data."""
+    from govsurvey.sem import fit_sem
+
+    model = "OB =~ OB1 + OB2 + OB3 + OB4\nIN =~ IN1 + IN2 + IN3 + IN4\nPL =~ PL1 + PL2 + PL3 + PL4\nPL ~ OB + IN\n"
+    fit = fit_sem(model, pd.read_csv(ROOT / "tests" / "reference" / "governance_data.csv"))
+    r2 = pd.DataFrame({"variable": list(fit.r2), "r2": list(fit.r2.values())})
+    return fit.params, r2
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_full_diagram_labels_are_the_fitted_values(instrument, tmp_path, language):
+    """On a small fitted model every number drawn is the parameter table's, rounded as the
+    chapter prints it: loadings (=~ std_all) on the arrows to the rectangles, paths (~) with stars,
+    the causes' correlation, R²; errors e1… in the table's order, then the disturbance."""
+    params, r2 = _small_fit()
+    svg = tmp_path / "p.svg"
+    diagram.path_diagram(params, instrument, language, tmp_path / "p.png", svg, r2=r2, mode="full")
+    zero = language == "zh"
+
+    def drawn_text(gid):  # the string of a text whose group may nest its white box's group
+        text = Path(svg).read_text(encoding="utf-8")
+        return re.findall(rf'<g id="{re.escape(gid)}">.*?<!-- (.*?) -->', text, re.S)[:1]
+
+    loadings = params[params["op"] == "=~"]
+    for n, row in enumerate(loadings.itertuples(), start=1):
+        assert drawn_text(f"loading-label-{row.rhs}") == [apa_number(row.std_all, leading_zero=zero)], row.rhs
+        svg_group(svg, f"loading-{row.lhs}-{row.rhs}")
+        assert drawn_text(f"error-name-{row.rhs}") == [f"e{n}"]
+    assert drawn_text("disturbance-name-PL") == [f"e{len(loadings) + 1}"]
+    strings = svg_strings(svg)
+    for row in params[params["op"] == "~"].itertuples():
+        assert apa_number(row.std_all, leading_zero=zero) + significance_stars(row.pvalue) in strings, row
+    cov = params[(params["op"] == "~~") & params["lhs"].isin(["OB", "IN"]) & params["rhs"].isin(["OB", "IN"])
+                 & (params["lhs"] != params["rhs"])].iloc[0]
+    assert apa_number(cov.std_all, leading_zero=zero) + significance_stars(cov.pvalue) in strings
+    assert drawn_text("r2-PL") == [f"R² = {apa_number(dict(zip(r2['variable'], r2['r2']))['PL'], leading_zero=zero)}"]
+
+
+def test_full_diagram_note_says_what_the_shapes_are(instrument):
+    params, r2 = _small_fit()
+    for language, words_ in (("en", ["Ellipses", "rectangles", "e1–e12", "e13"]), ("zh", ["椭圆", "矩形", "e1–e12", "e13"])):
+        with matplotlib.rc_context(style.style(language)):
+            fig, _, _ = diagram._diagram_figure(params, instrument, language, 0.05, r2, mode="full")
+        texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+        assert all(w in texts for w in words_), (language, texts[-300:])
+
+
+def test_unknown_path_diagram_mode_is_an_input_error(instrument, tmp_path):
+    with pytest.raises(InputError, match="figures.path_diagram"):
+        diagram.path_diagram(make_params(instrument), instrument, "en", tmp_path / "p.png", tmp_path / "p.svg",
+                             mode="amos")

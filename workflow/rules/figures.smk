@@ -33,6 +33,7 @@ rule path_diagram:
     params:
         language=lambda wildcards: wildcards.lang,
         alpha=config["analysis"]["alpha"],
+        mode=config["figures"]["path_diagram"],
     script:
         "../../scripts/path_diagram.py"
 

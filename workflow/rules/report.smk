@@ -35,6 +35,7 @@ rule report:
             "chapter_number": config["report"]["chapter_number"],
             "citation_style": config["report"]["citation_style"],
             "bibliography": config["report"]["bibliography"],
+            "path_diagram": config["figures"]["path_diagram"],  # which caption the figure gets
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],

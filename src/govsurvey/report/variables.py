@@ -79,6 +79,10 @@ def build_variables(chapter, on):
         },
         "cfa": {**_fit_values(chapter.json("measure", "fit")),
                 "constructs": chapter.count(n_constructs, "cfa_constructs")},
+        "figures": {  # the path diagram's caption says what a full diagram's shapes are
+            "path_caption": w["figures"]["path_caption_full" if chapter.settings.get("path_diagram") == "full"
+                                         else "path_caption"],
+        },
         "admissibility": {
             "n_problems": len(problems),
             "text": w["admissible"] if not problems else "; ".join(p["message"] for p in problems),
