@@ -96,3 +96,11 @@ def test_comparison_names_known_streets_and_keeps_the_groupings_order():
     config["comparison"]["streets"] = ["wuhu_road", "nowhere"]
     with pytest.raises(InputError, match="comparison names the street 'nowhere'"):
         check_config(config)
+
+
+def test_the_path_diagram_is_structural_unless_full_is_asked_for(config):
+    config.pop("figures", None)
+    assert check_config(copy.deepcopy(config))["figures"]["path_diagram"] == "structural"
+    config["figures"] = {"path_diagram": "amos"}
+    with pytest.raises(InputError, match="figures/path_diagram"):
+        check_config(config)

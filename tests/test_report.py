@@ -236,3 +236,17 @@ def test_a_cause_without_routes_is_not_said_to_lack_an_indirect_effect(instrumen
     text = mediation_text(c, table)
     assert "z has no indirect route to y: its effect is the direct path alone." in text
     assert "total indirect effect of z" not in text and "For z" not in text
+
+
+@pytest.mark.parametrize("language, shapes", [("en", ["Ellipses", "rectangles", "circles"]),
+                                              ("zh", ["椭圆", "矩形", "圆形"])])
+def test_the_path_diagram_caption_says_what_the_full_diagrams_shapes_are(instrument, language, shapes):
+    from govsurvey.report.variables import path_caption
+
+    def caption(mode):
+        settings = {"alpha": 0.05, "bootstrap": {"draws": 0, "level": 0.95}, "path_diagram": mode}
+        return path_caption(Chapter(instrument, None, STREET, settings, language, ResultFiles({})))
+
+    assert all(word in caption("full") for word in shapes)
+    assert not any(word in caption("structural") for word in shapes)
+    assert "*** p <" in caption("full") and "*** p <" in caption("structural")

@@ -225,6 +225,8 @@ def planned_jobs(command, *extra):
     (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
     (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "report"}),
+    # the full diagram is drawn again, and the chapter's caption says what its shapes are
+    (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
 ])  # fmt: skip
 def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
     work, command = run

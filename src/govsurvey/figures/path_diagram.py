@@ -202,7 +202,9 @@ def _node_name(fig, name, language, size, max_lines=5, chars=(18, 7)):
             while lines[i] and lines[i][-1] in OPENING_PUNCTUATION:
                 lines[i], lines[i + 1] = lines[i][:-1], lines[i][-1] + lines[i + 1]
     else:
-        lines = textwrap.wrap(name, chars[0], break_on_hyphens=False, break_long_words=False)
+        # A word longer than the line widens it, so short words do not sit alone beside it.
+        longest = max((len(word) for word in name.split()), default=0)
+        lines = textwrap.wrap(name, max(chars[0], longest), break_on_hyphens=False, break_long_words=False)
     lines = lines or [""]
     if len(lines) > max_lines:
         widest = max(text_size(fig, line, size)[0] for line in lines[: max_lines - 1])

@@ -25,6 +25,12 @@ def flags(chapter):
     }
 
 
+def path_caption(chapter):
+    """The path diagram's caption: the full diagram's also says what its shapes are."""
+    full = chapter.settings.get("path_diagram") == "full"
+    return chapter.w["figures"]["path_caption_full" if full else "path_caption"]
+
+
 def _fit_values(fit):
     return {
         "chisq": f"{fit['chisq']:.2f}",
@@ -79,10 +85,7 @@ def build_variables(chapter, on):
         },
         "cfa": {**_fit_values(chapter.json("measure", "fit")),
                 "constructs": chapter.count(n_constructs, "cfa_constructs")},
-        "figures": {  # the path diagram's caption says what a full diagram's shapes are
-            "path_caption": w["figures"]["path_caption_full" if chapter.settings.get("path_diagram") == "full"
-                                         else "path_caption"],
-        },
+        "figures": {"path_caption": path_caption(chapter)},
         "admissibility": {
             "n_problems": len(problems),
             "text": w["admissible"] if not problems else "; ".join(p["message"] for p in problems),
