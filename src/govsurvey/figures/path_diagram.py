@@ -429,6 +429,9 @@ def _best_box(spots, lw, lh, placed, x, y, node_w, node_h, curves, ellipses=True
         corners = _box_outline(box) if outline else np.array(
             [[box[0], box[1]], [box[0], box[3]], [box[2], box[1]], [box[2], box[3]], [cx, cy]])
         score = 100 * sum(_boxes_overlap(box, other) for other in placed)
+        if outline:  # the full diagram: a label that crowds another reads as one with it
+            near = (box[0] - 0.07, box[1] - 0.05, box[2] + 0.07, box[3] + 0.05)
+            score += 5 * sum(_boxes_overlap(near, other) for other in placed)
         if ellipses:
             score += 100 * sum(_inside(corners, (x[c], y[c]), node_w, node_h, 1.05).any() for c in x)
         # Crossing another line is bad; crowding one is a lesser evil.
@@ -858,7 +861,7 @@ def draw_full(paths, measurement, instrument, language, note, r2=None, correlati
         lw, lh = text_size(fig, text, SMALL)
         lw, lh = lw + 0.04, lh + 0.03
         spots = []
-        for angle in (50, 130, -50, -130, 20, 160, -20, -160):
+        for angle in (50, 130, -50, -130, 20, 160, -20, -160, 90, -90):
             a = np.radians(angle)
             edge = _ellipse_edge((x[c], y[c]), node_size, (x[c] + np.cos(a), y[c] + np.sin(a)))
             spots.append((edge[0] + np.sign(np.cos(a)) * (lw / 2 + 0.04), edge[1] + np.sign(np.sin(a)) * (lh / 2 + 0.04)))
