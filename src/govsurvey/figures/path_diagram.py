@@ -592,7 +592,7 @@ class _FullGeometry:
             if any(self.side[c] == "row" for c in col):
                 self._choose_rows(col)
 
-    def _unit(self, c, side):
+    def _unit(self, c):
         """Height of a construct with its indicators."""
         if self.side[c] in ("left", "right"):
             return max(len(self.indicators[c]) * STACK_PITCH, self.node_h + 0.1)
@@ -600,11 +600,11 @@ class _FullGeometry:
 
     def _column_height(self, col, sides):
         gap = BLOCK_GAP if all(self.side[c] != "row" for c in col) else 0.3
-        return sum(self._unit(c, sides.get(c)) for c in col) + gap * (len(col) - 1)
+        return sum(self._unit(c) for c in col) + gap * (len(col) - 1)
 
     def _place(self, col, sides):
         """y of each construct of a column, its units spread evenly over the height."""
-        units = [self._unit(c, sides.get(c)) for c in col]
+        units = [self._unit(c) for c in col]
         gap = (self.height - sum(units)) / (len(col) - 1) if len(col) > 1 else 0.0
         top = self.height if len(col) > 1 else (self.height + units[0]) / 2
         for c, unit in zip(col, units):
