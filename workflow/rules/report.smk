@@ -35,7 +35,8 @@ rule report:
             "chapter_number": config["report"]["chapter_number"],
             "citation_style": config["report"]["citation_style"],
             "bibliography": config["report"]["bibliography"],
-            "path_diagram": config["figures"]["path_diagram"],  # which caption the figure gets
+            # which caption the path diagram gets
+            "path_diagram": config["figures"]["path_diagram"],
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],
