@@ -295,3 +295,42 @@ def test_no_planted_value_reaches_results_or_logs_on_any_path(tmp_path):
     found += [f"console: {v}" for v in NEEDLES if v in result.stdout + result.stderr]
     assert found == []
     shutil.rmtree(work / "data")
+
+
+def test_the_chapter_names_the_columns_left_behind_and_every_kind_in_its_language(tmp_path, simulated, instrument):
+    from govsurvey.report.tables import provenance
+    from test_chapter_text import StubChapter
+
+    path = write_export(simulated, instrument, tmp_path / "export.xlsx", "wenjuanxing_text_xlsx").path
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    column = next(c.column for c in sheet[1] if c.value == "来源详情")
+    sheet.cell(row=2, column=column, value="张三丰 0543-3212345")
+    book.save(path)
+    _, report = ingest_export(path, instrument, DEFAULT_STREET, "salt", log=quiet)
+    zh = provenance(StubChapter(instrument, "zh"), report)
+    assert "分析不使用的元数据列（未纳入）" in zh and "来源" in zh
+    assert "来源详情（取值疑似固定电话号码（12个中有1个）、与联系方式或证件号相邻的姓名（12个中有1个））" in zh
+    en = provenance(StubChapter(instrument, "en"), report)
+    assert "Metadata columns the analysis does not read (left out)" in en
+    assert "landline numbers (1 of 12)" in en and "names beside contact or ID data (1 of 12)" in en
+
+
+def test_an_id_number_among_answer_codes_is_neither_shown_nor_offered_as_a_code(tmp_path, simulated, instrument):
+    """按序号 export: a 15-digit ID typed into the gender column is listed masked, and no code_map entry is suggested."""
+    export = write_export(simulated, instrument, tmp_path / "code.xlsx", "wenjuanxing_code_xlsx")
+    book = openpyxl.load_workbook(export.path)
+    sheet = book.active
+    column = next(c.column for c in sheet[1] if "性别" in str(c.value))
+    sheet.cell(row=4, column=column, value="370602800101123")
+    book.save(export.path)
+    with pytest.raises(InputError) as error:  # no code map: which codes the column holds
+        ingest_export(export.path, instrument, DEFAULT_STREET, "salt", log=quiet)
+    text = str(error.value)
+    assert "codes 1, 2, <15-digit ID-card numbers: hidden>" in text and "gender: {1: …, 2: …}" in text
+    assert "370602800101123" not in text
+    with pytest.raises(InputError) as error:  # with one: the unknown answer
+        ingest_export(export.path, instrument, {**DEFAULT_STREET, "code_map": export.code_map}, "salt", log=quiet)
+    text = str(error.value)
+    assert "answer '<15-digit ID-card numbers: hidden>' is not one of the answer options" in text
+    assert "370602800101123" not in text and "stands for" not in text

@@ -252,8 +252,9 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
         raise _marker_error(ctx, problem, shown)
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
-        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
-        add = f"; say what {privacy.mask(text)} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
+        # a phone or ID number typed as an answer is no code to explain
+        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None and not privacy.personal_kinds(text)
+        add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
         raise InputError(
             ctx.source,
             f"{problem}.",
