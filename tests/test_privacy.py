@@ -13,7 +13,7 @@ from conftest import run_workflow, workflow_config
 from govsurvey.synthetic.exports import EXPORTS, write_export
 from govsurvey.ingest import ingest_export
 from govsurvey.io import write_json, write_table
-from govsurvey.ingest.privacy import hash_identifier, personal_kinds, scan_column
+from govsurvey.ingest.privacy import hash_identifier, mask, personal_kinds, scan_column
 from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
 
 
@@ -34,13 +34,63 @@ def quiet(*_):
         ("12:00:00", []),
         ("312秒", []),
         ("4", []),
-        ("110105194912310021", []),  # 18 digits with a wrong check digit: not an ID number
         ("1.2.3", []),
         ("同意", []),
+        # Issue 16: landlines, first-generation and mistyped ID numbers, handles, addresses and a
+        # name beside any of them are personal too.
+        ("0543-3212345", ["landline"]),
+        ("(0551)62345678", ["landline"]),
+        ("（0551）62345678", ["landline"]),
+        ("021 12345678", ["landline"]),
+        ("010-12345678转123", ["landline"]),
+        ("370602800101123", ["id_card_15"]),
+        ("110105194912310021", ["id_like"]),  # 18 digits, wrong check digit: a mistyped ID is still someone's
+        ("110105194913310025", ["id_like"]),  # month 13
+        ("1.10101199003071E+17", ["id_like"]),  # an ID number a spreadsheet turned into a float
+        ("微信:黄蓉", ["handle"]),
+        ("微信号 huangrong88", ["handle"]),
+        ("QQ：12345678", ["handle"]),
+        ("安徽省合肥市蜀山区黄山路88号", ["address"]),
+        ("黄河小区3号楼2单元401室", ["address"]),
+        ("张三丰 0543-3212345", ["landline", "name"]),
+        ("黄河社区 张三 110101199003071234", ["id_like", "name"]),
+        ("李四：zhang.san@example.com", ["email", "name"]),
+        ("姓名：王五", ["name"]),
+        # ... but labels, channels, answers, communities, timestamps and durations are not.
+        ("电话：0543-3212345", ["landline"]),
+        ("微信", []),
+        ("手机提交", []),
+        ("直接访问", []),
+        ("黄河社区", []),
+        ("31–40岁", []),
+        ("10年以上", []),
+        ("00:05:12", []),
+        ("2026-09-03 12:00:00", []),
+        ("20260903120000", []),
+        ("-99", []),
+        ("wx_user_000001_4", []),
     ],
 )
 def test_personal_values_are_recognised(text, kinds):
     assert personal_kinds(text) == kinds
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("黄河社区 张三 110101199003071234",
+         "<ID-card-like numbers (check digit or birth date invalid, or 16 to 19 digits) / "
+         "names next to contact or ID data: hidden>"),
+        ("370602800101123", "<15-digit ID-card numbers: hidden>"),
+        ("(0551)62345678", "<landline numbers: hidden>"),
+        ("张三丰 0543-3212345", "<landline numbers / names next to contact or ID data: hidden>"),
+        ("微信:黄蓉", "<WeChat/QQ handles: hidden>"),
+        ("安徽省合肥市蜀山区黄山路88号", "<street addresses: hidden>"),
+        ("非常同意了", "非常同意了"),  # not personal: shown as it is, so that the user can find it
+    ],
+)
+def test_mask_hides_the_whole_value_and_names_its_kind(text, shown):
+    assert mask(text) == shown
 
 
 def test_scan_counts_each_kind():

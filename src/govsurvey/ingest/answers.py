@@ -210,8 +210,11 @@ def unstated_codes(values, key, layout, tokens):
 
 def unstated_codes_error(source, columns, language):
     """One error for every option column of bare codes: [(header, question code, key, codes)]."""
-    held = "; ".join(f"column '{h}' ({code}) codes {', '.join(map(str, codes))}" for h, code, _, codes in columns)
-    skeleton = ", ".join(f"{code}: {{{', '.join(f'{c}: …' for c in codes)}}}" for _, code, _, codes in columns)
+    held = "; ".join(f"column '{h}' ({code}) codes {', '.join(privacy.mask(c) for c in codes)}"
+                     for h, code, _, codes in columns)  # fmt: skip
+    # A "code" that looks like a phone or ID number is someone's, not an option's: no entry for it.
+    skeleton = ", ".join(f"{code}: {{{', '.join(f'{c}: …' for c in codes if not privacy.personal_kinds(c))}}}"
+                         for _, code, _, codes in columns)  # fmt: skip
     options = "; ".join(f"{code}: {key.listed(language)}" for _, code, key, _ in columns)
     return InputError(
         source,
@@ -249,7 +252,8 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
         raise _marker_error(ctx, problem, shown)
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
-        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
+        # a phone or ID number typed as an answer is no code to explain
+        unmapped = meaning is not None and meaning.source == CODE_MAP and label is None and not privacy.personal_kinds(text)
         add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
         raise InputError(
             ctx.source,
@@ -439,6 +443,17 @@ def map_numbers(values, demographic, ctx, column, meaning=None):
 
 
 def _records(values, ctx_source, header, first_line):
+    # The record number is kept in every result and quoted in every message: never a personal value.
+    personal = next((v for v in pd.unique(pd.Series(values, dtype=object)) if privacy.personal_kinds(v)), None)
+    if personal is not None:
+        row = next(k for k, v in enumerate(values) if v == personal)
+        raise InputError(
+            ctx_source,
+            f"line {first_line + row}, column '{header}': record number '{privacy.mask(personal)}' looks like "
+            "personal data, and the record number is kept in every result.",
+            "use the export's own record number (序号) as the record column, or restore the column from the "
+            "original export.",
+        )
     numbers = pd.to_numeric(pd.Series(values, dtype=object).str.strip(), errors="coerce")
     bad = numbers.isna() | (numbers % 1 != 0)
     if bad.any():
@@ -453,7 +468,7 @@ def _records(values, ctx_source, header, first_line):
     if len(repeated):
         raise InputError(
             ctx_source,
-            f"column '{header}': record number {repeated.iloc[0]} occurs more than once.",
+            f"column '{header}': record number {privacy.mask(repeated.iloc[0])} occurs more than once.",
             "give each record its own number (the platform's export does), or remove the repeated rows.",
         )
     return numbers.to_numpy()

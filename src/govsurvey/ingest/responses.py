@@ -17,8 +17,10 @@ A question the export does not carry (an attention check or demographic, or an i
 report's `columns_absent`: a column missing from the table means "not asked", NaN in a column
 means "asked, not answered".
 
-Personal data never leaves this module (see privacy.py): IPs and respondent identifiers become
-salted hashes, personal columns are dropped and the report says which and why.
+Personal data never leaves this module (see privacy.py): the table is built from a keep-list
+(KEPT_METADATA and the instrument's questions), so no free-text or unused metadata column passes;
+IPs and respondent identifiers become salted hashes; the report lists every column left behind
+(personal or unused) with its kind and reason, never its values.
 """
 
 import hashlib
@@ -36,6 +38,14 @@ from govsurvey.ingest.columns import _check_headers, _column_headers, absent_que
 from govsurvey.ingest.layouts import CHOSEN, CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
 from govsurvey.ingest.readers import read_file
 from govsurvey.schema import load_schema
+
+
+# The keep-list: the only metadata the table carries (what screening reads). Answers of the
+# instrument's items, checks and demographics are kept as codes; every other column of the
+# export (来源, 来源详情, free text, platform extras) stays behind whatever it holds, and the report
+# lists it with its kind and the reason, never its values.
+KEPT_METADATA = ("record", "submitted_at", "duration_s", "ip_hash", "respondent_hash")
+KEPT_ROLES = ("record", "submitted_at", "duration", "ip", "user_id")  # the metadata roles read (ip, user_id: hashed)
 
 
 def file_sha256(path):
@@ -185,7 +195,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     tokens, tokens_from = _missing_tokens(street, settings)
     ctx = _Context(source, records, record_label, layout, settings["out_of_scale"], token_set(tokens))
     tidy = {"record": records}
-    dropped, ignored, hashed = [], [], []
+    dropped, ignored, hashed, unused = [], [], [], []
     j = role_column.get("submitted_at")
     tidy["submitted_at"] = (
         _timestamps(data[j].tolist(), ctx, headers[j][0]) if j is not None else np.full(len(data), None)
@@ -194,15 +204,6 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
     tidy["duration_s"] = _durations(data[j].tolist(), ctx) if j is not None else np.full(len(data), np.nan)
     if j is None:
         log("ingest: WARNING the export has no completion-time column; duration_s is empty")
-    for role in ("source", "source_detail"):
-        if role in role_column:
-            j = role_column[role]
-            found = privacy.scan_column(data[j].to_numpy())
-            if found:
-                dropped.append({"column": headers[j][0], "reason": privacy.describe_kinds(found, len(data)),
-                                "kind": "pattern", "found": found})
-            else:
-                tidy[role] = data[j].to_numpy(dtype=object)
     for role, name, reason in (
         ("ip", "ip_hash", "IP address"),
         ("user_id", "respondent_hash", "respondent identifier"),
@@ -224,16 +225,23 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         elif code == "drop":
             dropped.append({"column": headers[j][0], "reason": f"personal data ({layout.title} column {how[j]})",
                             "kind": "layout", "what": how[j]})
-        elif code == "ignore":
-            ignored.append(headers[j][0])
+        elif kind == "meta" and code not in KEPT_ROLES:  # 来源, 来源详情, 总分 …: never read, never kept
+            if code == "ignore":
+                ignored.append(headers[j][0])
+            found = privacy.scan_column(data[j].to_numpy())
+            if found:
+                dropped.append({"column": headers[j][0], "reason": privacy.describe_kinds(found, len(data)),
+                                "kind": "pattern", "found": found, "what": code})
+            else:
+                unused.append({"column": headers[j][0], "kind": "unused", "what": code,
+                               "reason": f"metadata ({code}) the analysis does not read"})
     for entry in unmatched + ambiguous:  # left out anyway; the report says when they held personal data
         j = next(k for k in columns if headers[k][0] == entry["column"])
         found = privacy.scan_column(data[j].to_numpy())
         if found:
             dropped.append({"column": entry["column"], "reason": privacy.describe_kinds(found, len(data)),
                             "kind": "pattern", "found": found})
-    order = ["record", "submitted_at", "duration_s", "source", "source_detail", "ip_hash", "respondent_hash"]
-    frame = pd.DataFrame({c: tidy[c] for c in order if c in tidy})
+    frame = pd.DataFrame({c: tidy[c] for c in KEPT_METADATA if c in tidy})
     for demo in instrument.demographics:
         if demo.code in answers:
             frame[demo.code] = answers[demo.code]
@@ -270,6 +278,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "columns_ambiguous": ambiguous,
         "columns_ignored": ignored,
         "columns_dropped_personal": dropped,
+        "columns_dropped_unused": unused,
         "identifiers_hashed": hashed,
         "missing_answers": missing_counts,
         "missing_by_reason": reasons,
@@ -286,6 +295,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
             + "; ".join(f"'{u['column']}' (closest: {', '.join(u.get('closest', [])) or 'none'})" for u in unmatched)
             + "; ".join(f"'{a['column']}' (matches {', '.join(a['matches'])})" for a in ambiguous))  # fmt: skip
     log(
-        f"ingest: dropped {len(dropped)} personal-data column(s); kept {frame.shape[1]} columns; missing answers {reasons}"
+        f"ingest: dropped {len(dropped)} personal-data column(s) and {len(unused)} unused metadata column(s); "
+        f"kept {frame.shape[1]} columns; missing answers {reasons}"
     )
     return frame, report

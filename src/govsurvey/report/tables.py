@@ -212,6 +212,9 @@ def provenance(chapter, ingest):
     unmatched = [c["column"] for c in ingest["columns_unmatched"]]
     if unmatched:
         rows.append((names["unmatched"], w["join"](unmatched)))
+    unused = [c["column"] for c in ingest.get("columns_dropped_unused", [])]  # older reports have none
+    if unused:
+        rows.append((names["unused"], w["join"](unused)))
     if ingest["out_of_scale_as_missing"]:
         rows.append((names["out_of_scale"], str(sum(ingest["out_of_scale_as_missing"].values()))))
     frame = pd.DataFrame(rows, columns=w["provenance_columns"])

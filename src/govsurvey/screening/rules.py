@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from govsurvey.errors import InputError
+from govsurvey.ingest.privacy import mask
 from govsurvey.screening.careless import evenodd, irv, longstring, mahalanobis
 
 # Primary-reason order: the first rule that fires is an excluded record's primary reason.
@@ -46,7 +47,7 @@ def _submitted(responses, source):
         row = responses.index[bad.to_numpy()][0]
         raise InputError(
             source,
-            f"record {responses.loc[row, 'record']}, column submitted_at: '{responses.loc[row, 'submitted_at']}' "
+            f"record {responses.loc[row, 'record']}, column submitted_at: '{mask(responses.loc[row, 'submitted_at'])}' "
             "is not a date and time.",
             "check the export's 提交答卷时间 column (expected like 2026/09/03 12:00:00).",
         )
