@@ -233,6 +233,20 @@ def _marker_error(ctx, problem, shown):
     )
 
 
+def _mislabelled(ctx, problem, key, label, labels):
+    """A code whose value label is none of the options (labels of another street or questionnaire
+    version): the options expected and the file's labels, each code with its label."""
+    options = key.listed("zh" if not label.isascii() else "en")
+    return InputError(
+        ctx.source,
+        f"{problem} ({options}).",
+        f"expected a code labelled with one of them; the file labels {', '.join(labels)}; check that the export "
+        f"is this street's (streets.<id>.raw_export) and that the instrument's {key.noun}s (for communities: "
+        "streets.<id>.communities) are worded as on the questionnaire as fielded; or set ingest.out_of_scale: "
+        "missing to count such answers as missing.",
+    )
+
+
 def _unknown_answer(text, key, ctx, column, record, meaning):
     """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
     shown = f"'{privacy.mask(text)}'"
@@ -242,6 +256,8 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     problem = f"record {ctx.record_label}={record}, column '{column}': answer {shown} is not one of the {key.what}"
     if meaning:
         allowed = sorted(meaning.labels, key=lambda c: (_as_number(c) is None, _as_number(c) or 0, c))
+        if meaning.source == VALUE_LABELS:  # a bare code means nothing to the reader: show its label
+            allowed = [f"{c} = {privacy.mask(meaning.labels[c])}" for c in allowed]
     elif key.points and ctx.layout.answers != "text":
         allowed = sorted(key.points)
     else:
@@ -249,6 +265,8 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
         raise _marker_error(ctx, problem, shown)
+    if label is not None and meaning.source == VALUE_LABELS:  # labelled, but not with an option
+        raise _mislabelled(ctx, problem, key, label, allowed)
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
         unmapped = meaning is not None and meaning.source == CODE_MAP and label is None
         add = f"; say what {text} stands for in {CODE_MAP}.{meaning.entry}" if unmapped else ""
