@@ -495,7 +495,7 @@ def _serial_time(text):
 
 def _why_not_a_time(text):
     """Why a time cell cannot be read, when the reason is plain: ' (there is no month 13)', or ''."""
-    if _as_number(text) is not None:
+    if _as_number(text) is not None and np.isfinite(_as_number(text)):  # 'NaN' is no number to a reader
         return " (a number, but not an Excel date serial from 1990 to 2099)"
     match = _DATE_PARTS.match(text)
     if not match:
