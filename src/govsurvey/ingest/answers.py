@@ -1,6 +1,7 @@
 """Cell values to codes: answers through the instrument's labels (or the export's codes and
 value labels), record numbers, submission times and completion times."""
 
+import calendar
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -235,6 +236,20 @@ def _marker_error(ctx, problem, shown):
     )
 
 
+def _mislabelled(ctx, problem, key, label, labels):
+    """A code whose value label is none of the options (labels of another street or questionnaire
+    version): the options expected and the file's labels, each code with its label."""
+    options = key.listed("zh" if not label.isascii() else "en")
+    return InputError(
+        ctx.source,
+        f"{problem} ({options}).",
+        f"expected a code labelled with one of them; the file labels {', '.join(labels)}; check that the export "
+        f"is this street's (streets.<id>.raw_export) and that the instrument's {key.noun}s (for communities: "
+        "streets.<id>.communities) are worded as on the questionnaire as fielded; or set ingest.out_of_scale: "
+        "missing to count such answers as missing.",
+    )
+
+
 def _unknown_answer(text, key, ctx, column, record, meaning):
     """The error for an answer that is none of the key's: what it is, and the fix that fits it."""
     shown = f"'{privacy.mask(text)}'"
@@ -244,6 +259,8 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     problem = f"record {ctx.record_label}={record}, column '{column}': answer {shown} is not one of the {key.what}"
     if meaning:
         allowed = sorted(meaning.labels, key=lambda c: (_as_number(c) is None, _as_number(c) or 0, c))
+        if meaning.source == VALUE_LABELS:  # a bare code means nothing to the reader: show its label
+            allowed = [f"{c} = {privacy.mask(meaning.labels[c])}" for c in allowed]
     elif key.points and ctx.layout.answers != "text":
         allowed = sorted(key.points)
     else:
@@ -251,6 +268,8 @@ def _unknown_answer(text, key, ctx, column, record, meaning):
     expected = f"expected one of: {', '.join(map(str, allowed))}; or '(空)' for no answer"
     if _MISSING_LOOK.fullmatch(fold_lookalikes(text)):
         raise _marker_error(ctx, problem, shown)
+    if label is not None and meaning.source == VALUE_LABELS:  # labelled, but not with an option
+        raise _mislabelled(ctx, problem, key, label, allowed)
     if _as_number(text) is not None:  # a number off the scale: only then may it count as missing
         # a phone or ID number typed as an answer is no code to explain
         unmapped = meaning is not None and meaning.source == CODE_MAP and label is None and not privacy.personal_kinds(text)
@@ -474,28 +493,66 @@ def _records(values, ctx_source, header, first_line):
     return numbers.to_numpy()
 
 
+# Excel keeps a date cell as days since 1899-12-30 (a float; the time is the fraction). A number
+# in a time column is read as such a serial only between 1990 and 2099, where a survey can be.
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_SERIAL_RANGE = (32874, 73051)  # 1990-01-01, 2100-01-01
+_DATE_PARTS = re.compile(r"(\d{4})\D(\d{1,2})\D(\d{1,2})\D*?(?:\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
+
+
+def _serial_time(text):
+    """The moment an Excel date serial stands for (to the second), or None."""
+    number = _as_number(text)
+    if number is None or not _SERIAL_RANGE[0] <= number < _SERIAL_RANGE[1]:
+        return None
+    return (_EXCEL_EPOCH + pd.Timedelta(days=number)).round("s")
+
+
+def _why_not_a_time(text):
+    """Why a time cell cannot be read, when the reason is plain: ' (there is no month 13)', or ''."""
+    if _as_number(text) is not None and np.isfinite(_as_number(text)):  # 'NaN' is no number to a reader
+        return " (a number, but not an Excel date serial from 1990 to 2099)"
+    match = _DATE_PARTS.match(text)
+    if not match:
+        return ""
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    if not 1 <= month <= 12:
+        return f" (there is no month {month})"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return f" ({calendar.month_name[month]} has no day {day})"
+    for what, value, top in (("hour", hour, 23), ("minute", minute, 59), ("second", second, 59)):
+        if value > top:
+            return f" (there is no {what} {value})"
+    return ""
+
+
 def _timestamps(values, ctx, column):
+    """Submission times as 'YYYY-MM-DD HH:MM:SS' (None when blank); Excel serials are dates too.
+    A cell that is no date and time stops ingest: a lost time silently disables the duplicate rule."""
     series = pd.Series(values, dtype=object).str.strip()
-    uniques = pd.unique(series)
-    parsed = None
+    uniques = [u for u in pd.unique(series) if u]
+    stamps = {u: _serial_time(u) for u in uniques}
+    texts = [u for u in uniques if stamps[u] is None and _as_number(u) is None]
+    best = None
     for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "mixed"):
-        attempt = pd.to_datetime(
-            pd.Series(uniques, dtype=object).where(pd.Series(uniques) != "", None), format=fmt, errors="coerce"
-        )
-        if parsed is None or attempt.notna().sum() > parsed.notna().sum():
-            parsed = attempt
-        if parsed.notna().sum() == sum(1 for u in uniques if u):
+        attempt = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce")
+        if best is None or attempt.notna().sum() > best.notna().sum():
+            best = attempt
+        if best.notna().all():
             break
-    text = dict(zip(uniques, parsed.dt.strftime("%Y-%m-%d %H:%M:%S").where(parsed.notna(), None)))
-    bad = [u for u in uniques if u and text[u] is None]
+    stamps.update(zip(texts, best))
+    bad = [u for u in uniques if pd.isna(stamps[u])]  # None (a number, not a serial) or NaT
     if bad:
         row = int(np.flatnonzero(series.to_numpy() == bad[0])[0])
         raise InputError(
             ctx.source,
-            f"record {ctx.record_label}={ctx.records[row]}, column '{column}': '{privacy.mask(bad[0])}' is not a date and time.",
-            "restore the column from the original export (e.g. 2026/09/03 12:00:00).",
+            f"record {ctx.record_label}={ctx.records[row]}, column '{column}': '{privacy.mask(bad[0])}' is not a "
+            f"date and time{_why_not_a_time(bad[0])}.",
+            "restore the column from the original export (e.g. 2026/09/03 12:00:00, or an Excel date).",
         )
-    return series.map(text).to_numpy(dtype=object)
+    # Built element by element: a Series' .where(mask, None) gives NaN, not None, under pandas 3.
+    text = {u: stamp.strftime("%Y-%m-%d %H:%M:%S") for u, stamp in stamps.items()}
+    return np.array([text.get(v) for v in series], dtype=object)
 
 
 def _durations(values, ctx):

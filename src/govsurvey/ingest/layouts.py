@@ -84,6 +84,26 @@ def detect_layout(raw):
     return None
 
 
+def _without_record(raw):
+    """The error for a Wenjuanxing header that lacks its 序号 (else None): it would otherwise
+    match no layout, and a message about layouts hides what is missing."""
+    first = set(_first_row(raw))
+    times = [h for h in ("提交答卷时间", "所用时间") if normalize_text(h) in first]
+    if normalize_text("序号") in first or not times:
+        return None
+    return InputError(
+        raw.path,
+        f"the header is a Wenjuanxing export's ({', '.join(times)}) but has no 序号 column, its record number.",
+        "export it again from Wenjuanxing (序号 included) or restore the column; or set streets.<id>.format: "
+        "generic with a streets.<id>.column_map.",
+    )
+
+
+def holds_export(raw):
+    """Whether a table (one sheet of a workbook) looks like a survey export of a known platform."""
+    return detect_layout(raw) is not None or _without_record(raw) is not None
+
+
 def choose_layout(raw, declared, column_map):
     """(layout name, how it was chosen: a code of CHOSEN); a declared format that the file
     contradicts is an error."""
@@ -95,6 +115,8 @@ def choose_layout(raw, declared, column_map):
         if detected is None:
             if column_map:
                 return "generic", "column_map"
+            if _without_record(raw):
+                raise _without_record(raw)
             raise InputError(
                 source,
                 "the header matches no supported export layout (Wenjuanxing, Tencent, Qualtrics, SPSS).",
@@ -106,6 +128,8 @@ def choose_layout(raw, declared, column_map):
         return "generic", "config"
     family = "wenjuanxing" if declared.startswith("wenjuanxing") else declared
     if detected != family:
+        if detected is None and family == "wenjuanxing" and _without_record(raw):
+            raise _without_record(raw)
         seen = {None: "no known platform layout", "wenjuanxing": "a Wenjuanxing export"}.get(
             detected, f"a {LAYOUTS.get(detected, LAYOUTS['generic']).title} export"
         )

@@ -35,7 +35,7 @@ from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _dura
                                       _timestamps, check_missing_tokens, code_meanings, map_answers, map_numbers,
                                       option_key, scale_key, token_set, unstated_codes, unstated_codes_error)
 from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
-from govsurvey.ingest.layouts import CHOSEN, CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout
+from govsurvey.ingest.layouts import CHOSEN, CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout, holds_export
 from govsurvey.ingest.readers import read_file
 from govsurvey.schema import load_schema
 
@@ -79,7 +79,11 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
     street = street or {}
     declared = street.get("format", "auto")
     column_map = street.get("column_map") or {}
-    raw = read_file(path, street.get("encoding", "auto"))
+    def holds_data(table):  # which sheet of a workbook to read: a platform's export, or the mapped columns
+        first = {str(h).strip() for h in table.cells.iloc[0]} if len(table.cells) else set()
+        return holds_export(table) or bool(column_map) and {str(h) for h in column_map} <= first
+
+    raw = read_file(path, street.get("encoding", "auto"), street.get("sheet"), holds_data)
     source = str(path)
     if raw.cells.shape[0] == 0 or raw.cells.shape[1] == 0:
         raise InputError(source, "the file has no rows, not even a header.", "export the survey again.")
@@ -90,7 +94,9 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
     columns = _check_headers(raw, headers, data)
     if len(data) == 0:
         raise InputError(source, "the export has a header row but no responses.", "export again after data collection.")
-    log(f"ingest: read {len(data)} records x {len(columns)} columns from {source} ({raw.reader}, {raw.encoding})")
+    where = f", sheet '{raw.sheet}'" if raw.sheet else f", {raw.delimiter}-delimited" if raw.delimiter else ""
+    log(f"ingest: read {len(data)} records x {len(columns)} columns from {source}{where} "
+        f"({raw.reader}, {raw.encoding})")
     mapping, how, unmatched, ambiguous = match_columns(raw, headers, columns, instrument, layout, column_map)
     absent = absent_questions(raw, instrument, headers, mapping, unmatched, ambiguous, street.get("items_absent", []))
     tokens = token_set(_missing_tokens(street, settings)[0])
@@ -265,6 +271,8 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "file_type": raw.file_type,
         "reader": raw.reader,
         "encoding": raw.encoding,
+        "sheet": raw.sheet,  # xlsx: the sheet read (else None)
+        "delimiter": raw.delimiter,  # csv: comma | semicolon | tab (else None)
         "header_rows": layout.header_rows,
         "rows": int(len(data)),
         "columns": int(len(columns)),
