@@ -392,3 +392,20 @@ cat(toJSON(list(pe = pe, fm = as.list(fitMeasures(fit, c("chisq", "cfi", "tli", 
     np.testing.assert_allclose(ours["est"], pe["est"], atol=TOL)
     np.testing.assert_allclose(ours["se"], pe["se"], atol=TOL)
     np.testing.assert_allclose(ours["std_all"], pe["std.all"], atol=TOL)
+
+
+# ---------------------------------------------------------------------------- items without variance
+# Before: a constant item gave semopy's "not PD" warning, then LinAlgError: SVD did not converge;
+# identical items a raw LinAlgError. Now: an InputError that names the data, the items and the fix.
+@pytest.mark.parametrize("change, named", [
+    (lambda d: d.assign(x2=3.0), r"x2 have no variance: all 301 complete rows give the same answer \(x2 = 3\)"),
+    (lambda d: d.assign(x3=d["x2"]), r"perfectly correlated: x2 and x3 \(r = \+1\)"),
+    (lambda d: d.assign(x3=6 - d["x2"]), r"perfectly correlated: x2 and x3 \(r = -1\)"),
+    (lambda d: d.assign(x3=d["x1"] + 0.5 * d["x2"]), r"items x1, x2, x3 are linearly dependent"),
+])
+def test_items_without_variance_or_collinear_are_named(change, named):
+    _, data, _ = load_case("holzinger")
+    with pytest.raises(InputError, match=named) as caught:
+        fit_sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", change(data),
+                source="m.lavaan", data_source="scored.parquet")
+    assert str(caught.value).startswith("scored.parquet: ") and "Fix: " in str(caught.value)
