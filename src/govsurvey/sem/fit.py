@@ -24,7 +24,7 @@ import semopy
 from scipy import stats
 
 from govsurvey.errors import InputError
-from govsurvey.sem.admissibility import check_admissibility
+from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
 from govsurvey.sem.indices import fit_indices
 from govsurvey.sem.layout import Layout
 from govsurvey.sem.ml import MLFitter, threadpool_limits
@@ -40,7 +40,8 @@ class SemFit:
     """A fitted model. `params` has PARAM_COLUMNS (one lavaan-like row per parameter,
     `:=` rows last); `fit` has lavaan's fitMeasures names with '_' for '.'; `r2` maps each
     endogenous variable to its R-squared; `admissibility` lists problems as dicts with
-    kind, where, value, message (empty when the solution is admissible). `layout` places the
+    kind, where, value, message, severity (admissibility.py; empty when the solution is
+    admissible and the sample large enough for the model). `layout` places the
     free parameters `x` in the model matrices; `data` holds the complete cases in the layout's
     observed order and `S` their covariance (divisor N). sample_cov, implied_cov (observed) and
     latent_cov (model-implied, latent) are DataFrames; vcov is the covariance of x."""
@@ -247,7 +248,7 @@ def _fit_sem(model, data, log, source, data_source=None):
     log(f"SEM: N={n}, {len(x)} free parameters, chisq={fit.fit['chisq']:.3f} df={fit.fit['df']}, "
         f"{state} by {how} in {fit.seconds:.2f} s")
     for p in fit.admissibility:
-        log(f"SEM admissibility: {p['message']}")
+        log(f"SEM {'warning' if p['severity'] == 'warning' else 'admissibility'}: {p['message']}")
     return fit
 
 
@@ -288,7 +289,7 @@ def _finish(parsed, layout, x, S, n, frame, converged, info):
     lat_pos = [layout.inner.index(v) for v in lat]
     latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
     problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
-                                   float(np.mean(np.diag(S))))
+                                   float(np.mean(np.diag(S)))) + sample_size_problems(n, len(x))
     return SemFit(parsed=parsed, layout=layout, x=x, params=table, fit=fit, r2=r2,
                   admissibility=problems, n=n, converged=converged,
                   data=frame.to_numpy(dtype=float), S=S, vcov=vcov, sample_cov=sample_cov,
