@@ -17,6 +17,7 @@ with reported_errors():
         load_instrument(snakemake.input.instrument),
         read_model(snakemake.input.model),
         log=print,
+        source=snakemake.input.scored,
     )
     for name, value in results.items():
         if isinstance(value, pd.DataFrame):

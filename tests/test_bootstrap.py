@@ -151,9 +151,10 @@ def test_percentile_intervals_agree_with_lavaan_within_monte_carlo_error(politde
 def test_intervals_do_not_depend_on_the_shards(politdem):
     results = []
     for shards in (1, 3, 8):
-        draws = pd.concat([run_draws(politdem, shard_range(40, shards, k), seed=11)
+        # 80 draws: about 50 admissible, above the 39 a 95% percentile interval needs
+        draws = pd.concat([run_draws(politdem, shard_range(80, shards, k), seed=11)
                            for k in range(shards)], ignore_index=True)
-        table, summary = summarise_draws(draws, politdem.fit.params, 40, 0.95, 11)
+        table, summary = summarise_draws(draws, politdem.fit.params, 80, 0.95, 11)
         results.append((draws.drop(columns="seconds"), table,
                         {k: v for k, v in summary.items() if k not in ("seconds", "ms_per_draw")}))
     for draws, table, summary in results[1:]:
@@ -305,3 +306,49 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
                                     "level", "seed")} == \
         {k: summary[k] for k in ("draws", "admissible", "inadmissible", "not_converged",
                                  "level", "seed")}
+
+
+# ---------------------------------------------------------------------------- too few draws
+# Before: 3 draws gave "95%" intervals (the smallest and largest draw) without a word, and a BC
+# interval whatever its bias correction asked of the draws.
+def test_an_interval_needs_a_draw_in_each_tail():
+    """Order statistic (R+1)·a must lie in 1..R: R >= 2/(1 - level) - 1 admissible draws."""
+    from govsurvey.sem.bootstrap import min_draws, norm_inter
+    assert [min_draws(level) for level in (0.90, 0.95, 0.99)] == [19, 39, 199]
+    t = np.random.default_rng(0).normal(size=39)
+    assert np.isnan(percentile_ci(t[:3], 0.95)).all() and np.isnan(percentile_ci(t[:38], 0.95)).all()
+    np.testing.assert_allclose(percentile_ci(t, 0.95), norm_inter(t, [0.025, 0.975]), rtol=1e-12)
+    # rank (39 + 1)·.025 = 1: the lower endpoint is the first draw
+    assert percentile_ci(t, 0.95)[0] == pytest.approx(np.sort(t)[0], rel=1e-12)
+
+
+def test_a_bias_corrected_interval_is_refused_where_its_endpoint_is_not_estimable():
+    t = np.arange(1.0, 101.0)  # 100 draws; the 95% percentile interval is estimable
+    assert np.isfinite(percentile_ci(t, 0.95)).all()
+    # 90 of 100 draws below the estimate: z0 = 1.28 moves the upper tail to 1 - Φ(2·1.28 + 1.96),
+    # about 3e-6, far beyond the largest of 100 draws
+    assert np.isnan(bc_ci(t, 90.5, 0.95)).all()
+    assert np.isnan(bc_ci(t, 0.5, 0.95)).all()  # no draw below the estimate: z0 = -inf
+    assert np.isfinite(bc_ci(t, 50.5, 0.95)).all()  # no bias: the percentile interval's tails
+    np.testing.assert_allclose(bc_ci(t, 50.5, 0.95), percentile_ci(t, 0.95))
+
+
+def test_too_few_admissible_draws_stop_the_gather_and_few_are_warned_of(politdem):
+    from govsurvey.sem.bootstrap import draw_warnings, gather, require_intervals
+    draws = run_draws(politdem, range(3), seed=5)
+    table, summary = summarise_draws(draws, politdem.fit.params, 3, 0.95, 5)
+    assert summary["min_draws"] == 39 and summary["advised_draws"] == 1000
+    assert table["ci_lower_perc"].isna().all() and table["ci_lower_bc"].isna().all()
+    with pytest.raises(InputError, match=r"percentile interval needs at least 39 .*analysis\.bootstrap\.draws"):
+        require_intervals(summary)
+    with pytest.raises(InputError, match=r"only \d of 3 bootstrap draws are admissible"):  # the gather step
+        gather(draws, politdem.fit.params, effects_table(politdem.fit), 3, 0.95, 5, log=lambda line: None)
+    draws = run_draws(politdem, range(80), seed=5)
+    lines = []  # about 50 admissible: enough for an interval, not for comfort
+    table, effects, summary = gather(draws, politdem.fit.params, effects_table(politdem.fit), 80, 0.95, 5,
+                                     log=lines.append)
+    (few, *rest) = draw_warnings(summary, effects)
+    assert f"rest on {summary['admissible']} admissible draws (of 80)" in few and "Efron & Tibshirani (1993)" in few
+    assert f"bootstrap WARNING: {few}" in lines
+    refused = (effects["ci_lower_perc"] < effects["ci_upper_perc"]) & effects["ci_lower_bc"].isna()
+    assert bool(rest) == bool(refused.any())

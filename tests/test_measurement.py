@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from conftest import REFERENCE
+from govsurvey.errors import InputError
 from govsurvey.measure import measurement_results
 from govsurvey.measure.reliability import (alpha_ci_feldt, cfa_reliability, cronbach_alpha, descriptives_table,
                                            item_analysis, reliability_table, standardized_loadings)
@@ -188,4 +189,18 @@ def test_inadmissible_construct_is_flagged_in_measure_results(instrument):
     assert not any(kind in heywood and "GS" not in where for kind, where in kinds)
     gs = results["reliability"].set_index("construct").loc["GS"]
     assert gs["alpha"] < 0.3
-    assert case("survey")[3].admissibility == []  # the real data are fine
+    # the real data are fine, but for 441 cases being under five per free parameter (q = 92)
+    assert [p["kind"] for p in case("survey")[3].admissibility] == ["n_below_5_per_parameter"]
+
+
+@pytest.mark.parametrize("change, named", [
+    (lambda d: d.assign(GS2=d["GS1"]), r"perfectly correlated: GS1 and GS2"),
+    (lambda d: d.assign(PL3=4), r"PL3 have no variance"),
+])
+def test_measure_names_items_without_variance_or_duplicated(instrument, change, named):
+    """Before: identical items stopped the measure stage with LinAlgError: Singular matrix (KMO)."""
+    data = change(case("survey")[1].copy())
+    model = (REFERENCE.parent.parent / "data" / "models" / "governance.lavaan").read_text()
+    with pytest.raises(InputError, match=named) as caught:
+        measurement_results(data, instrument, model, log=lambda _: None, source="clean/scored.parquet")
+    assert str(caught.value).startswith("clean/scored.parquet: ") and "Fix: " in str(caught.value)

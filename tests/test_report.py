@@ -1,6 +1,7 @@
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,7 +17,7 @@ from govsurvey.sem import fit_sem
 from govsurvey.sem.bootstrap import prepare_bootstrap, run_draws
 from govsurvey.sem.effects import add_bootstrap, effects_table
 from govsurvey.study import load_instrument, parse_model, read_model
-from govsurvey.words import effect_label
+from govsurvey.words import effect_label, words
 
 LIBRARY = ROOT / "tests" / "data" / "library_study"
 STREET = {"name": {"zh": "M街道", "en": "M Street"}, "city": {"zh": "某市", "en": "Some City"}}
@@ -250,3 +251,48 @@ def test_the_path_diagram_caption_says_what_the_full_diagrams_shapes_are(instrum
     assert all(word in caption("full") for word in shapes)
     assert not any(word in caption("structural") for word in shapes)
     assert "*** p <" in caption("full") and "*** p <" in caption("structural")
+
+
+def test_the_admissibility_check_names_a_too_small_sample_in_both_languages():
+    """Before: N = 20 for the 27 free parameters of a CFA read 'no inadmissible estimates were
+    found'. Now the chapter says the model cannot be trusted, and why, with the rule's source."""
+    from govsurvey.report.variables import admissibility_text
+    from govsurvey.words import words
+    from test_sem import SMALL_CFA, small_sample
+
+    cfa = fit_sem(SMALL_CFA, small_sample(20), log=lambda line: None).admissibility
+    sound = fit_sem(SMALL_CFA, small_sample(120), log=lambda line: None).admissibility
+    en = admissibility_text(words("en"), {"cfa": cfa})
+    assert en.startswith("the 20 respondents are fewer than the 27 free parameters of the measurement model, so the "
+                         "measurement model cannot be trusted")
+    assert "no inadmissible" not in en and "Kline [-@kline2016]" in en
+    zh = admissibility_text(words("zh"), {"cfa": cfa})
+    assert zh.startswith("纳入分析的20名受访者少于测量模型的27个自由参数") and "；样本量（20）不足200" in zh
+    # a sound solution from a small sample: admissible, with the warnings and their sources; N < 200 said once
+    en = admissibility_text(words("en"), {"cfa": sound, "structural": sound})
+    assert en.startswith("no inadmissible estimates were found; the 120 respondents give 4.4 cases per free "
+                         "parameter of the measurement model (q = 27), below the five per parameter that Bentler "
+                         "and Chou [-@bentler1987] give as the least")
+    assert en.count("Kline") == 1 and "of the structural model (q = 27)" in en
+    assert admissibility_text(words("zh"), {"cfa": []}) == "未发现不可接受的估计值"
+
+
+def test_the_chapter_says_when_the_draws_are_few_or_a_bc_interval_was_refused(instrument, effects):
+    from govsurvey.report.mediation import bootstrap_note
+    table = effects[1]
+    summary = {"draws": 60, "admissible": 60, "level": 0.90, "advised_draws": 1000}
+    en = bootstrap_note(chapter(instrument, read_model(MODEL), draws=60, level=0.90), summary, table)
+    assert en.startswith("The intervals rest on 60 admissible draws, fewer than the 1,000 that Efron and "
+                         "Tibshirani [-@efron1993] advise for confidence intervals")
+    zh_chapter = dataclasses.replace(chapter(instrument, read_model(MODEL), draws=60, level=0.90), language="zh")
+    zh = bootstrap_note(zh_chapter, summary, table)
+    assert zh.startswith("区间仅基于60次可接受的抽样，少于Efron与Tibshirani[@efron1993]为置信区间建议的1000次")
+    refused = table.assign(ci_lower_bc=np.where(table["kind"] == "total", np.nan, table["ci_lower_bc"]))
+    n = int((refused["kind"] == "total").sum())
+    text = bootstrap_note(chapter(instrument, read_model(MODEL)), {**summary, "draws": 5000, "admissible": 5000},
+                          refused)
+    estimable = int((table["ci_lower_perc"] < table["ci_upper_perc"]).sum())  # not the effects fixed at 0
+    assert 0 < n < estimable < len(table)
+    assert text.startswith(f"The bias-corrected interval could not be estimated for {words('en')['number'](n)} of "
+                           f"the {estimable} effects")
+    assert bootstrap_note(chapter(instrument, read_model(MODEL)), {**summary, "admissible": 5000}, table) == ""

@@ -199,17 +199,60 @@ def test_chinese_figures_follow_the_language(run_zh):
 
 
 def test_an_inadmissible_solution_is_shown_in_the_chapter(run, tmp_path):
-    """A problem in admissibility.json reaches the chapter's text (here planted into a copy)."""
+    """Problems in admissibility.json reach the chapter's text in its language (here planted
+    into a copy: a Heywood case, and the issue's N = 36 for 80 free parameters)."""
     work, command = run
     copy = tmp_path / "work"
     command = copy_run(work, command, copy)
-    problem = {"kind": "negative_variance", "where": "GS ~~ GS", "value": -0.24,
-               "message": "Heywood case: the variance of GS is negative (-0.240)"}  # fmt: skip
-    (copy / "results/m_street/sem/admissibility.json").write_text(json.dumps([problem]), encoding="utf-8")
+    problems = [{"kind": "negative_variance", "where": "GS ~~ GS", "value": -0.24, "severity": "inadmissible",
+                 "message": "the variance of latent variable GS is negative (-0.24): a Heywood case."},
+                {"kind": "n_below_parameters", "where": "sample size", "value": 0.45, "severity": "inadmissible",
+                 "n": 36, "q": 80, "message": "N = 36 complete cases for 80 free parameters: ..."}]  # fmt: skip
+    (copy / "results/m_street/sem/admissibility.json").write_text(json.dumps(problems), encoding="utf-8")
     result = subprocess.run([*command, "--forcerun", "report"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.en.html")
-    assert "Admissibility: Heywood case: the variance of GS is negative (-0.240)." in text
+    assert ("Admissibility: in the structural model the variance of GS is negative (−0.240), a Heywood case; the "
+            "36 respondents are fewer than the 80 free parameters of the structural model, so the structural model "
+            "cannot be trusted, whether or not its estimation converged") in text
+    assert "no inadmissible estimates" not in text
+    zh = html_text(copy / "results/report/chapter.zh.html")
+    assert "估计值可接受性检查：结构模型中GS的方差为负（−0.240），属于Heywood情形；纳入分析的36名受访者少于结构模型的80个自由参数" in zh
+
+
+def test_the_sample_size_warnings_reach_the_log_the_admissibility_file_and_the_chapter(run):
+    """M Street's N is under five per free parameter of both models (Bentler & Chou, 1987)."""
+    work, _ = run
+    n = json.loads((work / "results/m_street/sem/fit.json").read_text())["ntotal"]
+    kinds = [p["kind"] for p in json.loads((work / "results/m_street/sem/admissibility.json").read_text())]
+    assert n < 400 and kinds == ["n_below_5_per_parameter"]
+    assert f"SEM warning: N = {n} complete cases for 80 free parameters" in (work / "results/m_street/logs/sem.log").read_text()
+    text = html_text(work / "results/report/chapter.en.html")
+    assert (f"no inadmissible estimates were found; the {n} respondents give {n / 92:.1f} cases per free parameter "
+            "of the measurement model (q = 92), below the five per parameter that Bentler and Chou (1987)") in text
+    assert f"of the structural model (q = 80)" in text
+    zh = html_text(work / "results/report/chapter.zh.html")
+    assert f"未发现不可接受的估计值；纳入分析的{n}名受访者相对于测量模型的92个自由参数，每个参数仅约{n / 92:.1f}个样本" in zh
+
+
+def test_the_chapter_states_the_draws_and_warns_when_they_are_few(run):
+    """The test config's 200 draws: the chapter counts them (admissible, not converged,
+    inadmissible) and says they are fewer than the 1,000 advised; so does the gather's log."""
+    work, _ = run
+    s = json.loads((work / "results/m_street/bootstrap/summary.json").read_text())
+    assert s["draws"] == 200 and s["admissible"] + s["not_converged"] + s["inadmissible"] == 200
+    text = html_text(work / "results/report/chapter.en.html")
+    assert (f"nonparametric bootstrap (Efron & Tibshirani, 1993; Preacher & Hayes, 2008) of 200 resamples (seed "
+            f"{s['seed']}); {s['admissible']} draws gave admissible solutions ({s['not_converged']} did not converge, "
+            f"{s['inadmissible']} were inadmissible and left out)") in text
+    assert (f"The intervals rest on {s['admissible']} admissible draws, fewer than the 1,000 that Efron and "
+            "Tibshirani (1993) advise for confidence intervals") in text
+    zh = html_text(work / "results/report/chapter.zh.html")
+    assert (f"重复抽样200次（随机种子{s['seed']}），其中{s['admissible']}次得到可接受的解（{s['not_converged']}次未收敛，"
+            f"{s['inadmissible']}次不可接受，均未纳入）") in zh
+    assert f"区间仅基于{s['admissible']}次可接受的抽样，少于Efron与Tibshirani" in zh
+    log = (work / "results/m_street/logs/bootstrap_gather.log").read_text()
+    assert f"bootstrap WARNING: the intervals rest on {s['admissible']} admissible draws (of 200)" in log
 
 
 def planned_jobs(command, *extra):

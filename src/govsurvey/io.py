@@ -59,3 +59,11 @@ def read_effects(path):
     table = pd.read_csv(path, dtype={c: str for c in text}, keep_default_na=False,
                         na_values={c: [""] for c in EFFECT_COLUMNS if c not in text})
     return table.reindex(columns=EFFECT_COLUMNS)
+
+
+def bc_refused(effects):
+    """Rows of an effects table whose bias-corrected interval was refused (sem.bootstrap.bc_ci)
+    though its percentile interval exists; a degenerate interval (an effect fixed at 0, the same
+    in every draw) has no BC interval to refuse."""
+    spread = effects["ci_lower_perc"] < effects["ci_upper_perc"]
+    return effects[spread & effects["ci_lower_bc"].isna()]

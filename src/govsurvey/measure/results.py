@@ -8,17 +8,23 @@ from govsurvey.measure.scores import construct_scores, midpoint_tests
 from govsurvey.measure.validity import (bartlett_sphericity, efa, fornell_larcker,
                                         harman_single_factor, htmt_long, kmo, latent_correlation)
 from govsurvey.sem import fit_sem, modification_indices
+from govsurvey.sem.fit import check_item_variation
 from govsurvey.sem.indices import fit_table
 from govsurvey.study.model import as_parsed
 
 
-def measurement_results(scored, instrument, model, log=print):
+def measurement_results(scored, instrument, model, log=print, source="scored data"):
     """Everything the measure stage writes, by output name: tables (DataFrames) and scalars
     (dicts). The CFA is the measurement part of `model` (text or ParsedModel): its =~
-    relations, with freely covarying factors."""
+    relations, with freely covarying factors. InputError (naming `source`, the items and the
+    fix) first when an item has no variance or items are collinear: every figure below would
+    fail on their singular correlation matrix or be meaningless."""
     constructs = construct_items(instrument)
     items = [i for c in constructs.values() for i in c]
-    cfa = fit_sem(as_parsed(model).measurement(), scored, log=log)
+    complete = scored[[i for i in items if i in scored.columns]].apply(pd.to_numeric, errors="coerce").dropna()
+    if len(complete) > complete.shape[1]:  # too few rows: fit_sem says so
+        check_item_variation(complete, source)
+    cfa = fit_sem(as_parsed(model).measurement(), scored, log=log, data_source=source)
     reliability = reliability_table(scored, instrument, cfa)
     cor = latent_correlation(cfa.latent_cov)
     overall, per_item = kmo(scored, items)

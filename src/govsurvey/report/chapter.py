@@ -62,6 +62,7 @@ def generated_parts(chapter, on):
         "table_r2.md": "",
         "table_indirect.md": "",
         "mediation_text.md": "",
+        "bootstrap_note.md": "",
         "discussion.md": structure.measurement_discussion(
             c, c.table("measure", "fit_table"), c.table("measure", "reliability"),
             c.table("measure", "fornell_larcker")),
@@ -82,6 +83,8 @@ def generated_parts(chapter, on):
         summary = c.json("bootstrap", "summary") if on["bootstrap"] else None
         parts["table_indirect.md"] = mediation.mediation_table(c, effects, summary)
         parts["mediation_text.md"] = mediation.mediation_text(c, effects)
+        if on["bootstrap"]:
+            parts["bootstrap_note.md"] = mediation.bootstrap_note(c, summary, effects)
     parts["theory.md"] = hypotheses.theory_text(c, c.theory, c.hypotheses) if on["theory"] else ""
     parts["hypothesis_tests.md"] = parts["table_hypotheses.md"] = ""
     if on["hypotheses"]:

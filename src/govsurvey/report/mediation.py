@@ -12,7 +12,7 @@ import pandas as pd
 
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.report.tables import level_percent, markdown_table, num
-from govsurvey.io import read_effects
+from govsurvey.io import bc_refused, read_effects
 
 _ZH_SMALL = dict(enumerate("零一两三四五六七八九十"))
 
@@ -47,6 +47,21 @@ def mediation_type(chapter, group):
     kind = group["mediation"].iloc[0]
     fixed = not bool(group.loc[group["kind"] == "direct", "direct_in_model"].iloc[0])
     return w["types"]["full_fixed" if kind == "full" and fixed else kind]
+
+
+def bootstrap_note(chapter, summary, table):
+    """The sentences under the bootstrap's paragraph: the intervals rest on fewer admissible
+    draws than sem.bootstrap.ADVISED_DRAWS, and the effects (of `table`, the effects table)
+    whose bias-corrected interval was refused. Empty when neither."""
+    w = chapter.w["mediation"]
+    parts = []
+    if summary["admissible"] < summary.get("advised_draws", 1000):
+        parts.append(w["few_draws"].format(admissible=summary["admissible"]))
+    refused = len(bc_refused(table))
+    if refused:
+        n, m = counts(chapter, refused, int((table["ci_lower_perc"] < table["ci_upper_perc"]).sum()))
+        parts.append(w["bc_refused"].format(n=n, m=m))
+    return chapter.w["sentence_join"].join(parts) + ("\n" if parts else "")
 
 
 def mediation_table(chapter, table, summary):

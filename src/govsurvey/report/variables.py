@@ -46,6 +46,34 @@ def _fit_values(fit):
     }
 
 
+def _problem_phrase(w, model, problem):
+    """One admissibility problem (sem/admissibility.py's dict) in the chapter's words."""
+    lhs, op, rhs = (problem["where"].split(" ", 2) + ["", ""])[:3]
+    value = problem.get("value")
+    return w["admissibility"]["kinds"][problem["kind"]].format(
+        model=w["admissibility"]["model"][model], variable=lhs, item=rhs,
+        value=apa_number(value, 3, leading_zero=True) if isinstance(value, (int, float)) else "",
+        n=problem.get("n", ""), q=problem.get("q", ""),
+        ratio=f"{problem['n'] / problem['q']:.1f}" if problem.get("q") else "")
+
+
+def admissibility_text(w, problems):
+    """The chapter's admissibility check: the inadmissible problems of each model ({model:
+    problem list}, 'cfa' and 'structural'), or that none was found, then the warnings (small
+    sample, a latent variance not distinguishable from zero). The sample's size against 200
+    is said once."""
+    inadmissible, warnings, said = [], [], set()
+    for model, found in problems.items():
+        for problem in found:
+            if problem["kind"] == "n_below_200":
+                if problem["kind"] in said:
+                    continue
+                said.add(problem["kind"])
+            phrase = _problem_phrase(w, model, problem)
+            (warnings if problem.get("severity") == "warning" else inadmissible).append(phrase)
+    return w["admissibility"]["join"].join((inadmissible or [w["admissible"]]) + warnings)
+
+
 def build_variables(chapter, on):
     """{{< var >}} values; `on` are the flags (parts that are off get no values)."""
     w, instrument, street = chapter.w, chapter.instrument, chapter.street
@@ -54,7 +82,9 @@ def build_variables(chapter, on):
     bartlett = chapter.json("measure", "bartlett")
     harman = chapter.json("measure", "harman")
     fornell = chapter.table("measure", "fornell_larcker")
-    problems = chapter.json("measure", "admissibility") + chapter.json("sem", "admissibility")
+    problems = {"cfa": chapter.json("measure", "admissibility")}
+    if on["structural"]:  # without structural paths the sem step fits the CFA again
+        problems["structural"] = chapter.json("sem", "admissibility")
     title = chapter.local(chapter.settings.get("title")) or instrument.title[chapter.language]
     n_constructs = len(instrument.constructs)
     values = {
@@ -87,8 +117,8 @@ def build_variables(chapter, on):
                 "constructs": chapter.count(n_constructs, "cfa_constructs")},
         "figures": {"path_caption": path_caption(chapter)},
         "admissibility": {
-            "n_problems": len(problems),
-            "text": w["admissible"] if not problems else "; ".join(p["message"] for p in problems),
+            "n_problems": sum(len(found) for found in problems.values()),
+            "text": admissibility_text(w, problems),
         },
     }
     # Parts that are off keep their keys (a dash), so that both engines find every {{< var >}}

@@ -31,10 +31,15 @@ import pandas as pd
 from scipy import stats
 
 from govsurvey.errors import InputError
-from govsurvey.sem.effects import EffectValues, effect_keys, model_effects
+from govsurvey.io import bc_refused
+from govsurvey.sem.effects import EffectValues, add_bootstrap, effect_keys, model_effects
 from govsurvey.sem.fit import Definitions, fit_sem, restore_fit
 from govsurvey.sem.ml import MLFitter, threadpool_limits
 
+# Fewer admissible draws than this is warned of, in the log and the chapter: Efron & Tibshirani
+# (1993) find 25-200 replications enough for a bootstrap standard error but ask for about 1,000
+# or more for percentile-based confidence intervals, whose endpoints lie in the sparse tails.
+ADVISED_DRAWS = 1000
 STATUSES = ("admissible", "not_converged", "negative_variance", "latent_cov_not_pd",
             "theta_not_pd")
 TABLE_COLUMNS = ["lhs", "op", "rhs", "label", "est", "std_all", "ci_of", "boot_se",
@@ -181,19 +186,52 @@ def norm_inter(t, alpha):
     return np.array(out)
 
 
+# What an interval needs of the draws. norm_inter takes the endpoint at tail probability a from
+# order statistic (R+1)·a of the R admissible draws; below rank 1 or above rank R it can only
+# return the smallest or largest draw, which estimates no quantile (boot's norm.inter warns
+# "extreme order statistics used as endpoints"; lavaan passes such intervals on). So an endpoint
+# is estimable only when 1 <= (R+1)·a <= R:
+# - percentile interval, a = (1 - level)/2: R >= 2/(1 - level) - 1, i.e. 39 draws at 95%
+#   (the 2.5% tail must hold a draw), 199 at 99% (min_draws);
+# - bias-corrected (BC) interval, a = Φ(2·z0 ± z): the same rule at the adjusted tails, so it
+#   needs more draws the larger the bias z0 = Φ⁻¹(share of draws below the estimate) is, e.g.
+#   z0 = 0.3 moves the upper tail to 1 - Φ(0.6 + 1.96) = 0.5%, which needs R >= 191; and z0 must
+#   be finite (draws on both sides of the estimate). Otherwise the BC interval is refused (NaN).
+
+
+def min_draws(level):
+    """The fewest admissible draws a percentile interval at `level` can be estimated from."""
+    return math.ceil(round(2 / (1 - level) - 1, 9))
+
+
+def _estimable(R, alpha):
+    ranks = (R + 1) * np.asarray(alpha, dtype=float)
+    return bool(np.all(np.isfinite(ranks)) and np.all((ranks >= 1) & (ranks <= R)))
+
+
 def percentile_ci(t, level):
-    return norm_inter(t, [(1 - level) / 2, (1 + level) / 2])
+    """Percentile interval as lavaan (norm_inter); NaN when the draws are too few for its
+    endpoints (fewer than min_draws(level) finite draws)."""
+    alpha = [(1 - level) / 2, (1 + level) / 2]
+    if not _estimable(int(np.isfinite(np.asarray(t, dtype=float)).sum()), alpha):
+        return np.array([math.nan, math.nan])
+    return norm_inter(t, alpha)
 
 
 def bc_ci(t, t0, level):
-    """Bias-corrected percentile interval (lavaan's "bca.simple": acceleration 0)."""
+    """Bias-corrected percentile interval (lavaan's "bca.simple": acceleration 0); NaN (refused)
+    when the bias correction is infinite (no draw on one side of t0) or puts an endpoint where
+    the draws cannot estimate it (see above)."""
     t = np.asarray(t, dtype=float)
     t = t[np.isfinite(t)]
     if len(t) < 2 or np.var(t) == 0:
         return np.array([math.nan, math.nan])
-    z0 = stats.norm.ppf(np.mean(t < t0))
-    with np.errstate(invalid="ignore"):
-        alpha = stats.norm.cdf(2 * z0 + stats.norm.ppf([(1 - level) / 2, (1 + level) / 2]))
+    share = np.mean(t < t0)
+    if not 0 < share < 1:
+        return np.array([math.nan, math.nan])
+    alpha = stats.norm.cdf(2 * stats.norm.ppf(share) + stats.norm.ppf([(1 - level) / 2, (1 + level) / 2]))
+    if not _estimable(len(t), alpha):
+        return np.array([math.nan, math.nan])
     return norm_inter(t, alpha)
 
 
@@ -242,9 +280,57 @@ def summarise_draws(draws, params, n_draws, level, seed, source="bootstrap shard
                "inadmissible": int(n_draws - ok.sum() - counts.get("not_converged", 0)),
                "inadmissible_by_reason": {s: int(counts.get(s, 0)) for s in STATUSES[2:]},
                "level": float(level), "seed": int(seed),
+               "advised_draws": ADVISED_DRAWS, "min_draws": min_draws(level),
                "seconds": float(draws["seconds"].sum()),
                "ms_per_draw": float(1000 * draws["seconds"].mean()) if n_draws else math.nan}
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), summary
+
+
+def require_intervals(summary, source="analysis.bootstrap.draws"):
+    """InputError when the admissible draws are too few for any percentile interval at the
+    summary's level (min_draws): what is left would be the smallest and largest draws called
+    a confidence interval."""
+    need = summary["min_draws"]
+    if summary["admissible"] < need:
+        raise InputError(source, f"only {summary['admissible']} of {summary['draws']} bootstrap "
+                         f"draws are admissible, but a {100 * summary['level']:g}% percentile "
+                         f"interval needs at least {need} (each {50 * (1 - summary['level']):g}% "
+                         "tail must hold a draw), and its intervals would be the smallest and "
+                         "largest draws.",
+                         f"set analysis.bootstrap.draws in config.yaml to {ADVISED_DRAWS} or more "
+                         "(the shipped config has 5000); if most draws are inadmissible, look at "
+                         "the sem step's admissibility list first.")
+
+
+def draw_warnings(summary, effects=None):
+    """Sentences for the log: fewer admissible draws than ADVISED_DRAWS, and the effects (rows
+    of the effects table with their bootstrap columns) whose BC interval was refused."""
+    lines = []
+    if summary["admissible"] < summary.get("advised_draws", ADVISED_DRAWS):
+        lines.append(f"the intervals rest on {summary['admissible']} admissible draws (of "
+                     f"{summary['draws']}), fewer than the {ADVISED_DRAWS} that Efron & Tibshirani "
+                     "(1993) advise for confidence intervals: their endpoints carry noticeable "
+                     "Monte Carlo error. Set analysis.bootstrap.draws to 1000 or more (5000 in "
+                     "the shipped config).")
+    refused = [] if effects is None else [f"{r.kind} {r.route}" for r in bc_refused(effects).itertuples()]
+    if refused:
+        lines.append(f"bias-corrected intervals refused for {len(refused)} effect(s) "
+                     f"({', '.join(refused)}): the bias correction puts an endpoint beyond the "
+                     "smallest or largest draw, where the draws cannot estimate it.")
+    return lines
+
+
+def gather(draws, params, effects, n_draws, level, seed, source="bootstrap shards", log=print):
+    """The gather step: summarise_draws, stop when the admissible draws are too few for any
+    interval (require_intervals), the effects table with its bootstrap intervals, and the
+    warnings (draw_warnings) logged. Returns (interval table, effects table, summary)."""
+    table, summary = summarise_draws(draws, params, n_draws, level, seed, source=source)
+    log(f"bootstrap: {summary}")
+    require_intervals(summary)
+    effects = add_bootstrap(effects, draws, level)
+    for line in draw_warnings(summary, effects):
+        log(f"bootstrap WARNING: {line}")
+    return table, effects, summary
 
 
 def bootstrap(model_text, data, n_draws, seed, level=0.95, shards=1, log=None):

@@ -24,7 +24,7 @@ import semopy
 from scipy import stats
 
 from govsurvey.errors import InputError
-from govsurvey.sem.admissibility import check_admissibility
+from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
 from govsurvey.sem.indices import fit_indices
 from govsurvey.sem.layout import Layout
 from govsurvey.sem.ml import MLFitter, threadpool_limits
@@ -40,7 +40,8 @@ class SemFit:
     """A fitted model. `params` has PARAM_COLUMNS (one lavaan-like row per parameter,
     `:=` rows last); `fit` has lavaan's fitMeasures names with '_' for '.'; `r2` maps each
     endogenous variable to its R-squared; `admissibility` lists problems as dicts with
-    kind, where, value, message (empty when the solution is admissible). `layout` places the
+    kind, where, value, message, severity (admissibility.py; empty when the solution is
+    admissible and the sample large enough for the model). `layout` places the
     free parameters `x` in the model matrices; `data` holds the complete cases in the layout's
     observed order and `S` their covariance (divisor N). sample_cov, implied_cov (observed) and
     latent_cov (model-implied, latent) are DataFrames; vcov is the covariance of x."""
@@ -127,13 +128,68 @@ def _prepare_data(data, observed, log, source,
     if len(complete) <= len(observed):
         raise InputError(source, f"only {len(complete)} complete rows for {len(observed)} "
                          "observed variables.", few_rows_fix)
-    return complete.astype(float)
+    complete = complete.astype(float)
+    check_item_variation(complete, source)
+    return complete
+
+
+# Items count as linearly dependent when the smallest eigenvalue of their correlation matrix is
+# below this: the matrix is then singular to working precision (condition number >= ~1e10), and
+# its inverse (KMO, the ML fit's information) or SVD (semopy) fails or returns noise.
+COLLINEAR_EIGENVALUE = 1e-10
+# |r| at or above this is a perfect correlation: one item is the other, or its mirror image
+PERFECT_CORRELATION = 1 - 1e-10
+
+
+def check_item_variation(frame, source):
+    """Stop, naming the items and the fix, when the complete cases `frame` (numeric columns)
+    have an item without variance, two perfectly correlated items, or items that are linearly
+    dependent otherwise (a singular correlation matrix). Any of these makes the covariance
+    matrix singular: semopy then fails with "SVD did not converge", KMO with "Singular matrix"."""
+    values = frame.to_numpy(dtype=float)
+    names = list(frame.columns)
+    sd = values.std(axis=0)
+    constant = [v for v, s in zip(names, sd) if s <= 1e-12 * max(1.0, float(np.abs(values).max()))]
+    if constant:
+        answers = ", ".join(f"{v} = {frame[v].iloc[0]:g}" for v in constant)
+        raise InputError(source, f"item(s) {', '.join(constant)} have no variance: all "
+                         f"{len(frame)} complete rows give the same answer ({answers}), so their "
+                         "correlations are undefined and the covariance matrix is singular.",
+                         "check that the export and the instrument code these answers correctly "
+                         "(a constant column is often a mapping mistake); if the answers are "
+                         "right, remove the item(s) from the instrument and the model file.")
+    if len(names) < 2:
+        return
+    R = np.corrcoef(values, rowvar=False)
+    pairs = [(names[i], names[j], R[i, j]) for i in range(len(names))
+             for j in range(i + 1, len(names)) if abs(R[i, j]) >= PERFECT_CORRELATION]
+    if pairs:
+        listed = "; ".join(f"{a} and {b} (r = {r:+.0f})" for a, b, r in pairs)
+        raise InputError(source, f"items that are perfectly correlated: {listed}. One of each "
+                         "pair is the other (or its mirror image), so the covariance matrix is "
+                         "singular.",
+                         "check the export's columns and the column map: the same question "
+                         "exported twice, or two columns mapped to one another's item, give "
+                         "identical answers; if they are truly two questions, keep one of them "
+                         "in the instrument and the model file.")
+    eigenvalues, vectors = np.linalg.eigh(R)
+    if eigenvalues[0] < COLLINEAR_EIGENVALUE:
+        weights = np.abs(vectors[:, 0])
+        involved = [v for v, w in zip(names, weights) if w >= 0.05]
+        raise InputError(source, f"items {', '.join(involved)} are linearly dependent: one is "
+                         "(almost exactly) a weighted sum of the others (smallest eigenvalue of "
+                         f"their correlation matrix {eigenvalues[0]:.2g}), so the covariance "
+                         "matrix is singular.",
+                         "look for a column that is a total or an average of other items, or "
+                         "items copied from one another, and remove it from the instrument and "
+                         "the model file.")
 
 
 
-def load_model(model, data, log=None, source="model"):
+def load_model(model, data, log=None, source="model", data_source=None):
     """semopy's model of `model` (text or ParsedModel) loaded with the complete cases of
-    `data`: (parsed, semopy model, Layout, complete-case frame in the layout's order)."""
+    `data`: (parsed, semopy model, Layout, complete-case frame in the layout's order).
+    `data_source` names the data in errors about them (default: `source`)."""
     log = log or logging.getLogger(__name__).info
     parsed = as_parsed(model, source)
     try:
@@ -141,27 +197,29 @@ def load_model(model, data, log=None, source="model"):
     except Exception as exc:  # semopy raises bare SyntaxError/KeyError etc.
         raise InputError(source, f"semopy cannot build the model: {exc}.",
                          "check the model syntax.") from exc
-    frame = _prepare_data(data, list(sm.vars["observed"]), log, source)
+    frame = _prepare_data(data, list(sm.vars["observed"]), log, data_source or source)
     sm.load(frame)
     layout = Layout(sm, parsed)
     return parsed, sm, layout, frame[layout.obs]
 
 
-def fit_sem(model, data, log=None, source="model"):
+def fit_sem(model, data, log=None, source="model", data_source=None):
     """Fit a lavaan-syntax model (text or ParsedModel) to `data` by ML, as lavaan's
     `sem(model, data)` would.
 
     `log` is a callable taking one line of progress text (default: this module's logger).
-    Raises InputError for a model or data that cannot be fitted; an inadmissible solution is
-    returned with its problems listed in `admissibility`, not raised. Returns a SemFit.
+    Raises InputError for a model or data that cannot be fitted (`source` names the model,
+    `data_source` the data; an item without variance or items that are collinear are named);
+    an inadmissible solution is returned with its problems listed in `admissibility`, not
+    raised. Returns a SemFit.
     """
     with threadpool_limits(1):
-        return _fit_sem(model, data, log or logging.getLogger(__name__).info, source)
+        return _fit_sem(model, data, log or logging.getLogger(__name__).info, source, data_source)
 
 
-def _fit_sem(model, data, log, source):
+def _fit_sem(model, data, log, source, data_source=None):
     started = time.perf_counter()
-    parsed, sm, layout, frame = load_model(model, data, log, source)
+    parsed, sm, layout, frame = load_model(model, data, log, source, data_source)
     # semopy's SLSQP fit (variances bounded at 0), then Fisher scoring without bounds to
     # lavaan's precision and to lavaan's (possibly negative, Heywood) variances. Should that
     # not converge, Fisher scoring from semopy's starting values is the second try.
@@ -190,7 +248,7 @@ def _fit_sem(model, data, log, source):
     log(f"SEM: N={n}, {len(x)} free parameters, chisq={fit.fit['chisq']:.3f} df={fit.fit['df']}, "
         f"{state} by {how} in {fit.seconds:.2f} s")
     for p in fit.admissibility:
-        log(f"SEM admissibility: {p['message']}")
+        log(f"SEM {'warning' if p['severity'] == 'warning' else 'admissibility'}: {p['message']}")
     return fit
 
 
@@ -231,7 +289,7 @@ def _finish(parsed, layout, x, S, n, frame, converged, info):
     lat_pos = [layout.inner.index(v) for v in lat]
     latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
     problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
-                                   float(np.mean(np.diag(S))))
+                                   float(np.mean(np.diag(S)))) + sample_size_problems(n, len(x))
     return SemFit(parsed=parsed, layout=layout, x=x, params=table, fit=fit, r2=r2,
                   admissibility=problems, n=n, converged=converged,
                   data=frame.to_numpy(dtype=float), S=S, vcov=vcov, sample_cov=sample_cov,
