@@ -245,13 +245,13 @@ CASES = {
     "e_community": (lambda p: _workbook(p, _cell("所在的社区", "张三丰 0543-3212345")), "landline numbers", ["ingest"]),
     "e_gender": (lambda p: _workbook(p, _cell("性别", "huang.rong@example.cn")), "e-mail addresses", ["ingest"]),
     "e_duration": (lambda p: _workbook(p, _cell("所用时间", "(0551)62345678")), "landline numbers", ["ingest"]),
-    # On main an unreadable submission time becomes NaN without a word (issue item 3): no error to
-    # check yet, but the value must not pass either. After item 3: "street addresses".
-    "e_submitted": (lambda p: _workbook(p, _cell("提交答卷时间", "安徽省合肥市蜀山区黄山路88号")), "", ["ingest"]),
+    # an unreadable submission time stops ingest, and the error quotes it masked
+    "e_submitted": (lambda p: _workbook(p, _cell("提交答卷时间", "安徽省合肥市蜀山区黄山路88号")), "street addresses",
+                    ["ingest"]),
     "e_record": (lambda p: _workbook(p, _cell("序号", "13912345678")), "phone numbers", ["ingest"]),
     "e_record_id": (lambda p: _workbook(p, _cell("序号", "110101199003071234")), "ID-card-like numbers", ["ingest"]),
-    # the error paths other items of the issue own, as they are on main: a Big5 csv, the data on a
-    # second sheet, semicolons; a zero-variance item and two identical item columns (measure)
+    # the other error paths of bad input: a Big5 csv (refused), the data on a second sheet and
+    # semicolons (read); a zero-variance item and two identical item columns (measure refuses)
     "e_big5": (lambda p: _csv(p, _workbook(p.with_suffix(".xlsx")), encoding="big5"), "", ["ingest"]),
     "e_sheet": (_second_sheet, "", ["ingest"]),
     "e_semicolon": (lambda p: _csv(p, _workbook(p.with_suffix(".xlsx")), delimiter=";"), "", ["ingest"]),
