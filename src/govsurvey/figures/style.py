@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from govsurvey.errors import InputError
+from govsurvey.io import writing
 from govsurvey.words import LANGUAGES, words
 
 TEXT_WIDTH_IN = 16 / 2.54  # A4 text block width
@@ -80,8 +81,10 @@ def save(fig, png_path, svg_path):
     for path in (png_path, svg_path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # PNG carries no timestamp; drop the Software key too so files survive version bumps.
-    fig.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
-    fig.savefig(svg_path, format="svg", metadata={"Date": None})
+    with writing(png_path):
+        fig.savefig(png_path, format="png", dpi=DPI, metadata={"Software": None})
+    with writing(svg_path):
+        fig.savefig(svg_path, format="svg", metadata={"Date": None})
 
 
 def new_figure(width, height):

@@ -23,7 +23,6 @@ IPs and respondent identifiers become salted hashes; the report lists every colu
 (personal or unused) with its kind and reason, never its values.
 """
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +36,7 @@ from govsurvey.ingest.answers import (VALUE_LABELS, CodeMeaning, _Context, _dura
 from govsurvey.ingest.columns import _check_headers, _column_headers, absent_questions, match_columns
 from govsurvey.ingest.layouts import CHOSEN, CODE_MISSING, LAYOUTS, MISSING_MARKERS, choose_layout, holds_export
 from govsurvey.ingest.readers import read_file
+from govsurvey.io import file_sha256
 from govsurvey.schema import load_schema
 
 
@@ -46,14 +46,6 @@ from govsurvey.schema import load_schema
 # lists it with its kind and the reason, never its values.
 KEPT_METADATA = ("record", "submitted_at", "duration_s", "ip_hash", "respondent_hash")
 KEPT_ROLES = ("record", "submitted_at", "duration", "ip", "user_id")  # the metadata roles read (ip, user_id: hashed)
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest_defaults():
