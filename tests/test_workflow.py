@@ -479,3 +479,27 @@ def test_the_chapter_ends_with_its_summary_and_generated_limitations(run):
     assert f"{fit['ntotal'] / fit['npar']:.1f} cases per free parameter" in text
     zh = html_text(run[0] / "results/report/chapter.zh.html")
     assert "本章小结" in zh and "本章分析了" in zh and zh.index("本章小结") > zh.index("研究局限")
+
+
+def test_a_re_export_copied_with_its_old_modification_time_is_read_again(run, tmp_path):
+    """Before: a re-saved export copied over the old one with `cp -p` kept the old results (the
+    ingest report's SHA-256 no longer the file's): Snakemake compares times, not contents."""
+    import openpyxl
+
+    work, command = run
+    copy = tmp_path / "copy"
+    command = copy_run(work, command, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
+    export = copy / config["streets"]["m_street"]["raw_export"]
+    stamp = copy / "results/m_street/ingest/export.sha256"
+    assert planned_jobs(command) == {} and stamp.is_file()
+    stamped = stamp.stat().st_mtime_ns
+    assert planned_jobs(command) == {} and stamp.stat().st_mtime_ns == stamped  # same content: untouched
+    times = export.stat()
+    book = openpyxl.load_workbook(export)
+    sheet = book.active
+    sheet.cell(row=2, column=sheet.max_column).value = "改过的答案"  # one cell re-entered
+    book.save(export)
+    os.utime(export, ns=(times.st_atime_ns, times.st_mtime_ns))  # as `cp -p` leaves the copy
+    assert {"ingest", "clean", "sem", "report"} <= set(planned_jobs(command))
+    assert stamp.stat().st_mtime_ns > stamped

@@ -53,6 +53,12 @@ def stage_files(stage, street="{street}", root="results"):
     return {name: f"{root}/{street}/{stage}/{file}" for name, file in STAGES[stage].items()}
 
 
+def export_checksum(street="{street}", root="results"):
+    """The SHA-256 of a street's raw export as last read (govsurvey.io.record_checksum): an input
+    of ingest, so that new content in the export reruns it whatever the file's modification time."""
+    return f"{root}/{street}/ingest/export.sha256"
+
+
 def figure_files(figure, street="{street}", lang="{lang}", root="results"):
     """{png: path, svg: path} of one figure of a street in one language."""
     stem = f"{root}/{street}/figures/{lang}/{FIGURES[figure]}"

@@ -5,10 +5,12 @@ from pathlib import Path
 import govsurvey
 from govsurvey import paths
 from govsurvey.config import check_config, ingest_settings
+from govsurvey.io import record_checksum
 from govsurvey.paths import (
     BOOTSTRAP_SHARD,
     comparison_figure_files,
     comparison_files,
+    export_checksum,
     figure_files,
     library_files,
     log_file,
@@ -52,6 +54,11 @@ if THEORY_FILE:
     study_hypotheses(MODEL, INSTRUMENT, load_theory(THEORY_FILE[0]))
 
 
+# Content, not modification time, decides whether an export is new (a re-export copied with `cp -p`).
+for street in STREETS:
+    record_checksum(config["streets"][street]["raw_export"], export_checksum(street))
+
+
 wildcard_constraints:
     street="|".join(STREETS),
     lang="|".join(LANGUAGES),
@@ -64,6 +71,12 @@ def library(script):
 
 def raw_export(wildcards):
     return config["streets"][wildcards.street]["raw_export"]
+
+
+def raw_export_checksum(wildcards):
+    """The export's checksum stamp, once the export exists (else ingest names the missing export)."""
+    stamp = export_checksum(wildcards.street)
+    return [stamp] if Path(stamp).is_file() else []
 
 
 def street_ingest(wildcards):

@@ -2,6 +2,7 @@
 rule ingest:
     input:
         export=raw_export,
+        checksum=raw_export_checksum,
         instrument=config["study"]["instrument"],
         library=library("ingest.py"),
     output:
