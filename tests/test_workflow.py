@@ -503,3 +503,38 @@ def test_a_re_export_copied_with_its_old_modification_time_is_read_again(run, tm
     os.utime(export, ns=(times.st_atime_ns, times.st_mtime_ns))  # as `cp -p` leaves the copy
     assert {"ingest", "clean", "sem", "report"} <= set(planned_jobs(command))
     assert stamp.stat().st_mtime_ns > stamped
+
+
+def test_a_killed_run_goes_on_where_it_stopped_with_the_default_profile(run, tmp_path):
+    """Before: a run killed hard mid-job (kill -9, out of memory, power loss) left half-written
+    outputs, and the next run stopped asking for `--rerun-incomplete`, a flag the README never
+    named. The workflow profile (profiles/default) now passes it; the README names both steps."""
+    import signal
+    import time
+
+    work, command = run
+    copy = tmp_path / "copy"
+    command = copy_run(work, command, copy)
+    markers = copy / ".snakemake" / "incomplete"
+    # `make report` re-renders the chapter over the old files: killed, they look up to date.
+    process = subprocess.Popen([*command, "--forcerun", "report"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (markers.is_dir() and any(markers.iterdir())):
+        assert process.poll() is None and time.monotonic() < deadline, "the report job never started"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert any(markers.iterdir())
+    # Snakemake removed the old chapter when the job began; put back what a job killed after
+    # writing its files (before Snakemake saw it finish) leaves: outputs newer than every input.
+    for chapter in (work / "results/report").glob("chapter.*"):
+        shutil.copy(chapter, copy / "results/report" / chapter.name)
+    # Snakemake's own message names --unlock for the lock a hard kill leaves; the README says so.
+    assert subprocess.run([*command, "--unlock"], capture_output=True, timeout=300).returncode == 0
+    without = subprocess.run([*command, "--workflow-profile", "none"], capture_output=True, text=True, timeout=300)
+    assert without.returncode != 0 and "--rerun-incomplete" in without.stdout + without.stderr
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "rule report:" in again.stdout + again.stderr and not any(markers.iterdir())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--unlock" in readme and "--rerun-incomplete" in readme and "profiles/default" in readme
