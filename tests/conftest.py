@@ -18,6 +18,18 @@ def instrument():
     return load_instrument(INSTRUMENT_PATH)
 
 
+def quiet(*_):
+    """A log that says nothing (the ingest tests read errors, not progress)."""
+
+
+@pytest.fixture(scope="module")
+def simulated(instrument):
+    """Twelve clean simulated respondents of the default street: the ingest tests' raw material."""
+    from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
+
+    return simulate_responses(instrument, 12, seed=2, street=DEFAULT_STREET, defect_rates={})
+
+
 def workflow_config(work, street_id, street, raw_export, **report):
     """The shipped config, pointed at one street's export in `work` (a small bootstrap)."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))

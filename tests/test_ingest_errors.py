@@ -10,18 +10,10 @@ import pytest
 from govsurvey.errors import InputError
 from govsurvey.synthetic.exports import write_export
 from govsurvey.ingest import ingest_export
-from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
+from govsurvey.synthetic.population import DEFAULT_STREET
+from conftest import quiet
 
 REEXPORT = "Fix: export it again from the survey platform"
-
-
-def quiet(*_):
-    pass
-
-
-@pytest.fixture(scope="module")
-def simulated(instrument):
-    return simulate_responses(instrument, 12, seed=2, street=DEFAULT_STREET, defect_rates={})
 
 
 def write(tmp_path, simulated, instrument, name="wenjuanxing_text_xlsx", file="export.xlsx"):

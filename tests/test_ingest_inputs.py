@@ -8,23 +8,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, quiet
 from govsurvey.config import check_config
 from govsurvey.errors import InputError
 from govsurvey.ingest import ingest_export
 from govsurvey.synthetic.exports import write_export
-from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
+from govsurvey.synthetic.population import DEFAULT_STREET
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of Excel's 1900 date system (past its 1900 leap-year bug)
-
-
-def quiet(*_):
-    pass
-
-
-@pytest.fixture(scope="module")
-def simulated(instrument):
-    return simulate_responses(instrument, 12, seed=2, street=DEFAULT_STREET, defect_rates={})
 
 
 def write(tmp_path, simulated, instrument, name="wenjuanxing_text_utf8_csv", file="export.csv"):

@@ -17,14 +17,14 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import ROOT, workflow_config
+from conftest import ROOT, quiet, workflow_config
 from govsurvey.errors import InputError
 from govsurvey.ingest import ingest_export
 from govsurvey.io import write_json, write_table
 from govsurvey.paths import stage_files
 from govsurvey.screening import screen
 from govsurvey.synthetic.exports import write_export
-from govsurvey.synthetic.population import DEFAULT_STREET, simulate_responses
+from govsurvey.synthetic.population import DEFAULT_STREET
 from test_privacy import _leaks
 
 SHIPPED_CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
@@ -50,16 +50,7 @@ PLANTED = [
 NEEDLES = PLANTED + ["张三丰", "黄蓉", "黄山路88号", "05433212345", "055162345678", "02112345678"]
 
 
-def quiet(*_):
-    pass
-
-
 # ---------------------------------------------------------------- masking in messages (unit level)
-
-
-@pytest.fixture(scope="module")
-def simulated(instrument):
-    return simulate_responses(instrument, 12, seed=2, street=DEFAULT_STREET, defect_rates={})
 
 
 def _error(tmp_path, simulated, instrument, header_part, value, row=3):
