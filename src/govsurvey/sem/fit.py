@@ -229,7 +229,7 @@ def fit_sem(model, data, log=None, source="model", data_source=None, estimator="
         fit.fit["estimator"] = "ML"
         if name == "MLR":
             from govsurvey.sem.robust import apply_mlr  # robust.py builds on this module
-            fit = apply_mlr(fit, log, source)
+            fit = apply_mlr(fit, log, source, data_source)
         return fit
 
 

@@ -105,24 +105,25 @@ def sandwich(H, G, n):
     return Hinv @ meat @ Hinv / n**2, float(np.sum(Hinv * meat)) / (2 * n)
 
 
-def _check_identified(H, layout, source):
+def _check_identified(H, layout, source, ml_flagged=False):
     """InputError naming the parameters that the data cannot tell apart, when the observed
-    information (H) is singular."""
+    information (H) is singular or the ML fit found its expected information singular."""
     eig, vec = np.linalg.eigh(H)
-    if eig[0] > 1e-10 * max(1.0, abs(eig[-1])):
+    if eig[0] > 1e-10 * max(1.0, abs(eig[-1])) and not ml_flagged:
         return
     names = [layout.free_names[k] for k in np.flatnonzero(np.abs(vec[:, 0]) >= 0.1)]
     rows = [f"{r['lhs']} {r['op']} {r['rhs']}" for r in layout.rows
             if r["free"] is not None and layout.free_names[r["free"]] in names]
-    raise InputError(source, "the model is not identified under MLR: its observed information "
-                     f"matrix is singular (smallest eigenvalue {eig[0]:.3g}), so the sandwich "
-                     f"standard errors are undefined; involved: {', '.join(rows) or 'unknown'}.",
+    raise InputError(source, "the model is not identified under MLR: its information matrix "
+                     f"is singular (smallest eigenvalue of the observed one {eig[0]:.3g}), so "
+                     "the sandwich standard errors are undefined; involved: "
+                     f"{', '.join(rows) or 'unknown'}.",
                      "fix a loading or a variance of each latent variable (the first loading is "
                      "1 by default), give each factor at least two (better three) indicators, "
                      "and remove parameters that duplicate one another.")
 
 
-def mlr_statistics(fit, source="model"):
+def mlr_statistics(fit, source="model", data_source=None):
     """What lavaan's MLR adds to the ML fit `fit` (a SemFit from fit_sem): dict with `vcov`
     (sandwich), `fit` (the robust and scaled indices, lavaan's names with '_'), `trace_ugamma`.
     InputError when the model is not identified or the sample has no more cases than free
@@ -130,9 +131,9 @@ def mlr_statistics(fit, source="model"):
     layout, x, S, n = fit.layout, fit.x, fit.S, fit.n
     q = len(x)
     if n <= q:
-        raise InputError(source, f"MLR needs more complete cases than free parameters: N = {n} "
-                         f"for {q} free parameters, so the casewise scores cannot estimate the "
-                         "meat of the sandwich (it is singular).",
+        raise InputError(data_source or source, "MLR needs more complete cases than free "
+                         f"parameters: N = {n} for {q} free parameters, so the casewise scores "
+                         "cannot estimate the meat of the sandwich (it is singular).",
                          "collect more responses, estimate a smaller model, or use ML.")
     fitter = MLFitter(layout)
     fitter.set_sample(S)
@@ -143,7 +144,8 @@ def mlr_statistics(fit, source="model"):
         raise InputError(source, "the model-implied covariance matrix is not positive definite "
                          "next to the estimates, so the observed information of MLR cannot be "
                          "computed.", "check the admissibility of the ML solution.") from None
-    _check_identified(H, layout, source)
+    _check_identified(H, layout, source,
+                      any(p["kind"] == "not_identified" for p in fit.admissibility))
     G = casewise_gradients(fitter, x, S, centred)
     vcov, tr_h0 = sandwich(H, G, n)
     fx = layout.fixed_x()
@@ -236,19 +238,20 @@ def robust_indices(ml, trace_model, trace_baseline):
     # robust RMSEA: the ML chi-square against c df; its CI from the scaled chi-square
     out["rmsea_robust"] = _rmsea(x2, df, n, c)
     lo, hi = rmsea_ci(x2s, df, n)
-    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = math.sqrt(c) * lo, math.sqrt(c) * hi
+    out["rmsea_ci_lower_robust"] = math.sqrt(c) * lo
+    out["rmsea_ci_upper_robust"] = math.sqrt(c) * hi
     out["rmsea_pvalue_robust"] = _rmsea_p(x2s, df, n, c, 0.05)
     out["rmsea_notclose_pvalue_robust"] = _rmsea_p(x2s, df, n, c, 0.08, close=False)
     out["rmsea_notclose_pvalue"] = _rmsea_p(x2, df, n, 1.0, 0.08, close=False)
     return out
 
 
-def apply_mlr(fit, log=None, source="model"):
+def apply_mlr(fit, log=None, source="model", data_source=None):
     """The SemFit `fit` (ML, from fit_sem) as lavaan's MLR reports it: params with sandwich
     SEs, z, p and CIs (std_all and := rows by the delta method from the sandwich), vcov the
     sandwich, fit with the scaled and robust indices added and fit["estimator"] = "MLR"."""
     started = time.perf_counter()
-    stats_ = mlr_statistics(fit, source)
+    stats_ = mlr_statistics(fit, source, data_source)
     params = parameter_table(fit.parsed, fit.layout, fit.x, stats_["vcov"])
     measures = dict(fit.fit, **stats_["fit"], estimator="MLR")
     out = replace(fit, params=params, fit=measures, vcov=stats_["vcov"],
