@@ -153,6 +153,11 @@ write_case("politdem_nocov", politdem_nocov_model, politdem_data, "politdem_data
 write_case("governance", governance_model, governance_data, "governance_data.csv")
 write_case("governance_partial", governance_partial_model, governance_data,
            "governance_data.csv")
+# observed predictors (fixed.x: Gamma of the y's given the x's), and a saturated model (df = 0:
+# no scaling factor)
+write_case("fixedx", "dem60 =~ y1 + y2 + y3 + y4\n  dem60 ~ x1 + x2", politdem_data,
+           "politdem_data.csv")
+write_case("saturated", "y1 + y2 ~ x1 + x2", politdem_data, "politdem_data.csv")
 
 write_lrt("holzinger", c("holzinger", "holzinger_equal", "holzinger_equal_orth"))
 write_lrt("holzinger_one", c("holzinger_one", "holzinger"))

@@ -154,9 +154,11 @@ def mlr_statistics(fit, source="model", data_source=None):
     out = robust_indices(fit.fit, tr_h1 - tr_h0, tr_h1 - base_tr_h0)
     p, nx = S.shape[0], len(fx)
     ndat = p * (p + 1) // 2 - nx * (nx + 1) // 2
-    out["scaling_factor_h1"] = tr_h1 / ndat
-    # lavaan divides by its parameters before equality constraints (each labelled row)
-    out["scaling_factor_h0"] = tr_h0 / int(np.sum(layout.row_free >= 0))
+    # lavaan divides by its parameters before equality constraints (each labelled row); it
+    # stops before these for a saturated model
+    saturated = fit.fit["df"] <= 0
+    out["scaling_factor_h1"] = math.nan if saturated else tr_h1 / ndat
+    out["scaling_factor_h0"] = math.nan if saturated else tr_h0 / int(np.sum(layout.row_free >= 0))
     return {"vcov": vcov, "fit": out, "trace_ugamma": tr_h1 - tr_h0}
 
 
@@ -197,7 +199,7 @@ def _rmsea(x2, df, n, c=1.0):
 
 
 def _rmsea_p(x2, df, n, c, h0, close=True):
-    if not df > 0:
+    if not (df > 0 and math.isfinite(c)):
         return math.nan
     cdf = stats.ncx2.cdf(x2, df, n * df / c * h0**2)
     return float(1 - cdf if close else cdf)
@@ -206,40 +208,54 @@ def _rmsea_p(x2, df, n, c, h0, close=True):
 def robust_indices(ml, trace_model, trace_baseline):
     """The scaled and robust fit indices of lavaan 0.6-14 (lav_fit_cfi_lavobject,
     lav_fit_rmsea_lavobject for a Yuan-Bentler test) from the ML indices `ml` (fit_indices)
-    and tr(U Gamma) of the model and of the baseline."""
+    and tr(U Gamma) of the model and of the baseline. A saturated model (df = 0) has no
+    scaling factor: its scaled chi-square is the ML one and the robust CFI/TLI are NaN, as
+    lavaan's NA."""
     x2, df, n = ml["chisq"], ml["df"], ml["ntotal"]
     b2, bdf = ml["baseline_chisq"], ml["baseline_df"]
     c = trace_model / df if df > 0 else math.nan
     if not c > 0:
         c = math.nan
     cb = trace_baseline / bdf
-    x2s, b2s = x2 / c, b2 / cb
+    x2s, b2s = (x2 / c if df > 0 else x2), b2 / cb
+    have_c = math.isfinite(c) and math.isfinite(cb)
     out = {
         "chisq_scaled": x2s, "df_scaled": df, "pvalue_scaled": _chi_p(x2s, df),
         "chisq_scaling_factor": c,
         "baseline_chisq_scaled": b2s, "baseline_df_scaled": bdf,
         "baseline_pvalue_scaled": _chi_p(b2s, bdf), "baseline_chisq_scaling_factor": cb,
         "cfi_scaled": _cfi(x2s, df, b2s, bdf), "tli_scaled": _tli(x2s, df, b2s, bdf),
-        "cfi_robust": _cfi(x2, df, b2, bdf, c, cb), "tli_robust": _tli(x2, df, b2, bdf, c, cb),
+        "cfi_robust": _cfi(x2, df, b2, bdf, c, cb) if have_c else math.nan,
+        "tli_robust": _tli(x2, df, b2, bdf, c, cb) if have_c else math.nan,
         "rni": _rni(x2, df, b2, bdf), "rni_scaled": _rni(x2s, df, b2s, bdf),
-        "rni_robust": _rni(x2, df, b2, bdf, c, cb),
+        "rni_robust": _rni(x2, df, b2, bdf, c, cb) if have_c else math.nan,
         "nfi_scaled": (b2s - x2s) / b2s if df > 0 else 1.0,
     }
     out["nnfi_scaled"], out["nnfi_robust"] = out["tli_scaled"], out["tli_robust"]
-    r1, r2 = b2s / bdf - x2s / df, b2s / bdf
-    out["rfi_scaled"] = 1.0 if (r1 < 0 or r2 < 0) else r1 / r2
+    if df > 0 and bdf > 0:
+        r1, r2 = b2s / bdf - x2s / df, b2s / bdf
+        out["rfi_scaled"] = 1.0 if (r1 < 0 or r2 < 0) else r1 / r2
+    else:
+        out["rfi_scaled"] = 1.0
     out["ifi_scaled"] = 1.0 if b2s - df < 0 else (b2s - x2s) / (b2s - df)
-    # "scaled" RMSEA (lavaan 0.6-14): the ML chi-square on df = tr(U Gamma)
+    # "scaled" RMSEA (lavaan 0.6-14): the ML chi-square on df = tr(U Gamma); none at df = 0
     df2 = c * df
-    out["rmsea_scaled"] = _rmsea(x2, df2, n)
-    out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = rmsea_ci(x2, df2, n)
+    if math.isfinite(df2):
+        out["rmsea_scaled"] = _rmsea(x2, df2, n)
+        out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = rmsea_ci(x2, df2, n)
+    else:
+        out["rmsea_scaled"] = out["rmsea_ci_lower_scaled"] = out["rmsea_ci_upper_scaled"] = \
+            math.nan
     out["rmsea_pvalue_scaled"] = _rmsea_p(x2, df2, n, 1.0, 0.05)
     out["rmsea_notclose_pvalue_scaled"] = _rmsea_p(x2, df2, n, 1.0, 0.08, close=False)
     # robust RMSEA: the ML chi-square against c df; its CI from the scaled chi-square
-    out["rmsea_robust"] = _rmsea(x2, df, n, c)
-    lo, hi = rmsea_ci(x2s, df, n)
-    out["rmsea_ci_lower_robust"] = math.sqrt(c) * lo
-    out["rmsea_ci_upper_robust"] = math.sqrt(c) * hi
+    if df > 0:
+        out["rmsea_robust"] = _rmsea(x2, df, n, c)
+        lo, hi = rmsea_ci(x2s, df, n)
+        out["rmsea_ci_lower_robust"] = math.sqrt(c) * lo
+        out["rmsea_ci_upper_robust"] = math.sqrt(c) * hi
+    else:  # lavaan: 0 for a saturated model
+        out["rmsea_robust"] = out["rmsea_ci_lower_robust"] = out["rmsea_ci_upper_robust"] = 0.0
     out["rmsea_pvalue_robust"] = _rmsea_p(x2s, df, n, c, 0.05)
     out["rmsea_notclose_pvalue_robust"] = _rmsea_p(x2s, df, n, c, 0.08, close=False)
     out["rmsea_notclose_pvalue"] = _rmsea_p(x2, df, n, 1.0, 0.08, close=False)
