@@ -203,9 +203,15 @@ def load_model(model, data, log=None, source="model", data_source=None):
     return parsed, sm, layout, frame[layout.obs]
 
 
-def fit_sem(model, data, log=None, source="model", data_source=None):
+ESTIMATORS = ("ML", "MLR")
+
+
+def fit_sem(model, data, log=None, source="model", data_source=None, estimator="ML"):
     """Fit a lavaan-syntax model (text or ParsedModel) to `data` by ML, as lavaan's
-    `sem(model, data)` would.
+    `sem(model, data)` would; with estimator="MLR" as `sem(model, data, estimator = "MLR")`:
+    the same estimates with sandwich SEs (also of std_all and the := rows), the Yuan-Bentler
+    scaled chi-square and the scaled and robust indices in `fit` (robust.py).
+    fit["estimator"] records which.
 
     `log` is a callable taking one line of progress text (default: this module's logger).
     Raises InputError for a model or data that cannot be fitted (`source` names the model,
@@ -213,8 +219,18 @@ def fit_sem(model, data, log=None, source="model", data_source=None):
     an inadmissible solution is returned with its problems listed in `admissibility`, not
     raised. Returns a SemFit.
     """
+    name = str(estimator).upper()
+    if name not in ESTIMATORS:
+        raise InputError(source, f"unknown estimator {estimator!r}.",
+                         f"use one of {', '.join(ESTIMATORS)}.")
+    log = log or logging.getLogger(__name__).info
     with threadpool_limits(1):
-        return _fit_sem(model, data, log or logging.getLogger(__name__).info, source, data_source)
+        fit = _fit_sem(model, data, log, source, data_source)
+        fit.fit["estimator"] = "ML"
+        if name == "MLR":
+            from govsurvey.sem.robust import apply_mlr  # robust.py builds on this module
+            fit = apply_mlr(fit, log, source, data_source)
+        return fit
 
 
 def _fit_sem(model, data, log, source, data_source=None):
