@@ -18,6 +18,7 @@ with reported_errors():
         read_model(snakemake.input.model),
         log=print,
         source=snakemake.input.scored,
+        estimator=snakemake.params.estimator,
     )
     for name, value in results.items():
         if isinstance(value, pd.DataFrame):

@@ -16,7 +16,8 @@ from govsurvey.study.model import read_model
 with reported_errors():
     scored = pd.read_parquet(snakemake.input.scored)
     fit = fit_sem(read_model(snakemake.input.model), scored, log=print,
-                  source=snakemake.input.model, data_source=snakemake.input.scored)
+                  source=snakemake.input.model, data_source=snakemake.input.scored,
+                  estimator=snakemake.params.estimator)
     write_table(fit.params, snakemake.output.params, snakemake.output.params_parquet)
     write_json(fit.fit, snakemake.output.fit)
     write_table(fit_table(fit.fit), snakemake.output.fit_table)

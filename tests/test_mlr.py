@@ -287,3 +287,21 @@ def test_elliptical_data_are_scaled_by_their_kurtosis():
     # the identity behind the Mardia form: the mean of d^2 over the cases, d Mahalanobis
     d2 = np.einsum("ia,ab,ib->i", centred, np.linalg.inv(fit.S), centred)
     assert trace_h1(fit.S, centred) == pytest.approx((np.mean(d2**2) - p) / 2, rel=1e-10)
+
+
+def test_the_fit_table_reports_the_scaled_chi_square_and_the_robust_indices_under_mlr():
+    """Before: the chapter's fit table and sentences read ML's chisq/cfi/tli/rmsea whatever the
+    estimator. Under MLR they are lavaan's chisq.scaled and cfi/tli/rmsea.robust."""
+    from govsurvey.sem.indices import fit_table
+
+    fit, info = fitted("governance")
+    reference = info["fit"]
+    table = fit_table(fit.fit).set_index("index")["value"]
+    for ours, theirs in [("chisq", "chisq.scaled"), ("pvalue", "pvalue.scaled"), ("cfi", "cfi.robust"),
+                         ("tli", "tli.robust"), ("rmsea", "rmsea.robust"),
+                         ("rmsea_ci_lower", "rmsea.ci.lower.robust"), ("rmsea_ci_upper", "rmsea.ci.upper.robust")]:
+        assert table[ours] == pytest.approx(reference[theirs], abs=TOL, rel=RTOL_LARGE), ours
+    assert table["chisq_df"] == pytest.approx(reference["chisq.scaled"] / reference["df"], abs=TOL)
+    assert table["srmr"] == pytest.approx(reference["srmr"], abs=TOL)
+    ml = fit_table(fitted("governance", "ML")[0].fit).set_index("index")["value"]
+    assert ml["chisq"] == pytest.approx(reference["chisq"], abs=TOL) and ml["chisq"] != table["chisq"]

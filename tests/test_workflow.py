@@ -270,6 +270,9 @@ def planned_jobs(command, *extra):
     (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "report"}),
     # the full diagram is drawn again, and the chapter's caption says what its shapes are
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
+    # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
+    (lambda c: c["analysis"].update(estimator="MLR"), {"measure", "sem", "bootstrap_shard", "bootstrap_gather",
+                                                        "path_diagram", "forest_plot", "hypotheses", "report"}),
 ])  # fmt: skip
 def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
     work, command = run
@@ -538,3 +541,25 @@ def test_a_killed_run_goes_on_where_it_stopped_with_the_default_profile(run, tmp
     assert "rule report:" in again.stdout + again.stderr and not any(markers.iterdir())
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "--unlock" in readme and "--rerun-incomplete" in readme and "profiles/default" in readme
+
+
+def test_under_mlr_the_chapter_reports_the_scaled_chi_square_and_robust_indices(run, tmp_path):
+    """Before: no estimator but ML. With `analysis.estimator: MLR` the chapter says how the models
+    were estimated and prints the Yuan-Bentler scaled chi-square and the robust indices."""
+    work, command = run
+    copy = tmp_path / "copy"
+    command = copy_run(work, command, copy)
+    config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
+    config["analysis"]["estimator"] = "MLR"
+    (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    fit = json.loads((copy / "results/m_street/measure/cfa_fit.json").read_text())
+    structural = json.loads((copy / "results/m_street/sem/fit.json").read_text())
+    assert fit["estimator"] == structural["estimator"] == "MLR"
+    text = html_text(copy / "results/report/chapter.en.html")
+    assert "Yuan–Bentler scaled χ² (MLR)" in text
+    assert f"gave χ²({fit['df']}) = {fit['chisq_scaled']:.2f}" in text
+    assert f"CFI = {apa_number(fit['cfi_robust'], 3)}" in text
+    assert f"χ²({structural['df']}) = {structural['chisq_scaled']:.2f}" in text
+    assert "Structural paths (MLR with robust SEs;" in text

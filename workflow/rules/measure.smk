@@ -7,6 +7,8 @@ rule measure:
         library=library("measure.py"),
     output:
         **stage_files("measure"),
+    params:
+        estimator=config["analysis"]["estimator"],
     log:
         log_file("measure"),
     conda:

@@ -6,6 +6,8 @@ rule sem:
         library=library("sem.py"),
     output:
         **stage_files("sem"),
+    params:
+        estimator=config["analysis"]["estimator"],
     log:
         log_file("sem"),
     conda:

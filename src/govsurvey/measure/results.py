@@ -13,18 +13,19 @@ from govsurvey.sem.indices import fit_table
 from govsurvey.study.model import as_parsed
 
 
-def measurement_results(scored, instrument, model, log=print, source="scored data"):
+def measurement_results(scored, instrument, model, log=print, source="scored data", estimator="ML"):
     """Everything the measure stage writes, by output name: tables (DataFrames) and scalars
     (dicts). The CFA is the measurement part of `model` (text or ParsedModel): its =~
     relations, with freely covarying factors. InputError (naming `source`, the items and the
     fix) first when an item has no variance or items are collinear: every figure below would
-    fail on their singular correlation matrix or be meaningless."""
+    fail on their singular correlation matrix or be meaningless. `estimator`: the CFA's, as
+    fit_sem's."""
     constructs = construct_items(instrument)
     items = [i for c in constructs.values() for i in c]
     complete = scored[[i for i in items if i in scored.columns]].apply(pd.to_numeric, errors="coerce").dropna()
     if len(complete) > complete.shape[1]:  # too few rows: fit_sem says so
         check_item_variation(complete, source)
-    cfa = fit_sem(as_parsed(model).measurement(), scored, log=log, data_source=source)
+    cfa = fit_sem(as_parsed(model).measurement(), scored, log=log, data_source=source, estimator=estimator)
     reliability = reliability_table(scored, instrument, cfa)
     cor = latent_correlation(cfa.latent_cov)
     overall, per_item = kmo(scored, items)

@@ -57,6 +57,11 @@ class Chapter:
         return bool(comparison) and comparison["focal"] == self.settings.get("street_id")
 
     @property
+    def estimator(self):
+        """The estimator the measure and sem stages used (their fit.json says; ML before it did)."""
+        return self.json("measure", "fit").get("estimator", "ML")
+
+    @property
     def bootstrapped(self):
         return self.settings["bootstrap"]["draws"] > 0 and self.model.structural
 

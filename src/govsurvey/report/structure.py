@@ -39,7 +39,8 @@ def paths_table(chapter, paths, bootstrap):
             ci_column: [f"[{apa_number(lo)}, {apa_number(hi)}]" for lo, hi in ci],
         }
     )
-    return markdown_table(frame, w["paths_caption"], "tbl-paths")
+    caption = w["paths_caption"].format(estimator=w["estimator_short"][chapter.estimator])
+    return markdown_table(frame, caption, "tbl-paths")
 
 
 def endogenous_r2(chapter, r2):

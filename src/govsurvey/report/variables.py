@@ -4,6 +4,7 @@ that switch its conditional sections (structural model, mediation, bootstrap …
 from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
 from govsurvey.report.tables import p_phrase
+from govsurvey.sem.indices import reported_fit
 
 
 def flags(chapter):
@@ -32,6 +33,7 @@ def path_caption(chapter):
 
 
 def _fit_values(fit):
+    fit = reported_fit(fit)  # under MLR: the scaled chi-square and the robust indices
     return {
         "chisq": f"{fit['chisq']:.2f}",
         "df": str(fit["df"]),
@@ -113,6 +115,7 @@ def build_variables(chapter, on):
             "harman_verdict": w["harman_verdict"][bool(harman["below_50_percent"])],
             "fl_pass": chapter.count(int(fornell["sqrt_ave_exceeds_correlations"].sum()), "construct_word"),
         },
+        "estimation": {"text": w["estimation"][chapter.estimator]},
         "cfa": {**_fit_values(chapter.json("measure", "fit")),
                 "constructs": chapter.count(n_constructs, "cfa_constructs")},
         "figures": {"path_caption": path_caption(chapter)},

@@ -221,10 +221,33 @@ def _judge(value, rule):
     return f"{text} {cut:.2f}", "met" if met else "not met"
 
 
+# What a robust estimator reports in place of ML's figures, as lavaan's summary(fit.measures =
+# TRUE) leads with them: MLR's Yuan-Bentler scaled chi-square and the robust CFI, TLI and RMSEA
+# (Brosseau-Liard & Savalei 2014), not the naively scaled ones.
+REPORTED_FIGURES = {
+    "MLR": {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust",
+            "tli": "tli_robust", "rmsea": "rmsea_robust", "rmsea_ci_lower": "rmsea_ci_lower_robust",
+            "rmsea_ci_upper": "rmsea_ci_upper_robust", "rmsea_pvalue": "rmsea_pvalue_robust"},
+}
+
+
+def reported_fit(fit):
+    """`fit` (fit_indices() or a robust estimator's dict) with the figures a chapter reports
+    under its estimator put under ML's names; chisq_df then divides the scaled chi-square. ML's
+    figures stay as they are."""
+    names = REPORTED_FIGURES.get(fit.get("estimator", "ML"), {})
+    reported = {**fit, **{ours: fit[theirs] for ours, theirs in names.items() if theirs in fit}}
+    if names and reported.get("df"):
+        reported["chisq_df"] = reported["chisq"] / reported["df"]
+    return reported
+
+
 def fit_table(fit):
     """One row per fit index: index, value, threshold_strict, verdict_strict,
     threshold_lenient, verdict_lenient ("met", "not met", or "" where that convention sets no
-    cut-off), source_strict, source_lenient. `fit` is a dict from fit_indices()."""
+    cut-off), source_strict, source_lenient. `fit` is a dict from fit_indices() or a robust
+    estimator's (then the scaled and robust figures, reported_fit())."""
+    fit = reported_fit(fit)
     rows = []
     for name in FIT_TABLE_INDICES:
         value = fit.get(name)
