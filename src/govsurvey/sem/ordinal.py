@@ -315,12 +315,10 @@ def _polychorics(tables, y, thresholds, names, source):
     sd = np.sqrt((yc ** 2).mean(0))
     start = (yc[:, pairs[:, 0]] * yc[:, pairs[:, 1]]).mean(0) / (sd[pairs[:, 0]] * sd[pairs[:, 1]])
     start = np.where(np.abs(start) < RHO_BOUND, start, 0.0)
+    # (the score at the bounds is no guide: cells floored at sqrt(eps) drop out there)
     lo, hi = np.full(P, -RHO_BOUND), np.full(P, RHO_BOUND)
-    g_lo, _ = tables.derivatives(lo, freq)
-    g_hi, _ = tables.derivatives(hi, freq)
-    at_upper, at_lower = (g_hi > 0) & ~fixed, (g_lo < 0) & ~fixed
-    x = np.where(fixed, rho, np.where(at_upper, hi, np.where(at_lower, lo, start)))
-    todo = ~(fixed | at_upper | at_lower)
+    x = np.where(fixed, rho, start)
+    todo = ~fixed
     for _ in range(200):
         if not todo.any():
             break
@@ -335,7 +333,7 @@ def _polychorics(tables, y, thresholds, names, source):
         todo &= np.abs(new - x) > 1e-15
         x = np.where(todo, new, x)
     flags = []
-    for p in np.flatnonzero(at_upper | at_lower):
+    for p in np.flatnonzero(~fixed & (np.abs(x) > RHO_BOUND - 1e-6)):
         i, j = pairs[p]
         flags.append(dict(kind="polychoric_at_bound", where=f"{names[i]} ~~ {names[j]}",
                           value=float(x[p]),
