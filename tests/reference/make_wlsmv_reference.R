@@ -38,7 +38,8 @@ fit_measures <- c("npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.s
                   "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust", "rmsea",
                   "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "rmsea.scaled",
                   "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",
-                  "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr")
+                  "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+                  "rmsea.pvalue.robust", "srmr")
 
 fit_wlsmv <- function(model, data) {
   sem(model, data = data, ordered = names(data), estimator = "WLSMV")

@@ -244,9 +244,58 @@ def _rmsea(X2, df, n):
     return math.sqrt(max(X2 / n / df - 1 / n, 0.0)) if df > 0 else 0.0
 
 
-def wlsmv_fit_indices(T, df, n, npar, fmin, U_gamma, base_T, base_df, base_U_gamma, srmr):
+def catml_robust(R, sigma, pairs, n, df, J, w, gamma, nth):
+    """lavaan 0.6-14's robust CFI/TLI/RMSEA for categorical data (lav_fit_catml_dwls, after
+    Savalei 2021): the normal-theory ML discrepancy of the polychoric matrix R at the DWLS
+    solution (lavaan's catML "fit" without optimising), XX3 = N F_ML, and its scaling
+    c = tr(WiU' V WiU Gamma) / df, V the normal-theory weight of the correlations at the
+    implied Sigma, WiU = I - J E^-1 J' W on the correlations; for the baseline (Sigma = I)
+    XX3_null = -N log|R| and c_null = tr(Gamma) / (its df). None when R is not positive
+    definite (lavaan: NA)."""
+    if np.linalg.eigvalsh(R)[0] < np.sqrt(np.finfo(float).eps):
+        return None
+    p = len(R)
+    _, logdet_s = np.linalg.slogdet(R)
+    _, logdet_m = np.linalg.slogdet(sigma)
+    Vs = np.linalg.inv(sigma)
+    XX3 = n * (logdet_m + np.trace(Vs @ R) - logdet_s - p)
+    a, b = pairs[:, 0], pairs[:, 1]
+    V = Vs[np.ix_(a, a)] * Vs[np.ix_(b, b)] + Vs[np.ix_(a, b)] * Vs[np.ix_(b, a)]
+    Jc = J[nth:]
+    WJ = w[:, None] * J
+    E_inv = np.linalg.inv(J.T @ WJ)
+    WiU = np.eye(len(a)) - Jc @ E_inv @ WJ[nth:].T
+    gc = gamma[nth:, nth:]
+    ks = float(np.sum((WiU.T @ V @ WiU) * gc.T))
+    c = ks / df
+    return dict(XX3=XX3, c=c, XX3_scaled=XX3 / c, XX3_null=-n * logdet_s,
+                c_null=float(np.trace(gc)) / len(a))
+
+
+def _robust_indices(rob, df, base_df, nr):
+    """cfi/tli/rmsea .robust from catml_robust() (lav_fit_cfi/tli/rmsea with c.hat)."""
+    nan = math.nan
+    keys = ["cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+            "rmsea_ci_upper_robust", "rmsea_pvalue_robust"]
+    if rob is None or df <= 0:
+        return dict.fromkeys(keys, nan)
+    X, c, Xb, cb = rob["XX3"], rob["c"], rob["XX3_null"], rob["c_null"]
+    t1 = max(X - c * df, 0.0)
+    t2 = max(X - c * df, Xb - cb * base_df, 0.0)
+    cfi = 1.0 if math.isclose(t1, 0, abs_tol=1.5e-8) and math.isclose(t2, 0, abs_tol=1.5e-8) \
+        else 1 - t1 / t2
+    u1, u2 = (X - c * df) * base_df, (Xb - cb * base_df) * df
+    tli = 1 - u1 / u2 if abs(u2) > 0 else 1.0
+    rmsea = math.sqrt(max(X / nr / df - c / nr, 0.0))
+    lo, hi = rmsea_ci(rob["XX3_scaled"], df, nr / c)
+    pval = float(stats.ncx2.sf(rob["XX3_scaled"], df, nr * df / c * 0.05 ** 2))
+    return dict(zip(keys, [cfi, tli, rmsea, lo, hi, pval]))
+
+
+def wlsmv_fit_indices(T, df, n, npar, fmin, U_gamma, base_T, base_df, base_U_gamma, srmr,
+                      robust=None):
     """The chi-squares and fit indices lavaan 0.6-14 reports for WLSMV (fitMeasures names,
-    '.' written '_')."""
+    '.' written '_'); `robust`: catml_robust()'s result, for the .robust indices."""
     Ts, c, shift, tr1, tr2 = _scaled_shifted(T, df, U_gamma) if df > 0 else \
         (T, math.nan, math.nan, math.nan, math.nan)
     Tb_s, cb, shift_b, _, _ = _scaled_shifted(base_T, base_df, base_U_gamma)
@@ -279,6 +328,7 @@ def wlsmv_fit_indices(T, df, n, npar, fmin, U_gamma, base_T, base_df, base_U_gam
         # no likelihood under DWLS: lavaan reports none of these
         "logl": math.nan, "unrestricted_logl": math.nan, "aic": math.nan, "bic": math.nan,
     }
+    out.update(_robust_indices(robust, df, base_df, nr))
     out["nnfi"] = out["tli"]
     out["chisq_df"] = T / df if df > 0 else math.nan
     return out
@@ -355,7 +405,10 @@ def _fit_wlsmv(model, data, ordered, log, source, data_source):
     resid = ords.cor - sigma
     low = np.tril_indices(len(obs))
     srmr = float(np.sqrt(np.mean(resid[low] ** 2)))
-    fit = wlsmv_fit_indices(T, df, n, npar, T / (2 * n), U_gamma, base_T, base_df, base_U_gamma, srmr)
+    robust = catml_robust(ords.cor, sigma, structure.pairs, n, df, J, w, gamma, nth) \
+        if df > 0 else None
+    fit = wlsmv_fit_indices(T, df, n, npar, T / (2 * n), U_gamma, base_T, base_df, base_U_gamma,
+                            srmr, robust)
     # the Layout view: x with derived residual variances, their covariance by the chain rule
     vcov = G[:, nth:] @ theta_vcov[nth:, nth:] @ G[:, nth:].T
     table = _table(parsed, layout, structure, ords, x, vcov, theta, theta_vcov)
