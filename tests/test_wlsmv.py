@@ -19,8 +19,9 @@ from govsurvey.sem.ordinal import (bvn_cdf, ordinal_statistics, smooth_correlati
 REF = Path(__file__).parent / "reference"
 TOL = 1e-3
 # wlsmv_nonpd: 12 items, N = 40, a polychoric matrix that is not positive definite
-CASES = ["wlsmv_governance", "wlsmv_governance_direct", "wlsmv_bfi", "wlsmv_bfi_orth",
-         "wlsmv_agree", "wlsmv_nonpd"]
+# wlsmv_survey: the cleaned synthetic L Street survey with the default model
+CASES = ["wlsmv_governance", "wlsmv_governance_direct", "wlsmv_survey", "wlsmv_bfi",
+         "wlsmv_bfi_orth", "wlsmv_agree", "wlsmv_nonpd"]
 # fitMeasures we reproduce (the .robust ones are NaN where lavaan gives NA: a polychoric
 # matrix that is not positive definite)
 FIT = ["cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust",

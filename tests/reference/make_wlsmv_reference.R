@@ -82,6 +82,9 @@ gov <- write_case("wlsmv_governance", governance_model, governance, "governance_
 gov_direct <- write_case("wlsmv_governance_direct",
                          paste(governance_model, "GS ~ OB", sep = "\n"), governance,
                          "governance_data.csv")
+# the cleaned synthetic L Street survey (as make_reference.R) with the default model
+write_case("wlsmv_survey", governance_model, read.csv(file.path(out_dir, "survey_data.csv")),
+           "survey_data.csv")
 # (b) bfi, and its nested variant with two factors uncorrelated
 bfi_fit <- write_case("wlsmv_bfi", bfi_model, bfi15, "wlsmv_bfi_data.csv")
 bfi_orth <- write_case("wlsmv_bfi_orth", bfi_model_orth, bfi15, "wlsmv_bfi_data.csv")

@@ -329,6 +329,7 @@ def wlsmv_fit_indices(T, df, n, npar, fmin, U_gamma, base_T, base_df, base_U_gam
         "logl": math.nan, "unrestricted_logl": math.nan, "aic": math.nan, "bic": math.nan,
     }
     out.update(_robust_indices(robust, df, base_df, nr))
+    out = {k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in out.items()}
     out["nnfi"] = out["tli"]
     out["chisq_df"] = T / df if df > 0 else math.nan
     return out
@@ -356,7 +357,7 @@ def _fit_wlsmv(model, data, ordered, log, source, data_source):
     named = [v for st in parsed.statements for v in (st.lhs, st.rhs)]
     _check_pairs(data, [v for v in dict.fromkeys(named) if v not in latent and v in data.columns],
                  data_source)
-    parsed, sm, layout, frame = load_model(parsed, data, log, source, data_source)
+    parsed, _, layout, frame = load_model(parsed, data, log, source, data_source)
     obs = list(layout.obs)
     if ordered is None:
         ordered = default_ordered(frame)
@@ -421,7 +422,8 @@ def _fit_wlsmv(model, data, ordered, log, source, data_source):
     latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
     problems = check_admissibility(table[table["op"].isin(["=~", "~", "~~", ":="])], latent_cov,
                                    implied_cov, converged, identified, 1.0)
-    problems += sample_size_problems(n, npar) + ords.flags
+    # cases per model parameter (thresholds left out: each rests on its item's margins alone)
+    problems += sample_size_problems(n, len(structure.keep)) + ords.flags
     out = WlsmvFit(parsed=parsed, layout=layout, x=x, params=table, fit=fit, r2=r2,
                    admissibility=problems, n=n, converged=converged,
                    data=frame.to_numpy(dtype=float), S=ords.cor, vcov=vcov,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from govsurvey.errors import InputError
 
@@ -201,7 +201,7 @@ def _univariate(y, K):
     """Thresholds from the cumulative proportions and the casewise threshold scores."""
     n = len(y)
     freq = np.bincount(y, minlength=K)
-    th = np.array([float(v) for v in _norm_ppf(np.cumsum(freq)[:-1] / n)])
+    th = ndtri(np.cumsum(freq)[:-1] / n)
     upper = np.r_[th, _FAR]        # z1 of each category
     lower = np.r_[-_FAR, th]       # z2
     pi = ndtr(upper) - ndtr(lower)
@@ -214,11 +214,6 @@ def _univariate(y, K):
         if c > 0:
             cell[c, c - 1] -= _phi(lower[c]) / pi[c]
     return th, cell[y]
-
-
-def _norm_ppf(p):
-    from scipy.special import ndtri
-    return ndtri(p)
 
 
 class _Pairs:
