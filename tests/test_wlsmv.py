@@ -251,3 +251,22 @@ def test_not_positive_definite_polychorics_flagged_and_smoothed():
     smooth = smooth_correlation(stats.cor)
     np.testing.assert_allclose(smooth, ref, atol=1e-6)
     assert np.linalg.eigvalsh(smooth)[0] > 0
+
+
+def test_fit_is_a_semfit_and_flags_an_empty_category():
+    from govsurvey.sem import SemFit
+    info, data, _ = load_case("wlsmv_agree")
+    data = data.copy()
+    data.loc[data["A2"] == 2, "A2"] = 1   # nobody answers 2 on A2
+    fit = fit_wlsmv(info["model"], data)
+    assert isinstance(fit, SemFit) and fit.estimator == "WLSMV"
+    (flag,) = [f for f in fit.admissibility if f["kind"] == "empty_category"]
+    assert flag["where"] == "A2" and "A2" in flag["message"] and flag["value"] == [2]
+    assert len(fit.params[(fit.params["lhs"] == "A2") & (fit.params["op"] == "|")]) == 4
+
+
+def test_unidentified_model_is_flagged():
+    info, data, _ = load_case("wlsmv_agree")
+    fit = fit_wlsmv("F =~ A1 + A2", data)   # one correlation, two free parameters
+    assert fit.fit["df"] < 0
+    assert "not_identified" in {f["kind"] for f in fit.admissibility}
