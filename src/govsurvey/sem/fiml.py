@@ -124,7 +124,7 @@ def em_h1(pat, max_iter=EM_MAX_ITER, tol=EM_TOL):
         cond = pat.n[:, None, None] * (sigma[None] - B @ sigma[None])
         T2 = (cond.sum(axis=0) + N * np.outer(mu, mu)
               + np.outer(mu, Bc.sum(axis=0)) + np.outer(Bc.sum(axis=0), mu)
-              + np.einsum("pij,pjk,plk->il", B, Cc, B))
+              + (B @ Cc @ B.transpose(0, 2, 1)).sum(axis=0))
         mu_new = T1 / N
         sigma_new = T2 / N - np.outer(mu_new, mu_new)
         if np.linalg.eigvalsh(sigma_new)[0] < 1e-6:  # lavaan's ridge for a near-singular Sigma
@@ -329,6 +329,14 @@ def _fit_fiml(model, data, robust, log, source, data_source):
     pat = Patterns(frame.to_numpy(dtype=float)[:, order])
     mu1, sigma1 = mu1[order], sigma1[np.ix_(order, order)]
     fm = FimlModel(layout)
+    moments = pat.p * (pat.p + 3) // 2
+    if fm.n_free > moments:
+        raise InputError(source, f"the model is not identified: {fm.n_free} free parameters "
+                         f"(with {pat.p} intercepts) for {moments} means, variances and "
+                         f"covariances of {pat.p} observed variables (df = "
+                         f"{moments - fm.n_free}).",
+                         "fix more parameters (e.g. a loading to 1 per factor), add indicators, "
+                         "or drop paths.")
     # Start: semopy's fit to the EM covariances, polished by ML with means on the EM moments
     # (the two-stage estimate, close to FIML's).
     start = np.array(sm.param_vals, dtype=float)
@@ -342,15 +350,17 @@ def _fit_fiml(model, data, robust, log, source, data_source):
 
     def evaluate(x):
         mu, sigma, _ = fm.moments(x)
-        ll = pat.loglik(mu, sigma)
-        if not math.isfinite(ll) or np.linalg.eigvalsh(sigma)[0] <= 0:
+        inv = pat.inverses(sigma)
+        if inv is None or np.linalg.eigvalsh(sigma)[0] <= 0:
             return math.inf, None
-        return -2 * ll / pat.N, x
-
-    def derivatives(x):
-        mu, sigma, _ = fm.moments(x)
-        V, _ = pat.inverses(sigma)
+        V, logdet = inv
         c, Cc = pat.centred(mu)
+        # -2 logl / N without the constant
+        f = (np.dot(pat.n, logdet) + np.einsum("pij,pij->", V, Cc)) / pat.N
+        return f, (x, V, c, Cc)
+
+    def derivatives(state):
+        x, V, c, Cc = state
         z = np.einsum("pij,pj->pi", V, c)
         G = (np.einsum("p,pij->ij", pat.n, V) - (V @ Cc @ V).sum(axis=0)) / pat.N
         off = fm.tri[0] != fm.tri[1]
