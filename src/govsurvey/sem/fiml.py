@@ -34,9 +34,8 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
-from govsurvey.sem.fit import SemFit, _jacobian, _r_squared, add_tests, Definitions, delta_se
-from govsurvey.sem.fit import PARAM_COLUMNS
-import re
+from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests,
+                               delta_se, parameter_table)
 from govsurvey.sem.indices import _indices, ml_discrepancy, rmsea_ci, srmr_bentler
 from govsurvey.sem.layout import Layout
 from govsurvey.sem.ml import MLFitter, fisher_scoring, threadpool_limits
@@ -508,7 +507,7 @@ def _fit_measures(fm, pat, x, mu1, sigma1, info, D, scores, robust):
     trace_b = trace_h1 - float(np.sum((G_b.T @ G_b / N) * np.linalg.inv(D_b.T @ A_b @ D_b).T))
     c = trace / df if df > 0 else math.nan
     c_b = trace_b / base_df
-    x2s, bx2s = chisq / c, base_chisq / c_b
+    x2s, bx2s = (chisq / c if df > 0 else math.nan), base_chisq / c_b
     out.update({
         "chisq_scaled": x2s, "df_scaled": df,
         "pvalue_scaled": float(stats.chi2.sf(x2s, df)) if df > 0 else math.nan,
@@ -524,6 +523,8 @@ def _fit_measures(fm, pat, x, mu1, sigma1, info, D, scores, robust):
         "trace_ugamma": trace,
     })
     out["nnfi_scaled"] = out["tli_scaled"]
+    if df <= 0:  # saturated: lavaan has no scaled test either
+        return out
     # lavaan's scaled RMSEA: the unscaled chi-square on trace(UGamma) degrees of freedom
     out["rmsea_scaled"] = math.sqrt(max(chisq / N / trace - 1 / N, 0.0))
     lo, up = rmsea_ci(chisq, trace, N)
@@ -558,7 +559,7 @@ def _mean_rows(fm, x, vcov):
 
 
 def _finish(parsed, layout, fm, pat, x, mu1, sigma1, converged, robust, n_empty):
-    from govsurvey.sem.fit import parameter_table
+    """Everything fit_fiml reports at estimate x: table with `~1` rows, fit measures, R²."""
     N = pat.N
     info, D, scores = _model_information(fm, pat, x)
     identified = np.linalg.cond(info) < 1e12
