@@ -215,13 +215,6 @@ def test_nested_notes_a_restricted_model_that_fits_better():
     assert any("same df" in n for n in notes)
 
 
-def test_wlsmv_difference_test_has_its_place():
-    from govsurvey.sem import nested
-    assert nested.DIFFERENCE_TESTS["WLSMV"][0] == "satorra.2000"
-    with pytest.raises(NotImplementedError, match="_difftest"):
-        nested._difftest(None, None)
-
-
 def test_unknown_estimator_is_refused():
     data = pd.read_csv(REF / "holzinger_data.csv")
     with pytest.raises(InputError, match="unknown estimator 'WLS'.*ML, MLR"):

@@ -270,3 +270,17 @@ def test_unidentified_model_is_flagged():
     fit = fit_wlsmv("F =~ A1 + A2", data)   # one correlation, two free parameters
     assert fit.fit["df"] < 0
     assert "not_identified" in {f["kind"] for f in fit.admissibility}
+
+
+def test_the_nested_table_gives_the_difftest_under_wlsmv():
+    """Before: compare_nested raised NotImplementedError for WLSMV fits; now its one table
+    carries lavaan's satorra.2000 difference, as lavTestLRT prints it."""
+    from govsurvey.sem.nested import compare_nested
+
+    ref = json.loads((REF / "wlsmv_difftest.json").read_text())["governance"]
+    table = compare_nested([fitted("wlsmv_governance")[0], fitted("wlsmv_governance_direct")[0]],
+                           ["structural", "partial"], log=lambda _: None)
+    assert table.attrs["method"] == "satorra.2000" and list(table["model"]) == ["partial", "structural"]
+    tested = table.iloc[1]
+    assert tested["delta_chisq"] == pytest.approx(ref["chisq_diff"], abs=TOL, rel=1e-6)
+    assert tested["delta_df"] == ref["df_diff"] and tested["p"] == pytest.approx(ref["pvalue"], abs=TOL)

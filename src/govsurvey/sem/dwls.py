@@ -410,6 +410,7 @@ def _fit_wlsmv(model, data, ordered, log, source, data_source):
         if df > 0 else None
     fit = wlsmv_fit_indices(T, df, n, npar, T / (2 * n), U_gamma, base_T, base_df, base_U_gamma,
                             srmr, robust)
+    fit["estimator"] = "WLSMV"  # compare_nested picks the DIFFTEST by it
     # the Layout view: x with derived residual variances, their covariance by the chain rule
     vcov = G[:, nth:] @ theta_vcov[nth:, nth:] @ G[:, nth:].T
     table = _table(parsed, layout, structure, ords, x, vcov, theta, theta_vcov)

@@ -576,7 +576,7 @@ def _finish(parsed, layout, fm, pat, x, mu1, sigma1, converged, robust, n_empty)
     fit = _fit_measures(fm, pat, x, mu1, sigma1, info, D, scores, robust)
     complete = int(pat.n[pat.mask.all(axis=1)].sum())
     fit.update(n_complete=complete, n_partial=N - complete, n_patterns=int(pat.P),
-               n_empty=n_empty)
+               n_empty=n_empty, estimator="MLR" if robust else "ML", missing="ml")
     mu, sigma, _ = fm.moments(x)
     phi = layout.implied(x)[1]
     r2 = _r_squared(layout, x, table)

@@ -8,9 +8,8 @@ against the one before it.
   factors of the less (1) and more (0) restricted model, cd = (r0 c0 - r1 c1) / (r0 - r1) and
   the statistic (T0 - T1) / cd on r0 - r1 df. The `chisq` column holds the ML chi-squares,
   as lavaan's does ("a robust difference test is a function of two standard statistics").
-- WLSMV: lavaan's default there is `method = "satorra.2000"` (the DIFFTEST-like scaled and
-  shifted difference). It needs the WLSMV fitter's weight and Delta matrices: the place for it
-  is `_difftest` below, registered in DIFFERENCE_TESTS.
+- WLSMV: lavaan's default there, `method = "satorra.2000"` (the DIFFTEST-like scaled and
+  shifted difference), from the WLSMV fits' weight and Delta matrices (dwls.difftest).
 """
 
 import logging
@@ -53,10 +52,11 @@ def _satorra_bentler_2001(restricted, free):
 
 
 def _difftest(restricted, free):
-    """WLSMV: lavaan's satorra.2000 scaled-and-shifted difference (Mplus' DIFFTEST). To be
-    written with the WLSMV fitter: it needs each model's Delta and the weight matrix."""
-    raise NotImplementedError("the WLSMV difference test (lavaan's satorra.2000) is not written "
-                              "yet; it belongs here, in govsurvey.sem.nested._difftest")
+    """WLSMV: lavaan's satorra.2000 scaled-and-shifted difference (Mplus' DIFFTEST), dwls.py's."""
+    from govsurvey.sem.dwls import difftest  # the ordinal machinery only where it is used
+
+    result = difftest(restricted, free)
+    return result["chisq_diff"], result["df_diff"], math.nan, math.nan
 
 
 DIFFERENCE_TESTS = {"ML": ("chisq", _plain), "MLR": ("satorra.bentler.2001", _satorra_bentler_2001),
