@@ -307,3 +307,26 @@ def test_without_mahalanobis_records_or_controls_those_variants_are_skipped():
     table, fits, facts = sensitivity(SensitivityData(DATA, DATA.iloc[:0]), MODEL)
     assert facts["variants"] == ["ml"] and facts["skipped"] == ["ml_with_mahalanobis", "ml_controls"]
     assert "Only the primary analysis" in facts["text"]
+
+
+def test_an_instrument_may_declare_a_marker_and_the_stage_uses_it(tmp_path):
+    import yaml
+
+    from govsurvey.study.instrument import load_instrument
+
+    spec = yaml.safe_load((ROOT / "data" / "instruments" / "party_building_governance.yaml").read_text(encoding="utf-8"))
+    spec["marker"] = {"name": {"zh": "标记变量", "en": "Marker"},
+                      "items": [{"code": "MK1", "zh": "我喜欢蓝色", "en": "I like the colour blue"}]}
+    spec["matrices"][-1]["rows"].append("MK1")
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    instrument = load_instrument(path)
+    assert [i.code for i in instrument.marker] == ["MK1"] and instrument.items["MK1"].construct == "marker"
+    rng = np.random.default_rng(2)
+    data = simulate_method(600, [0.4], seed=2)
+    data["MK1"] = 0.4 * rng.standard_normal(600)  # a marker: unrelated to the traits
+    fits = {n: fit_model(m, data) for n, m in
+            [("one_factor", M.one_factor(MODEL)), ("cfa", M.cfa(MODEL)), ("structural", MODEL)]}
+    summary, _, marker = method_bias(MODEL, data, fits, marker_items=["MK1"])
+    assert len(marker) == 28 and set(summary["marker"]) >= {"r_marker", "substantive_variance_share", "converged"}
+    assert (marker["r_adjusted"] <= marker["r"] + 1e-12).all()
