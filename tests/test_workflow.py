@@ -68,7 +68,8 @@ def run(tmp_path_factory):
 def test_outputs_exist_for_the_new_street(run):
     work, _ = run
     for name in ["ingest/responses.parquet", "clean/ledger.csv", "sem/params.csv", "figures/en/path_diagram.svg",
-                 "figures/zh/path_diagram.svg", "hypotheses/tests.csv"]:
+                 "figures/zh/path_diagram.svg", "hypotheses/tests.csv", "robustness/competing_models.csv",
+                 "robustness/sensitivity.csv", "robustness/summary.json"]:
         assert (work / "results" / "m_street" / name).exists(), name
     assert not (work / "results" / "l_street").exists()
 
@@ -267,7 +268,8 @@ def planned_jobs(command, *extra):
 @pytest.mark.parametrize("edit, expected", [
     (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
-    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "report"}),
+    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "report"}),
+    (lambda c: c["robustness"].update(controls=["gender"]), {"robustness"}),  # not in the chapter yet
     # the full diagram is drawn again, and the chapter's caption says what its shapes are
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
@@ -288,7 +290,9 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
     ("report/crossref.lua", {"report"}),  # package data the renderer uses
     ("figures/path_diagram.py", {"path_diagram", "conceptual_model", "report"}),  # draw_paths is shared
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
-                               "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "report"}),
+                               "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "robustness",
+                               "report"}),
+    ("robustness/method_bias.py", {"robustness"}),
 ])  # fmt: skip
 def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expected):
     """An edited library module (in the workflow's copy of the library) reruns the jobs that
@@ -563,3 +567,17 @@ def test_under_mlr_the_chapter_reports_the_scaled_chi_square_and_robust_indices(
     assert f"CFI = {apa_number(fit['cfi_robust'], 3)}" in text
     assert f"χ²({structural['df']}) = {structural['chisq_scaled']:.2f}" in text
     assert "Structural paths (MLR with robust SEs;" in text
+
+
+def test_the_robustness_stage_writes_its_verdicts(run):
+    work, _ = run
+    folder = work / "results" / "m_street" / "robustness"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    competing = pd.read_csv(folder / "competing_models.csv")
+    assert list(competing["model"]) == ["one_factor", "cfa", "structural", "partial_mediation"]
+    assert summary["competing"]["text"].startswith("The tests favour cfa over one_factor")
+    assert summary["sensitivity"]["variants"][0] == "ml" and "ml_controls" in summary["sensitivity"]["variants"]
+    sensitivity = pd.read_csv(folder / "sensitivity.csv", keep_default_na=False)
+    assert (sensitivity["kind"] == "path").sum() == 10 and "ml_controls_est" in sensitivity
+    log = (work / "results" / "m_street" / "logs" / "robustness.log").read_text(encoding="utf-8")
+    assert "robustness: ULMC (equal loadings) converged" in log

@@ -32,6 +32,12 @@ STAGES = {
     "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json",
                   "effects": "effects.csv"},  # the same effects with bootstrap intervals
     "hypotheses": {"tests": "tests.csv"},
+    "robustness": {  # competing models, method bias, normality, sensitivity (govsurvey.robustness)
+        "competing": "competing_models.csv", "method_bias": "method_bias.json",
+        "method_paths": "method_bias_paths.csv", "marker": "marker_adjustment.csv",
+        "normality": "normality.json", "normality_items": "normality.csv",
+        "sensitivity": "sensitivity.csv", "summary": "summary.json",
+    },
 }  # fmt: skip
 # The comparison of streets and groups: name -> file under results/comparison/
 COMPARISON = {

@@ -17,6 +17,7 @@ from govsurvey.paths import (
     stage_files,
     study_figure_files,
 )
+from govsurvey.robustness.settings import check_settings as check_robustness_settings
 from govsurvey.study import load_instrument, read_model
 from govsurvey.study.routes import model_effects
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
@@ -38,6 +39,7 @@ INSTRUMENT = load_instrument(config["study"]["instrument"])
 MODEL = read_model(config["study"]["model"])
 check_against_instrument(MODEL, INSTRUMENT)
 check_streets_carry_the_model(config["streets"], MODEL)
+check_robustness_settings(config["robustness"], INSTRUMENT)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
 # the model implies indirect routes (govsurvey.sem.effects): the mediation section and forest plot
@@ -132,6 +134,7 @@ def all_outputs():
     outputs = []
     for street in STREETS:
         outputs += [stage_files("sem", street)["params"]]
+        outputs += [stage_files("robustness", street)["summary"]]
         outputs += [figure_files("flow", street, lang)["png"] for lang in LANGUAGES]
         if MODEL.structural:
             outputs += [figure_files("path", street, lang)["png"] for lang in LANGUAGES]

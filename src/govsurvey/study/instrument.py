@@ -74,6 +74,8 @@ class Instrument:
     source: str = ""
     items: dict = field(default_factory=dict)  # code -> Item, in questionnaire order
     intro: dict | None = None  # {"zh", "en"}: the questionnaire's opening text, when given
+    marker: tuple = ()  # Items of the marker variable (construct "marker"), also in `items`
+    marker_name: dict | None = None
 
     @property
     def item_codes(self):
@@ -188,6 +190,13 @@ def load_instrument(path):
             items[item.code] = item
             construct_items.append(item)
         constructs[code] = Construct(code, spec.get("role"), spec["name"], tuple(construct_items), spec.get("implication"))
+    marker = []
+    for raw in data.get("marker", {}).get("items", []):
+        if raw["code"] in items:
+            raise InputError(source, f"item code {raw['code']} is used twice (marker and items).",
+                             "give the marker's questions codes of their own.")
+        items[raw["code"]] = Item(raw["code"], "marker", raw["zh"], raw["en"], raw.get("reverse", False))
+        marker.append(items[raw["code"]])
     checks = tuple(AttentionCheck(**c) for c in data["attention_checks"])
     for check in checks:
         if check.expected not in labels:
@@ -226,4 +235,6 @@ def load_instrument(path):
         source=source,
         items=ordered,
         intro=data.get("intro"),
+        marker=tuple(marker),
+        marker_name=data.get("marker", {}).get("name"),
     )

@@ -1,0 +1,86 @@
+"""The robustness stage as the workflow runs it (scripts/robustness.py): every result of
+results/<street>/robustness/ from the analysis sample, the ledger, the ingested responses, the
+instrument and the model."""
+
+import time
+
+import pandas as pd
+
+from govsurvey.robustness import models as M
+from govsurvey.robustness.competing import compare_models
+from govsurvey.robustness.method_bias import PATH_COLUMNS, method_bias
+from govsurvey.robustness.normality import normality
+from govsurvey.robustness.sensitivity import SensitivityData, sensitivity
+from govsurvey.screening.rules import score
+
+MARKER_COLUMNS = ["construct_a", "construct_b", "r", "pvalue", "r_adjusted", "t_adjusted",
+                  "pvalue_adjusted", "significant", "significant_adjusted"]
+
+
+def mahalanobis_records(responses, ledger, instrument):
+    """The records the Mahalanobis rule excluded and no other rule did (besides listwise
+    deletion, which the fit applies anyway), reverse-keyed like the analysis sample."""
+    ledger = ledger.reset_index(drop=True)
+    others = [r for r in ("duplicate_id", "duplicate_ip", "duplicate_window", "out_of_range",
+                          "missing_share", "speeder", "attention_check", "straightlining", "irv",
+                          "evenodd") if r in ledger]
+    only = ledger["mahalanobis"] & ~ledger["kept"] & ~ledger[others].any(axis=1)
+    records = set(ledger.loc[only, "record"])
+    picked = responses[responses["record"].isin(records)].reset_index(drop=True)
+    return score(picked, instrument)
+
+
+def robustness_results(scored, parsed, instrument, settings, alpha=0.05, ledger=None,
+                       responses=None, log=print, source="config.yaml"):
+    """{name: DataFrame or dict} of the stage's files (govsurvey.paths.STAGES['robustness'])."""
+    started = time.perf_counter()
+    items = [i for i in instrument.item_codes if i in parsed.indicators]
+    norm, item_table = normality(scored, items, alpha, source)
+    log(f"robustness: Mardia b1p={norm['b1p']:.3f} (p={norm['skew_p']:.3g}), "
+        f"b2p={norm['b2p']:.3f} (z={norm['kurtosis_z']:.3f}, p={norm['kurtosis_p']:.3g})")
+
+    models = M.competing_models(parsed, settings.get("alternatives"), source)
+    nested = [(name, spec["nested_in"]) for name, spec in settings.get("alternatives", {}).items()
+              if spec.get("nested_in")]
+    table, fits, _, verdict = compare_models(models, scored, alpha, nested=nested, log=log)
+    log(f"robustness: competing models: {verdict['text']}")
+
+    marker_items = [i.code for i in getattr(instrument, "marker", ())]
+    loadings = settings["method_factor"]["loadings"]
+    bias, paths, marker = method_bias(parsed, scored, fits, loadings, marker_items, alpha, log=log)
+    u = bias["ulmc"]
+    log(f"robustness: ULMC ({loadings} loadings) {'converged' if u['converged'] else 'NOT converged'} in "
+        f"{u['seconds']:.2f} s; method variance share {u['method_variance_share']:.3f}; "
+        f"Δχ²={u['chisq_diff']:.3f} Δdf={u['df_diff']} p={u['pvalue']:.3g}")
+
+    extra = None
+    if ledger is not None and responses is not None and "mahalanobis" in ledger:
+        extra = mahalanobis_records(responses, ledger, instrument)
+    demographics = {d.code: d for d in instrument.demographics}
+    data = SensitivityData(scored, extra, list(settings.get("controls", [])), demographics, source)
+    sens = pd.DataFrame()
+    sens_facts = {}
+    if parsed.structural:
+        sens, _, sens_facts = sensitivity(data, parsed, alpha=alpha, log=log)
+        sens_facts["mahalanobis_records_added"] = 0 if extra is None else int(len(extra))
+        log(f"robustness: sensitivity: {sens_facts['text']}")
+    seconds = time.perf_counter() - started
+    log(f"robustness: done in {seconds:.1f} s")
+    summary = {"competing": verdict, "method_bias": {
+                   "single_factor_rejected": bias["single_factor"]["rejected"],
+                   "ulmc_admissible": u["admissible"], "ulmc_improves_fit": u["improves_fit"],
+                   "method_variance_share": u["method_variance_share"],
+                   "paths_changed": u.get("paths_changed", []), "marker": "marker" in bias},
+               "normality": {k: norm[k] for k in ("multivariate_normal_rejected", "items_beyond_limits",
+                                                   "max_abs_skew", "max_abs_kurtosis")},
+               "sensitivity": sens_facts, "seconds": seconds}
+    return {
+        "competing": table,
+        "method_bias": bias,
+        "method_paths": paths if paths is not None else pd.DataFrame(columns=PATH_COLUMNS),
+        "marker": marker if marker is not None else pd.DataFrame(columns=MARKER_COLUMNS),
+        "normality": norm,
+        "normality_items": item_table,
+        "sensitivity": sens,
+        "summary": summary,
+    }
