@@ -103,7 +103,7 @@ def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, co
     ran; `mediation`: the model implies indirect routes (the forest plot); `compared`: the street is
     the focal street of the comparison."""
     files = {}
-    stages = ("ingest", "clean", "measure", "sem") + (("bootstrap",) if bootstrap else ())
+    stages = ("ingest", "clean", "measure", "sem", "robustness") + (("bootstrap",) if bootstrap else ())
     for stage in stages + (("hypotheses",) if structural else ()):
         files.update({f"{stage}_{name}": path for name, path in stage_files(stage, street, root).items()})
     figures = ["flow", "likert"] + (["path"] if structural else [])

@@ -37,6 +37,8 @@ rule report:
             "bibliography": config["report"]["bibliography"],
             # which caption the path diagram gets
             "path_diagram": config["figures"]["path_diagram"],
+            # the sensitivity table's controls, named in the robustness section
+            "robustness_controls": config["robustness"]["controls"],
         },
         source=REPORT_SOURCE,
         formats=config["report"]["formats"],

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import design, discussion, hypotheses, measurement, mediation, structure, tables
+from govsurvey.report import design, discussion, hypotheses, measurement, mediation, robustness, structure, tables
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -91,6 +91,7 @@ def generated_parts(chapter, on):
         tests = c.table("hypotheses", "tests")
         parts["hypothesis_tests.md"] = hypotheses.summary_text(c, tests)
         parts["table_hypotheses.md"] = hypotheses.summary_table(c, tests)
+    parts["robustness.md"] = robustness.robustness_text(c)
     parts["questionnaire.md"] = questionnaire_markdown(c.instrument, lang, c.street)
     parts["comparison.md"] = ""
     cmp = None

@@ -1,0 +1,218 @@
+"""The chapter's estimation-and-robustness section: where the answers stand against
+multivariate normality and which estimator is primary and why; the competing models and what
+the nested tests favour; common-method bias beyond Harman's test (the one-factor model and an
+unmeasured latent method factor); the sensitivity table of every structural path and effect
+under each estimator and sample.
+
+Reads results/<street>/robustness/ (govsurvey.robustness); sentences are the templates under
+`robustness:` in prose/<language>.yaml."""
+
+import math
+
+import pandas as pd
+
+from govsurvey.formatting import apa_number, significance_stars
+from govsurvey.report.tables import markdown_table, p_phrase
+from govsurvey.robustness.models import roles
+
+# the rows of the sensitivity table: paths, then each indirect route and each total effect
+SENSITIVITY_KINDS = ("path", "indirect", "total")
+
+
+def robustness_text(chapter):
+    """The section's markdown: paragraphs and its three tables."""
+    summary = chapter.json("robustness", "summary")
+    parts = [_estimator_paragraph(chapter, summary), _competing_paragraph(chapter, summary),
+             competing_table(chapter, chapter.table("robustness", "competing")),
+             nested_table(chapter, chapter.table("robustness", "competing"), summary["competing"]["tests"]),
+             _method_paragraph(chapter, chapter.json("robustness", "method_bias"))]
+    if summary.get("sensitivity", {}).get("variants"):
+        parts.append(sensitivity_table(chapter, chapter.table("robustness", "sensitivity"), summary["sensitivity"]))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+# ---------------------------------------------------------------- normality and the estimator
+def _estimator_paragraph(chapter, summary):
+    w = chapter.w["robustness"]
+    norm = chapter.json("robustness", "normality")
+    sentences = [w["normality"].format(
+        verdict=w["normality_verdict"][bool(norm["multivariate_normal_rejected"])],
+        b2p=f"{norm['b2p']:.2f}", expected=f"{norm['expected_b2p']:.0f}",
+        z=apa_number(norm["kurtosis_z"], 2, leading_zero=True), p=p_phrase(norm["kurtosis_p"]),
+        b1p=f"{norm['b1p']:.2f}", skew_p=p_phrase(norm["skew_p"]))]
+    beyond = norm["items_beyond_limits"]
+    if beyond:
+        sentences.append(w["items_beyond"].format(items=chapter.w["join"](beyond), n=len(beyond)))
+    else:
+        sentences.append(w["items_within"].format(skew=apa_number(norm["max_abs_skew"], 2, leading_zero=True),
+                                                  kurtosis=apa_number(norm["max_abs_kurtosis"], 2, leading_zero=True)))
+    sens = summary.get("sensitivity") or {}
+    variants = [v for v in sens.get("variants", []) if v != sens.get("primary")]
+    descriptions = [_variant_description(chapter, v, sens) for v in variants]
+    points = chapter.instrument.scale_max - chapter.instrument.scale_min + 1
+    sentences.append(w["primary"][chapter.estimator].format(
+        points=chapter.w["number"](points), variants=w["variant_join"].join(descriptions) if descriptions else w["no_variants"]))
+    if variants:
+        sentences.append(_changes_sentence(chapter, sens))
+    return "".join(sentences) if chapter.language == "zh" else " ".join(sentences)
+
+
+def _variant_description(chapter, name, facts):
+    w = chapter.w["robustness"]
+    n = facts.get("n", {})
+    demographics = {d.code: d for d in chapter.instrument.demographics}
+    controls = [_demographic_name(demographics[c], chapter.language)
+                for c in chapter.settings.get("robustness_controls", []) if c in demographics]
+    return w["variants"][name].format(
+        n=n.get(name, ""), added=chapter.w["number"](facts.get("mahalanobis_records_added", 0)),
+        fiml_added=chapter.w["number"](facts.get("fiml_records_added", 0)), controls=chapter.w["join"](controls) if controls else "")
+
+
+def _demographic_name(demographic, language):
+    """A demographic's short name in running text ('gender', '性别')."""
+    name = (demographic.short or {}).get(language) or getattr(demographic, language)
+    return name.lower() if language == "en" else name
+
+
+def _changes_sentence(chapter, facts):
+    w = chapter.w["robustness"]
+    changed = facts.get("changes", [])
+    if not changed:
+        return w["changes_none"].format(alpha=apa_number(facts.get("alpha", 0.05), 2))
+    label = w["variant_labels"]
+    items = []
+    for d in changed:
+        key = d["key"].split(": ", 1)[-1].replace(" ~ ", " ← ")
+        how = "sign" if d["sign_changes"] else "significant" if d["significant_variant"] else "not_significant"
+        items.append(w["change"][how].format(key=key, variant=label[d["variant"]]))
+    return w["changes_some"].format(changes=w["change_join"].join(items), alpha=apa_number(facts.get("alpha", 0.05), 2))
+
+
+# ---------------------------------------------------------------- competing models
+def _model_label(chapter, table, model, in_sentence=True):
+    """The model's name in the chapter's language; inside an English sentence a capitalised
+    word is lowered ('the one-factor model'), an acronym kept ('the CFA')."""
+    row = table.loc[table["model"] == model]
+    label = row[f"label_{chapter.language}"].iloc[0] if len(row) else model
+    if in_sentence and chapter.language == "en" and label[:1].isupper() and not label[1:2].isupper():
+        label = label[0].lower() + label[1:]
+    return label
+
+
+def _competing_paragraph(chapter, summary):
+    w = chapter.w["robustness"]["competing"]
+    table = chapter.table("robustness", "competing")
+    facts = summary["competing"]
+    _, outcomes = roles(chapter.model)
+    sentences = [w["intro"].format(outcome=chapter.w["join"](outcomes))]
+    for test in facts["tests"]:
+        values = dict(restricted=_model_label(chapter, table, test["restricted"]),
+                      general=_model_label(chapter, table, test["general"]),
+                      df=test["df_diff"], chisq=f"{test['chisq_diff']:.2f}", p=p_phrase(test["pvalue"]))
+        kind = "general_better" if test["preferred"] == test["general"] else "restricted_kept"
+        if not test.get("admissible", True):
+            kind = "inadmissible"
+        sentences.append(w[kind].format(**values))
+    aic, bic = facts.get("smallest_aic"), facts.get("smallest_bic")
+    if aic and aic == bic:
+        sentences.append(w["aic_bic_same"].format(model=_model_label(chapter, table, aic)))
+    elif aic and bic:
+        sentences.append(w["aic_bic_differ"].format(aic=_model_label(chapter, table, aic),
+                                                    bic=_model_label(chapter, table, bic)))
+    favoured = _favoured(facts)
+    if favoured:
+        sentences.append(w["verdict"].format(model=_model_label(chapter, table, favoured)))
+    return "".join(sentences) if chapter.language == "zh" else " ".join(sentences)
+
+
+def _favoured(facts):
+    """The model the tests favour among the structural alternatives: the one preferred in the
+    test of the hypothesised model against partial mediation (else in the last test)."""
+    tests = facts["tests"]
+    for test in tests:
+        if {test["restricted"], test["general"]} == {"structural", "partial_mediation"}:
+            return test["preferred"]
+    return tests[-1]["preferred"] if tests else None
+
+
+def competing_table(chapter, table):
+    """One row per model, numbered M1, M2 … so that the nested tests (nested_table) can name
+    them briefly."""
+    w = chapter.w["robustness"]["competing"]
+    columns = w["columns"]
+    rows = []
+    for k, r in enumerate(table.itertuples(), start=1):
+        rows.append({
+            columns[0]: w["numbered"].format(number=f"M{k}", model=getattr(r, f"label_{chapter.language}")),
+            columns[1]: f"{r.chisq:.2f}", columns[2]: str(int(r.df)),
+            columns[3]: apa_number(r.cfi, 3), columns[4]: apa_number(r.tli, 3),
+            columns[5]: apa_number(r.rmsea, 3), columns[6]: apa_number(r.srmr, 3),
+            columns[7]: f"{r.aic:.0f}", columns[8]: f"{r.bic:.0f}",  # whole: the table is wide
+        })
+    return markdown_table(pd.DataFrame(rows), w["caption"], "tbl-competing")
+
+
+def nested_table(chapter, table, tests):
+    """One row per nested test: the more restricted model against the less restricted one."""
+    w = chapter.w["robustness"]["competing"]
+    columns = w["nested_columns"]
+    number = {model: f"M{k}" for k, model in enumerate(table["model"], start=1)}
+    rows = [{columns[0]: w["versus"].format(restricted=number[t["restricted"]], general=number[t["general"]]),
+             columns[1]: f"{t['chisq_diff']:.2f}", columns[2]: str(int(t["df_diff"])),
+             columns[3]: p_phrase(t["pvalue"]).removeprefix("= "),
+             columns[4]: number.get(t["preferred"], "—")} for t in tests]
+    return markdown_table(pd.DataFrame(rows), w["nested_caption"], "tbl-nested")
+
+
+# ---------------------------------------------------------------- common-method bias
+def _method_paragraph(chapter, bias):
+    w = chapter.w["robustness"]["method"]
+    single = bias["single_factor"]
+    sentences = [w["single"].format(df=single["df_diff"], chisq=f"{single['chisq_diff']:.2f}",
+                                    p=p_phrase(single["pvalue"]),
+                                    cfi=apa_number(single["cfi_one_factor"], 3))]
+    u = bias["ulmc"]
+    loadings = w["loadings"][u["loadings"]]
+    if not u["converged"]:
+        sentences.append(w["ulmc_failed"].format(loadings=loadings))
+    elif not u["admissible"]:
+        sentences.append(w["ulmc_inadmissible"].format(loadings=loadings))
+    else:
+        share = u["method_variance_share"]
+        sentences.append(w["ulmc"].format(
+            loadings=loadings, improves=w["improves"][bool(u["improves_fit"])], df=u["df_diff"],
+            chisq=f"{u['chisq_diff']:.2f}", p=p_phrase(u["pvalue"]), share=f"{100 * share:.1f}",
+            against=w["against"][share < 0.25]))
+        changed = u.get("paths_changed", [])
+        if changed:
+            sentences.append(w["paths_changed"].format(paths=chapter.w["join"]([p.replace(" ~ ", " ← ") for p in changed])))
+        elif u.get("structural_converged"):
+            sentences.append(w["paths_kept"].format(change=apa_number(u["max_abs_std_change"], 3)))
+    return "".join(sentences) if chapter.language == "zh" else " ".join(sentences)
+
+
+# ---------------------------------------------------------------- sensitivity
+def sensitivity_table(chapter, table, facts):
+    w = chapter.w["robustness"]
+    rows = table[table["kind"].isin(SENSITIVITY_KINDS)]
+    first = w["sensitivity_first_column"]
+    frame = pd.DataFrame({first: [_row_label(chapter, r) for r in rows.itertuples()]})
+    for name in facts["variants"]:
+        frame[w["variant_labels"][name]] = [
+            "—" if _missing(b) else apa_number(b, 2) + significance_stars(p)
+            for b, p in zip(rows[f"{name}_std_all"], rows[f"{name}_pvalue"])]
+    caption = w["sensitivity_caption"].format(n=w["variant_join"].join(
+        w["sensitivity_n"].format(variant=w["variant_labels"][v], n=facts["n"][v]) for v in facts["variants"]))
+    return markdown_table(frame, caption, "tbl-sensitivity")
+
+
+def _row_label(chapter, r):
+    if r.kind == "path":
+        return f"{r.rhs} → {r.lhs}"
+    if r.kind == "total":
+        return chapter.w["robustness"]["total_label"].format(cause=r.rhs, outcome=r.lhs)
+    return r.route
+
+
+def _missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
