@@ -21,6 +21,7 @@ with reported_errors():
         ledger=pd.read_parquet(snakemake.input.ledger),
         responses=pd.read_parquet(snakemake.input.responses),
         log=print,
+        estimator=snakemake.params.estimator,
     )
     for name, value in results.items():
         if isinstance(value, pd.DataFrame):

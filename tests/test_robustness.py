@@ -15,8 +15,9 @@ from govsurvey.robustness import models as M
 from govsurvey.robustness.competing import compare_models, fit_model, nested_test
 from govsurvey.robustness.method_bias import marker_adjustment, method_bias, method_share
 from govsurvey.robustness.normality import item_moments, mardia
-from govsurvey.robustness.sensitivity import (SensitivityData, control_columns, ml, sensitivity,
-                                              with_controls)
+from govsurvey.robustness.sensitivity import (VARIANTS, SensitivityData, control_columns, ml,
+                                              sensitivity, with_controls)
+from govsurvey.robustness.stage import incomplete_records
 from govsurvey.study.model import read_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ def test_nested_tests_match_lavTestLRT():
         assert ours["df_diff"] == t["df_diff"]
         assert ours["chisq_diff"] == pytest.approx(t["chisq_diff"], abs=TOL)
         assert ours["pvalue"] == pytest.approx(t["pvalue"], abs=TOL)
-    with pytest.raises(NotImplementedError, match="sem.nested"):
+    with pytest.raises(ValueError, match="ML fits, not MLR"):  # the fits say their estimator
         nested_test(fitted("one_factor"), fitted("cfa"), "MLR")
 
 
@@ -304,9 +305,129 @@ def test_sensitivity_rows_and_a_variant_that_changes_a_path():
 
 
 def test_without_mahalanobis_records_or_controls_those_variants_are_skipped():
-    table, fits, facts = sensitivity(SensitivityData(DATA, DATA.iloc[:0]), MODEL)
-    assert facts["variants"] == ["ml"] and facts["skipped"] == ["ml_with_mahalanobis", "ml_controls"]
+    only_ml = {"ml": ml, **{k: VARIANTS[k] for k in ("fiml", "ml_with_mahalanobis", "ml_controls")}}
+    table, fits, facts = sensitivity(SensitivityData(DATA, DATA.iloc[:0], DATA.iloc[:0]), MODEL, only_ml)
+    # complete data and no incomplete record excluded: FIML would be ML
+    assert facts["variants"] == ["ml"] and facts["skipped"] == ["fiml", "ml_with_mahalanobis", "ml_controls"]
     assert "Only the primary analysis" in facts["text"]
+
+
+# ------------------------------------------------------------------ the estimator variants
+
+def _lavaan(path):
+    ref = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    paths = ref[(ref["op"] == "~")].set_index(["lhs", "rhs"])
+    defined = ref[ref["op"] == ":="].set_index("lhs")
+    return paths, defined
+
+
+def _check_variant(table, variant, path):
+    """The variant's cells (paths and the model's := effects) against lavaan's parameterEstimates."""
+    paths, defined = _lavaan(path)
+    rows = table[table["kind"] == "path"]
+    assert len(rows) == len(paths) == 10
+    labelled = table[(table["kind"] != "path") & (table["label"] != "")]
+    assert set(labelled["label"]) == set(defined.index)  # every := row of the model file
+    worst = 0.0
+    for col, rcol in [("est", "est"), ("se", "se"), ("pvalue", "pvalue"), ("std_all", "std.all")]:
+        ours = rows[f"{variant}_{col}"].to_numpy()
+        theirs = paths.loc[list(zip(rows["lhs"], rows["rhs"])), rcol].to_numpy()
+        np.testing.assert_allclose(ours, theirs, atol=TOL, rtol=0, err_msg=f"{variant} path {col}")
+        ours_d = labelled[f"{variant}_{col}"].to_numpy()
+        theirs_d = defined.loc[labelled["label"], rcol].to_numpy()
+        np.testing.assert_allclose(ours_d, theirs_d, atol=TOL, rtol=0, err_msg=f"{variant} := {col}")
+        worst = max(worst, np.max(np.abs(ours - theirs)), np.max(np.abs(ours_d - theirs_d)))
+    return worst
+
+
+def test_the_mlr_and_wlsmv_variants_match_lavaan():
+    table, fits, facts = sensitivity(SensitivityData(DATA), MODEL)
+    assert facts["variants"] == ["ml", "mlr", "wlsmv"]
+    assert facts["skipped"] == ["fiml", "ml_with_mahalanobis", "ml_controls"] and not facts["failed"]
+    columns = [c for c in table.columns if c.endswith("_est")]
+    assert columns == ["ml_est", "mlr_est", "wlsmv_est"]  # the primary first, then the estimators
+    assert fits["wlsmv"].fit["estimator"] == "WLSMV" and sorted(fits["wlsmv"].ordered) == sorted(MODEL.indicators)
+    _check_variant(table, "mlr", REF / "governance_mlr_params.csv")
+    _check_variant(table, "wlsmv", REF / "wlsmv_governance_params.csv")
+    np.testing.assert_allclose(table["mlr_est"], table["ml_est"], atol=1e-10)  # same estimates
+    assert set(facts["agreement"]) == {"mlr", "wlsmv"}
+    for variant, agreed in facts["agreement"].items():
+        differ = table["changes"].str.contains(variant)
+        assert agreed["paths_agree"] == (not differ[table["kind"] == "path"].any())
+
+
+def test_the_fiml_variant_adds_the_incomplete_records_and_matches_lavaan():
+    data = pd.read_csv(REF / "robustness_fiml_data.csv")
+    holes = data.isna().any(axis=1)
+    assert holes.sum() == INFO["fiml"]["n_incomplete"] == 40
+    variants = {k: VARIANTS[k] for k in ("ml", "fiml")}
+    sample = SensitivityData(data[~holes].reset_index(drop=True), incomplete=data[holes].reset_index(drop=True))
+    table, fits, facts = sensitivity(sample, MODEL, variants)
+    assert facts["n"] == {"ml": 410, "fiml": INFO["fiml"]["n"]}
+    assert fits["fiml"].fit["n_partial"] == 40
+    _check_variant(table, "fiml", REF / "robustness_fiml_params.csv")
+
+
+def test_the_incomplete_records_are_those_excluded_only_for_being_incomplete():
+    from govsurvey.study.instrument import load_instrument
+
+    instrument = load_instrument(ROOT / "data" / "instruments" / "party_building_governance.yaml")
+    responses = DATA.head(6).copy()
+    responses.insert(0, "record", [f"r{k}" for k in range(6)])
+    ledger = pd.DataFrame({
+        "record": responses["record"],
+        "kept": [True, False, False, False, False, True],
+        "primary_reason": ["", "incomplete", "mahalanobis", "speeder", "incomplete", ""],
+        "reasons": ["", "incomplete", "mahalanobis;incomplete", "speeder", "incomplete", ""]})
+    picked = incomplete_records(responses, ledger.iloc[::-1], instrument)  # by record, not by row
+    assert list(picked["record"]) == ["r1", "r4"]
+    assert instrument.reverse_items == ["IN4", "OB4", "MS4", "PL4", "PW4", "RI4"]
+    for code in instrument.reverse_items:  # scored as the analysis sample
+        assert (picked[code].to_numpy() == instrument.reverse_score(responses.loc[[1, 4], code]).to_numpy()).all()
+    assert (picked["IN1"].to_numpy() == responses.loc[[1, 4], "IN1"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("estimator", ["MLR", "WLSMV"])
+def test_competing_models_under_mlr_and_wlsmv_match_lavTestLRT(estimator):
+    ref = INFO["robust"][estimator]
+    table, fits, tests, verdict = compare_models(M.competing_models(MODEL), DATA, estimator=estimator)
+    assert verdict["estimator"] == estimator and set(table["estimator"]) == {estimator}
+    rows = table.set_index("model")
+    for name, model in ref["models"].items():
+        if name not in rows.index:
+            continue  # the ULMC, below
+        assert bool(rows.loc[name, "converged"]) == model["converged"]
+        for measure, value in model["fit"].items():
+            assert rows.loc[name, measure] == pytest.approx(value, abs=TOL), f"{name} {measure}"
+    if estimator == "WLSMV":
+        assert verdict["smallest_aic"] is None and rows["aic"].isna().all()
+    expected = [t for t in ref["tests"] if t["general"] != "ulmc_cfa"]
+    assert [(t["restricted"], t["general"]) for t in tests] == [(t["restricted"], t["general"]) for t in expected]
+    for ours, theirs in zip(tests, expected):
+        assert ours["method"] == theirs["method"]
+        assert ours["df_diff"] == theirs["df_diff"]
+        # the scaled difference multiplies the scaling factors' 1e-7 deviation by about
+        # r0 / (r0 - r1) * T (one-factor against the CFA: 464 / 28 * 3189): 0.009 there, 3e-6
+        # relative; the scaling factors themselves agree within 1e-6 (the fit rows above)
+        assert ours["chisq_diff"] == pytest.approx(theirs["chisq_diff"], rel=5e-6, abs=TOL)
+        assert ours["pvalue"] == pytest.approx(theirs["pvalue"], abs=TOL)
+    assert rows.loc["one_factor", "test_method"] == expected[0]["method"]
+
+
+def test_the_ulmc_test_under_mlr_matches_lavaan():
+    fits = {n: fitted(n) for n in ("one_factor", "cfa", "structural")}
+    summary, _, _ = method_bias(MODEL, DATA, fits, primary="MLR")
+    theirs = next(t for t in INFO["robust"]["MLR"]["tests"] if t["general"] == "ulmc_cfa")
+    ours = summary["ulmc"]["primary_test"]
+    assert ours["estimator"] == "MLR" and ours["method"] == theirs["method"] == "satorra.bentler.2001"
+    assert ours["df_diff"] == theirs["df_diff"] == 1
+    assert ours["chisq_diff"] == pytest.approx(theirs["chisq_diff"], abs=TOL)
+    assert ours["pvalue"] == pytest.approx(theirs["pvalue"], abs=TOL)
+    assert ours["chisq_diff"] != pytest.approx(summary["ulmc"]["chisq_diff"], abs=0.01)  # not ML's
+    one = summary["single_factor"]["primary_test"]
+    theirs = INFO["robust"]["MLR"]["tests"][0]
+    assert one["chisq_diff"] == pytest.approx(theirs["chisq_diff"], rel=5e-6, abs=TOL)  # as above
+    assert method_bias(MODEL, DATA, fits)[0]["ulmc"]["primary_test"] is None  # ML: the ML test only
 
 
 def test_an_instrument_may_declare_a_marker_and_the_stage_uses_it(tmp_path):

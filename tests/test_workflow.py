@@ -274,7 +274,8 @@ def planned_jobs(command, *extra):
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
     (lambda c: c["analysis"].update(estimator="MLR"), {"measure", "sem", "bootstrap_shard", "bootstrap_gather",
-                                                        "path_diagram", "forest_plot", "hypotheses", "report"}),
+                                                        "path_diagram", "forest_plot", "hypotheses", "robustness",
+                                                        "report"}),
 ])  # fmt: skip
 def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
     work, command = run
@@ -581,3 +582,31 @@ def test_the_robustness_stage_writes_its_verdicts(run):
     assert (sensitivity["kind"] == "path").sum() == 10 and "ml_controls_est" in sensitivity
     log = (work / "results" / "m_street" / "logs" / "robustness.log").read_text(encoding="utf-8")
     assert "robustness: ULMC (equal loadings) converged" in log
+    # the competing models under the primary estimator (ML here) and under WLSMV (DIFFTEST)
+    assert set(competing["estimator"]) == {"ML"} and summary["competing"]["estimator"] == "ML"
+    wlsmv = pd.read_csv(folder / "competing_models_wlsmv.csv")
+    assert list(wlsmv["model"]) == list(competing["model"]) and set(wlsmv["estimator"]) == {"WLSMV"}
+    assert wlsmv.set_index("model").loc["one_factor", "test_method"] == "satorra.2000"
+    assert [t["method"] for t in summary["competing_wlsmv"]["tests"]] == ["satorra.2000"] * len(
+        summary["competing"]["tests"]) and "text" not in summary["competing_wlsmv"]
+    # one column group per variant, the primary first and the estimators next
+    groups = [c[:-4] for c in sensitivity.columns if c.endswith("_est")]
+    order = ["ml", "mlr", "wlsmv", "fiml", "ml_with_mahalanobis", "ml_controls"]
+    assert groups[:3] == ["ml", "mlr", "wlsmv"] and groups == [g for g in order if g in groups]
+    # FIML adds exactly the records the ledger excludes only for being incomplete
+    ledger = pd.read_csv(work / "results" / "m_street" / "clean" / "ledger.csv", keep_default_na=False)
+    only_incomplete = int(((ledger["kept"].astype(str) == "False") & (ledger["reasons"] == "incomplete")).sum())
+    facts = summary["sensitivity"]
+    assert facts["incomplete_records_added"] == only_incomplete
+    if only_incomplete:
+        assert facts["n"]["fiml"] == facts["n"]["ml"] + only_incomplete and "fiml" in groups
+    else:
+        assert "fiml" in facts["skipped"] and "fiml" not in groups
+    # the estimator block: the primary, the facts behind it and the agreement the table shows
+    estimator = summary["estimator"]
+    assert estimator["primary"] == "ML" and 0 <= estimator["share_items_beyond_limits"] <= 1
+    assert {"mardia_skew_p", "mardia_kurtosis_z", "mardia_kurtosis_p"} <= set(estimator)
+    assert {"mlr", "wlsmv"} <= set(estimator["agreement_with_ml"])
+    for variant, agreed in estimator["agreement_with_ml"].items():
+        paths = sensitivity[sensitivity["kind"] == "path"]
+        assert agreed["paths_agree"] == (not paths["changes"].str.split(";").apply(lambda v: variant in v).any())

@@ -33,7 +33,8 @@ STAGES = {
                   "effects": "effects.csv"},  # the same effects with bootstrap intervals
     "hypotheses": {"tests": "tests.csv"},
     "robustness": {  # competing models, method bias, normality, sensitivity (govsurvey.robustness)
-        "competing": "competing_models.csv", "method_bias": "method_bias.json",
+        "competing": "competing_models.csv", "competing_wlsmv": "competing_models_wlsmv.csv",
+        "method_bias": "method_bias.json",
         "method_paths": "method_bias_paths.csv", "marker": "marker_adjustment.csv",
         "normality": "normality.json", "normality_items": "normality.csv",
         "sensitivity": "sensitivity.csv", "summary": "summary.json",

@@ -1,4 +1,4 @@
-# Robustness: competing models, common-method bias (single factor, ULMC, marker), normality
+# Robustness: competing models (under the primary estimator and WLSMV), common-method bias (single factor, ULMC, marker), normality
 # (Mardia, item moments) and the sensitivity of paths and effects to the sample and controls.
 rule robustness:
     input:
@@ -20,5 +20,6 @@ rule robustness:
     params:
         settings=config["robustness"],
         alpha=config["analysis"]["alpha"],
+        estimator=config["analysis"]["estimator"],
     script:
         "../../scripts/robustness.py"

@@ -8,8 +8,9 @@ factor, the unmeasured latent method construct, the marker variable), normality.
 item skew and kurtosis), sensitivity.py (the variants registry and the paths-by-variant table),
 stage.py (the stage as the workflow runs it).
 
-Everything is fitted by ML now (govsurvey.sem.fit.fit_sem). Other estimators plug in at two
-places: `sensitivity.VARIANTS` (one line per estimator: name -> function(data, model) ->
-SemFit) and `competing.nested_test` (the Δχ² test, whose `estimator` argument picks the
-scaled difference test under MLR or DIFFTEST under WLSMV once govsurvey.sem.nested exists).
+The estimators: the competing models are compared under the study's primary estimator
+(analysis.estimator, ML or MLR) and under WLSMV, every nested test by
+govsurvey.sem.nested.compare_nested (competing.nested_test); method bias is fitted by ML (its
+tests also under MLR when that is primary); `sensitivity.VARIANTS` holds one line per variant
+(ML, MLR, WLSMV, FIML, without the Mahalanobis exclusions, with controls).
 """

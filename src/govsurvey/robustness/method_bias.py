@@ -15,6 +15,10 @@ govsurvey.measure.validity.harman_single_factor):
   correlation between the marker and a construct, t = r_A / √((1 − r_A²)/(n − 3)); and the CFA
   marker model (models.marker_model) with the share of substantive item variance on the
   marker factor.
+
+Every model here is fitted by ML (the ULMC's share and path changes are point estimates and ML
+tests). When the study's primary estimator is MLR, the single-factor and ULMC difference tests
+are also given under it (Satorra–Bentler 2001, by compare_nested): `primary_test` of each.
 """
 
 import math
@@ -25,6 +29,7 @@ from scipy import stats
 
 from govsurvey.robustness import models as M
 from govsurvey.robustness.competing import _admissible, fit_model, nested_test
+from govsurvey.sem.robust import apply_mlr
 
 PATH_COLUMNS = ["lhs", "op", "rhs", "label", "est_trait", "se_trait", "pvalue_trait", "std_trait",
                 "est_method", "se_method", "pvalue_method", "std_method", "std_change",
@@ -97,16 +102,28 @@ def marker_adjustment(data, constructs, marker_items, alpha=0.05):
 
 
 def method_bias(parsed, data, fits, loadings="equal", marker_items=(), alpha=0.05, estimator="ML",
-                fitter=fit_model, log=None):
-    """(summary, paths table, marker table or None). `fits` holds the competing models' fits
-    (at least `one_factor` and `cfa`; `structural` for a model with paths)."""
+                fitter=fit_model, log=None, primary="ML"):
+    """(summary, paths table, marker table or None). `fits` holds the competing models' ML fits
+    (at least `one_factor` and `cfa`; `structural` for a model with paths). `primary` the
+    study's estimator: under MLR each difference test is repeated as the Satorra–Bentler scaled
+    difference of the MLR fits (`primary_test`, with its scaling factor)."""
     log = log or (lambda line: None)
+
+    def under_primary(restricted, general):
+        if primary == "ML":
+            return None
+        if primary != "MLR":
+            raise ValueError(f"method bias is tested under ML or MLR, not {primary}")
+        test = nested_test(apply_mlr(restricted), apply_mlr(general))
+        return {**test, "estimator": primary, "rejected": bool(test["pvalue"] < alpha)}
+
     summary = {"single_factor": {**nested_test(fits["one_factor"], fits["cfa"], estimator),
                                  "chisq_one_factor": fits["one_factor"].fit["chisq"],
                                  "df_one_factor": fits["one_factor"].fit["df"],
                                  "cfi_one_factor": fits["one_factor"].fit["cfi"],
                                  "rmsea_one_factor": fits["one_factor"].fit["rmsea"]}}
     summary["single_factor"]["rejected"] = bool(summary["single_factor"]["pvalue"] < alpha)
+    summary["single_factor"]["primary_test"] = under_primary(fits["one_factor"], fits["cfa"])
     cfa_method = M.method_factor(M.cfa(parsed), loadings)
     fit_cm = fitter(cfa_method, data, log)
     test = nested_test(fits["cfa"], fit_cm, estimator)
@@ -118,6 +135,7 @@ def method_bias(parsed, data, fits, loadings="equal", marker_items=(), alpha=0.0
         "rmsea": fit_cm.fit["rmsea"], "srmr": fit_cm.fit["srmr"], **test,
         "improves_fit": bool(test["pvalue"] < alpha), "method_variance_share": share,
         "seconds": fit_cm.seconds,
+        "primary_test": under_primary(fits["cfa"], fit_cm) if fit_cm.converged else None,
     }
     paths = None
     if parsed.structural:

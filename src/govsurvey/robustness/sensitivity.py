@@ -8,7 +8,11 @@ ParsedModel. Another estimator is one more line, e.g.
 
     VARIANTS["mlr"] = lambda data, model: fit_sem(model, data.scored, estimator="MLR")
 
-The first variant is the primary analysis the others are read against.
+The first variant is the primary analysis the others are read against: ML on the analysis
+sample. MLR has ML's estimates with sandwich SEs; WLSMV treats every analysed item as ordinal
+(polychorics, DWLS); FIML adds the records screening excluded only for being incomplete (and
+keeps any partial records the sample holds when listwise deletion is off). FIML and WLSMV do
+not take observed exogenous predictors, so the controls stay with ML.
 """
 
 import math
@@ -19,6 +23,7 @@ import pandas as pd
 
 from govsurvey.errors import InputError
 from govsurvey.robustness.competing import fit_model
+from govsurvey.sem.fiml import fit_fiml
 from govsurvey.sem.effects import effects_table
 from govsurvey.study.model import ParsedModel, Statement
 
@@ -30,11 +35,14 @@ EFFECT_KINDS = ("indirect", "total_indirect", "total", "defined")
 @dataclass
 class SensitivityData:
     """The analysis sample (`scored`), the records the Mahalanobis rule alone excluded, scored
-    the same way (`mahalanobis`, possibly empty), the demographic controls (`controls`: codes)
-    and the instrument's demographics ({code: Demographic}) that say which are categorical."""
+    the same way (`mahalanobis`, possibly empty), the records screening excluded only because
+    they were incomplete, scored the same way (`incomplete`, possibly empty), the demographic
+    controls (`controls`: codes) and the instrument's demographics ({code: Demographic}) that
+    say which are categorical."""
 
     scored: pd.DataFrame
     mahalanobis: pd.DataFrame = None
+    incomplete: pd.DataFrame = None
     controls: list = field(default_factory=list)
     demographics: dict = field(default_factory=dict)
     source: str = "config.yaml"
@@ -83,6 +91,29 @@ def ml(data, model):
     return fit_model(model, data.scored)
 
 
+def mlr(data, model):
+    return fit_model(model, data.scored, estimator="MLR")
+
+
+def wlsmv(data, model):
+    """Every analysed item ordinal (fit_model's default under WLSMV)."""
+    return fit_model(model, data.scored, estimator="WLSMV")
+
+
+def _analysed(model):
+    return [v for v in model.indicators if v not in model.factors]
+
+
+def fiml(data, model):
+    """FIML on the analysis sample plus the records excluded only for being incomplete; None
+    when no record of that sample has a missing answer (FIML would be ML)."""
+    parts = [data.scored] + ([data.incomplete] if data.incomplete is not None else [])
+    frame = pd.concat(parts, ignore_index=True)
+    if not frame[_analysed(model)].isna().any(axis=None):
+        return None
+    return fit_fiml(model, frame, log=lambda line: None, source=model.source)
+
+
 def ml_with_mahalanobis(data, model):
     """ML on the analysis sample plus the records only the Mahalanobis rule excluded."""
     if data.mahalanobis is None or not len(data.mahalanobis):
@@ -97,7 +128,8 @@ def ml_controls(data, model):
     return fit_model(with_controls(model, names), frame)
 
 
-VARIANTS = {"ml": ml, "ml_with_mahalanobis": ml_with_mahalanobis, "ml_controls": ml_controls}
+VARIANTS = {"ml": ml, "mlr": mlr, "wlsmv": wlsmv, "fiml": fiml,
+            "ml_with_mahalanobis": ml_with_mahalanobis, "ml_controls": ml_controls}
 
 
 def _rows(fit):
@@ -120,12 +152,21 @@ def sensitivity(data, model, variants=None, alpha=0.05, log=None):
     """(table, fits, facts): the table has ROW_COLUMNS, then `<variant>_<value>` for each value
     in VALUE_COLUMNS and each variant that applies (the primary first), and `changes` (the
     variants in which the row's sign or significance at `alpha` differs from the primary's).
-    `facts` lists the variants run and skipped and the rows that change."""
+    `facts` lists the variants run, skipped (not applicable) and failed (an InputError, e.g.
+    an item WLSMV cannot treat as ordinal; the primary may not fail), the rows that change,
+    and per variant whether every path and every effect agrees with the primary (`agreement`)."""
     log = log or (lambda line: None)
     variants = VARIANTS if variants is None else variants
-    fits, skipped = {}, []
-    for name, function in variants.items():
-        fit = function(data, model)
+    fits, skipped, failed = {}, [], {}
+    for k, (name, function) in enumerate(variants.items()):
+        try:
+            fit = function(data, model)
+        except InputError as error:
+            if not k:  # the primary analysis must run
+                raise
+            failed[name] = str(error)
+            log(f"robustness: variant {name} cannot be fitted (left out): {error}")
+            continue
         if fit is None:
             skipped.append(name)
             log(f"robustness: variant {name} does not apply (skipped)")
@@ -151,8 +192,14 @@ def sensitivity(data, model, variants=None, alpha=0.05, log=None):
                        "significant_primary": bool(base_sig),
                        "significant_variant": bool(r[f"{n}_pvalue"] < alpha)} for n in differ]
     table["changes"] = changes
-    facts = {"primary": primary, "variants": names, "skipped": skipped, "alpha": alpha,
-             "n": {n: int(f.n) for n, f in fits.items()}, "changes": described,
+    agreement = {}
+    for n in names[1:]:
+        differ = table["changes"].str.split(";").apply(lambda v: n in v)
+        agreement[n] = {"paths_agree": not bool(differ[table["kind"] == "path"].any()),
+                        "effects_agree": not bool(differ[table["kind"] != "path"].any())}
+    facts = {"primary": primary, "variants": names, "skipped": skipped, "failed": failed,
+             "alpha": alpha, "n": {n: int(f.n) for n, f in fits.items()},
+             "agreement": agreement, "changes": described,
              "text": _sentence(described, names, primary)}
     return table, fits, facts
 
