@@ -610,3 +610,32 @@ def test_the_robustness_stage_writes_its_verdicts(run):
     for variant, agreed in estimator["agreement_with_ml"].items():
         paths = sensitivity[sensitivity["kind"] == "path"]
         assert agreed["paths_agree"] == (not paths["changes"].str.split(";").apply(lambda v: variant in v).any())
+
+
+def test_the_chapter_reports_estimation_and_robustness_from_the_stage_results(run):
+    """Before: one estimator (ML), no competing models, Harman's test alone. The chapter now has
+    an estimation-and-robustness section whose every figure is the robustness stage's."""
+    work, _ = run
+    folder = work / "results/m_street/robustness"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    norm = json.loads((folder / "normality.json").read_text(encoding="utf-8"))
+    bias = json.loads((folder / "method_bias.json").read_text(encoding="utf-8"))
+    en = html_text(work / "results/report/chapter.en.html")
+    zh = html_text(work / "results/report/chapter.zh.html")
+    assert "Estimation and robustness" in en and "估计方法与稳健性检验" in zh
+    verdict = "rejects" if norm["multivariate_normal_rejected"] else "does not reject"
+    assert f"Mardia’s (1970) test {verdict} multivariate normality" in en
+    assert f"z = {apa_number(norm['kurtosis_z'], 2, leading_zero=True)}" in en
+    ulmc = bias["ulmc"]
+    if ulmc["converged"] and ulmc["admissible"]:
+        assert f"accounts for {100 * ulmc['method_variance_share']:.1f}% of the items’ variance" in en
+        assert f"方法因子平均解释题项{100 * ulmc['method_variance_share']:.1f}%的方差" in zh
+    for test in summary["competing"]["tests"]:
+        assert f"Δχ²({test['df_diff']}) = {test['chisq_diff']:.2f}" in en
+    sensitivity = summary["sensitivity"]
+    assert "MLR" in sensitivity["variants"] or "mlr" in sensitivity["variants"]
+    header = {"mlr": "MLR", "wlsmv": "WLSMV", "fiml": "FIML"}
+    assert all(label in en for v, label in header.items() if v in sensitivity["variants"])
+    claims_none = "No path or effect changes sign or significance" in en
+    assert claims_none == (not sensitivity["changes"])
+    assert ("没有任何路径或效应改变方向或显著性" in zh) == (not sensitivity["changes"])

@@ -41,7 +41,7 @@ ALLOWED = {
     # statistics, indices, abbreviations
     "AVE", "CR", "CFI", "TLI", "RMSEA", "SRMR", "GFI", "AGFI", "NFI", "IFI", "KMO", "HTMT", "HTMT2",
     "SE", "SD", "CI", "BC", "df", "MI", "EPC", "SEPC", "std", "all", "IRV", "ML", "ANOVA", "IPMA",
-    "AIC", "BIC", "MLR", "WLSMV", "FIML", "Mardia", "Huber", "White", "Yuan", "Bentler",
+    "AIC", "BIC", "MLR", "WLSMV", "FIML", "DIFFTEST", "Mardia", "Huber", "White", "Yuan", "Bentler",
     "min", "max", "lhs", "op", "rhs", "Wald", "Boot", "Bootstrap", "Delta", "Promax", "promax",
     "SHA", "IP", "ID", "DAG", "CSV", "PDF", "HTML", "Word", "Typst", "Quarto", "Python", "R", "API",
     "Likert", "longstring", "even", "odd", "et", "al", "s", "g", "d", "t", "F", "n", "M", "x", "z", "p",

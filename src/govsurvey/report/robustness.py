@@ -24,7 +24,8 @@ def robustness_text(chapter):
     summary = chapter.json("robustness", "summary")
     parts = [_estimator_paragraph(chapter, summary), _competing_paragraph(chapter, summary),
              competing_table(chapter, chapter.table("robustness", "competing")),
-             nested_table(chapter, chapter.table("robustness", "competing"), summary["competing"]["tests"]),
+             nested_table(chapter, chapter.table("robustness", "competing"), summary["competing"]["tests"],
+                          (summary.get("competing_wlsmv") or {}).get("tests", ())),
              _method_paragraph(chapter, chapter.json("robustness", "method_bias"))]
     if summary.get("sensitivity", {}).get("variants"):
         parts.append(sensitivity_table(chapter, chapter.table("robustness", "sensitivity"), summary["sensitivity"]))
@@ -65,7 +66,7 @@ def _variant_description(chapter, name, facts):
                 for c in chapter.settings.get("robustness_controls", []) if c in demographics]
     return w["variants"][name].format(
         n=n.get(name, ""), added=chapter.w["number"](facts.get("mahalanobis_records_added", 0)),
-        fiml_added=chapter.w["number"](facts.get("fiml_records_added", 0)), controls=chapter.w["join"](controls) if controls else "")
+        fiml_added=chapter.w["number"](facts.get("incomplete_records_added", 0)), controls=chapter.w["join"](controls) if controls else "")
 
 
 def _demographic_name(demographic, language):
@@ -119,6 +120,8 @@ def _competing_paragraph(chapter, summary):
     elif aic and bic:
         sentences.append(w["aic_bic_differ"].format(aic=_model_label(chapter, table, aic),
                                                     bic=_model_label(chapter, table, bic)))
+    if (summary.get("competing_wlsmv") or {}).get("tests"):
+        sentences.append(_ordinal_sentence(chapter, table, facts, summary["competing_wlsmv"]))
     favoured = _favoured(facts)
     if favoured:
         sentences.append(w["verdict"].format(model=_model_label(chapter, table, favoured)))
@@ -149,19 +152,41 @@ def competing_table(chapter, table):
             columns[5]: apa_number(r.rmsea, 3), columns[6]: apa_number(r.srmr, 3),
             columns[7]: f"{r.aic:.0f}", columns[8]: f"{r.bic:.0f}",  # whole: the table is wide
         })
-    return markdown_table(pd.DataFrame(rows), w["caption"], "tbl-competing")
+    caption = w["caption"].format(estimator=chapter.w["estimator_short"][chapter.estimator])
+    return markdown_table(pd.DataFrame(rows), caption, "tbl-competing")
 
 
-def nested_table(chapter, table, tests):
-    """One row per nested test: the more restricted model against the less restricted one."""
+def nested_table(chapter, table, tests, ordinal_tests=()):
+    """One row per nested test: the more restricted model against the less restricted one,
+    under the primary estimator and (where it ran) WLSMV's DIFFTEST beside it."""
     w = chapter.w["robustness"]["competing"]
     columns = w["nested_columns"]
     number = {model: f"M{k}" for k, model in enumerate(table["model"], start=1)}
-    rows = [{columns[0]: w["versus"].format(restricted=number[t["restricted"]], general=number[t["general"]]),
-             columns[1]: f"{t['chisq_diff']:.2f}", columns[2]: str(int(t["df_diff"])),
-             columns[3]: p_phrase(t["pvalue"]).removeprefix("= "),
-             columns[4]: number.get(t["preferred"], "—")} for t in tests]
-    return markdown_table(pd.DataFrame(rows), w["nested_caption"], "tbl-nested")
+    ordinal = {(t["restricted"], t["general"]): t for t in ordinal_tests}
+    rows = []
+    for t in tests:
+        o = ordinal.get((t["restricted"], t["general"]))
+        rows.append({columns[0]: w["versus"].format(restricted=number[t["restricted"]], general=number[t["general"]]),
+                     columns[1]: f"{t['chisq_diff']:.2f}", columns[2]: str(int(t["df_diff"])),
+                     columns[3]: p_phrase(t["pvalue"]).removeprefix("= "),
+                     columns[4]: f"{o['chisq_diff']:.2f}" if o else "—",
+                     columns[5]: p_phrase(o["pvalue"]).removeprefix("= ") if o else "—",
+                     columns[6]: number.get(t["preferred"], "—")})
+    caption = w["nested_caption"].format(estimator=chapter.w["estimator_short"][chapter.estimator])
+    return markdown_table(pd.DataFrame(rows), caption, "tbl-nested")
+
+
+def _ordinal_sentence(chapter, table, facts, ordinal):
+    """Whether WLSMV's DIFFTEST favours the models the primary tests favour."""
+    w = chapter.w["robustness"]["competing"]
+    primary = {(t["restricted"], t["general"]): t["preferred"] for t in facts["tests"]}
+    differ = [t for t in ordinal["tests"] if primary.get((t["restricted"], t["general"])) not in (None, t["preferred"])]
+    if not differ:
+        return w["wlsmv_same"]
+    return w["wlsmv_differs"].format(models=chapter.w["join"](
+        [w["versus_preferred"].format(preferred=_model_label(chapter, table, t["preferred"]),
+                                      other=_model_label(chapter, table, t["general"] if t["preferred"] == t["restricted"] else t["restricted"]))
+         for t in differ]))
 
 
 # ---------------------------------------------------------------- common-method bias
