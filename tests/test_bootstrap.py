@@ -265,6 +265,7 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     config["study"]["model"] = str(tmp_path / "politdem.lavaan")
     config["study"]["instrument"] = str(tmp_path / "politdem.yaml")  # its constructs are the model's
     config["study"].pop("theory")  # the default study's hypotheses are not politdem's
+    config["robustness"]["controls"] = []  # nor its demographics
     street = config["streets"]["l_street"]
     config["streets"] = {"l_street": {**street, "raw_export": str(ROOT / street["raw_export"])}}
     config.pop("comparison")

@@ -269,7 +269,7 @@ def planned_jobs(command, *extra):
     (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
     (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "report"}),
-    (lambda c: c["robustness"].update(controls=["gender"]), {"robustness"}),  # not in the chapter yet
+    (lambda c: c["robustness"].update(controls=["gender"]), {"robustness", "report"}),  # the chapter names them
     # the full diagram is drawn again, and the chapter's caption says what its shapes are
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
@@ -293,7 +293,7 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
                                "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "robustness",
                                "report"}),
-    ("robustness/method_bias.py", {"robustness"}),
+    ("robustness/method_bias.py", {"robustness", "report"}),  # the chapter reports its results
 ])  # fmt: skip
 def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expected):
     """An edited library module (in the workflow's copy of the library) reruns the jobs that

@@ -7,8 +7,6 @@ rule measure:
         library=library("measure.py"),
     output:
         **stage_files("measure"),
-    params:
-        estimator=config["analysis"]["estimator"],
     log:
         log_file("measure"),
     conda:
@@ -16,5 +14,7 @@ rule measure:
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        estimator=config["analysis"]["estimator"],
     script:
         "../../scripts/measure.py"

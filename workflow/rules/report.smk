@@ -29,6 +29,7 @@ rule report:
             "aim": config["study"].get("aim"),
             "author": config["study"]["author"],
             "alpha": config["analysis"]["alpha"],
+            "estimator": config["analysis"]["estimator"],
             "bootstrap": {"draws": BOOTSTRAP["draws"], "level": BOOTSTRAP["level"]},
             "street_id": REPORT_STREET,
             "comparison": report_comparison(),

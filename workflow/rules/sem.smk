@@ -6,8 +6,6 @@ rule sem:
         library=library("sem.py"),
     output:
         **stage_files("sem"),
-    params:
-        estimator=config["analysis"]["estimator"],
     log:
         log_file("sem"),
     conda:
@@ -15,5 +13,7 @@ rule sem:
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        estimator=config["analysis"]["estimator"],
     script:
         "../../scripts/sem.py"

@@ -58,8 +58,9 @@ class Chapter:
 
     @property
     def estimator(self):
-        """The estimator the measure and sem stages used (their fit.json says; ML before it did)."""
-        return self.json("measure", "fit").get("estimator", "ML")
+        """The estimator of the CFA and the structural model (analysis.estimator, in the report
+        rule's settings)."""
+        return self.settings.get("estimator", "ML")
 
     @property
     def bootstrapped(self):

@@ -50,10 +50,11 @@ def _estimator_paragraph(chapter, summary):
     sens = summary.get("sensitivity") or {}
     variants = [v for v in sens.get("variants", []) if v != sens.get("primary")]
     descriptions = [_variant_description(chapter, v, sens) for v in variants]
-    points = chapter.instrument.scale_max - chapter.instrument.scale_min + 1
-    sentences.append(w["primary"][chapter.estimator].format(
-        points=chapter.w["number"](points), variants=w["variant_join"].join(descriptions) if descriptions else w["no_variants"]))
-    if variants:
+    sentences.append(w["primary"][chapter.estimator])
+    if variants:  # a model without regressions has no sensitivity table
+        points = chapter.instrument.scale_max - chapter.instrument.scale_min + 1
+        sentences.append(w["reestimated"].format(points=chapter.w["number"](points),
+                                                 variants=w["variant_join"].join(descriptions)))
         sentences.append(_changes_sentence(chapter, sens))
     return "".join(sentences) if chapter.language == "zh" else " ".join(sentences)
 
@@ -105,7 +106,8 @@ def _competing_paragraph(chapter, summary):
     table = chapter.table("robustness", "competing")
     facts = summary["competing"]
     _, outcomes = roles(chapter.model)
-    sentences = [w["intro"].format(outcome=chapter.w["join"](outcomes))]
+    structural = "partial_mediation" in set(table["model"]) and outcomes
+    sentences = [w["intro"].format(outcome=chapter.w["join"](outcomes)) if structural else w["intro_measurement"]]
     for test in facts["tests"]:
         values = dict(restricted=_model_label(chapter, table, test["restricted"]),
                       general=_model_label(chapter, table, test["general"]),
@@ -153,7 +155,7 @@ def competing_table(chapter, table):
             columns[7]: f"{r.aic:.0f}", columns[8]: f"{r.bic:.0f}",  # whole: the table is wide
         })
     caption = w["caption"].format(estimator=chapter.w["estimator_short"][chapter.estimator])
-    return markdown_table(pd.DataFrame(rows), caption, "tbl-competing")
+    return markdown_table(pd.DataFrame(rows), caption, "tbl-competing", whole=(0,))
 
 
 def nested_table(chapter, table, tests, ordinal_tests=()):

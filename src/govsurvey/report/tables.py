@@ -30,8 +30,9 @@ MIN_TEXT = 12  # display columns a text column keeps when it shrinks (six Chines
 _NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—†]*$")
 
 
-def markdown_table(frame, caption, label):
-    """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`).
+def markdown_table(frame, caption, label, whole=()):
+    """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`). Columns whose
+    positions are in `whole` keep their cells on one line (short names the table is read by).
 
     Numbers align right, text left. Pandoc sizes wrapped columns by the dashes under the
     header, so each column gets dashes in proportion to its longest cell (long texts capped, as
@@ -50,7 +51,8 @@ def markdown_table(frame, caption, label):
         numeric.append(all(_NUMERIC.match(v) for v in values))
         # text can shrink to its longest word, and Chinese text (which breaks anywhere) to MIN_TEXT
         widest = max((display_width(v) for v in values), default=0)
-        least.append(widths[-1] if numeric[-1] else round(max(longest_word, min(widest, MIN_TEXT))) + PADDING)
+        keep = numeric[-1] or len(least) in whole
+        least.append(widths[-1] if keep else round(max(longest_word, min(widest, MIN_TEXT))) + PADDING)
     widths = _fit_line(widths, least)
     rule = [("-" * (w - 1) + ":") if num_col else (":" + "-" * (w - 1)) for w, num_col in zip(widths, numeric)]
     header = "| " + " | ".join(cells.columns) + " |"

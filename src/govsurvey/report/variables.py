@@ -1,10 +1,11 @@
 """The values the chapter reads with {{< var … >}} (written to _variables.yml), and the flags
 that switch its conditional sections (structural model, mediation, bootstrap …)."""
 
+import math
+
 from govsurvey.formatting import apa_number
 from govsurvey.report.structure import r2_text, structural_paths
 from govsurvey.report.tables import p_phrase
-from govsurvey.sem.indices import reported_fit
 
 
 def flags(chapter):
@@ -32,13 +33,15 @@ def path_caption(chapter):
     return chapter.w["figures"]["path_caption_full" if full else "path_caption"]
 
 
-def _fit_values(fit):
-    fit = reported_fit(fit)  # under MLR: the scaled chi-square and the robust indices
+def _fit_values(fit_table):
+    """The fit sentence's figures from a stage's fit table: the figures its estimator reports
+    (under MLR the scaled chi-square and the robust indices, sem.indices.reported_fit)."""
+    fit = dict(zip(fit_table["index"], fit_table["value"]))
     return {
         "chisq": f"{fit['chisq']:.2f}",
-        "df": str(fit["df"]),
+        "df": str(int(fit["df"])),
         "p": p_phrase(fit["pvalue"]),  # "= .360" or "< .001": the chapter writes "p {{< var … >}}"
-        "chisq_df": f"{fit['chisq_df']:.2f}" if fit.get("chisq_df") is not None else "—",
+        "chisq_df": f"{fit['chisq_df']:.2f}" if math.isfinite(fit.get("chisq_df", math.nan)) else "—",
         "cfi": apa_number(fit["cfi"], 3),
         "tli": apa_number(fit["tli"], 3),
         "rmsea": apa_number(fit["rmsea"], 3),
@@ -116,7 +119,7 @@ def build_variables(chapter, on):
             "fl_pass": chapter.count(int(fornell["sqrt_ave_exceeds_correlations"].sum()), "construct_word"),
         },
         "estimation": {"text": w["estimation"][chapter.estimator]},
-        "cfa": {**_fit_values(chapter.json("measure", "fit")),
+        "cfa": {**_fit_values(chapter.table("measure", "fit_table")),
                 "constructs": chapter.count(n_constructs, "cfa_constructs")},
         "figures": {"path_caption": path_caption(chapter)},
         "admissibility": {
@@ -128,12 +131,12 @@ def build_variables(chapter, on):
     # whether or not they drop the hidden section before resolving it.
     off = "—"
     values["validity"]["htmt_max"] = off
-    values["sem"] = dict.fromkeys([*_fit_values(chapter.json("measure", "fit")), "r2_text"], off)
+    values["sem"] = dict.fromkeys([*_fit_values(chapter.table("measure", "fit_table")), "r2_text"], off)
     values["bootstrap"] = dict.fromkeys(["draws", "admissible", "not_converged", "inadmissible", "level", "seed"], off)
     if on["discriminant"]:
         values["validity"]["htmt_max"] = apa_number(chapter.table("measure", "htmt")["htmt2"].max(), 3)
     if on["structural"]:
-        values["sem"] = {**_fit_values(chapter.json("sem", "fit")), "r2_text": r2_text(chapter, chapter.table("sem", "r2"))}
+        values["sem"] = {**_fit_values(chapter.table("sem", "fit_table")), "r2_text": r2_text(chapter, chapter.table("sem", "r2"))}
     if on["bootstrap"]:
         summary = chapter.json("bootstrap", "summary")
         values["bootstrap"] = {

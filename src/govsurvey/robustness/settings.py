@@ -9,5 +9,7 @@ def check_settings(settings, instrument, source="config.yaml"):
     known = [d.code for d in instrument.demographics]
     for code in settings.get("controls", []):
         if code not in known:
+            fix = (f"use some of: {', '.join(known)}." if known else
+                   "this instrument declares no demographics: set robustness.controls to [].")
             raise InputError(f"{source}: robustness.controls", f"'{code}' is not a demographic of "
-                             f"the instrument ({instrument.source}).", f"use some of: {', '.join(known)}.")
+                             f"the instrument ({instrument.source}).", fix)
