@@ -81,12 +81,11 @@ def _changes_sentence(chapter, facts):
     changed = facts.get("changes", [])
     if not changed:
         return w["changes_none"].format(alpha=apa_number(facts.get("alpha", 0.05), 2))
-    label = w["variant_labels"]
     items = []
     for d in changed:
         key = d["key"].split(": ", 1)[-1].replace(" ~ ", " ← ")
         how = "sign" if d["sign_changes"] else "significant" if d["significant_variant"] else "not_significant"
-        items.append(w["change"][how].format(key=key, variant=label[d["variant"]]))
+        items.append(w["change"][how].format(key=key, variant=w["variant_names"][d["variant"]]))
     return w["changes_some"].format(changes=w["change_join"].join(items), alpha=apa_number(facts.get("alpha", 0.05), 2))
 
 
@@ -108,14 +107,22 @@ def _competing_paragraph(chapter, summary):
     _, outcomes = roles(chapter.model)
     structural = "partial_mediation" in set(table["model"]) and outcomes
     sentences = [w["intro"].format(outcome=chapter.w["join"](outcomes)) if structural else w["intro_measurement"]]
+    kept = {}  # restricted model -> the less restricted models it fits no worse than: one sentence
     for test in facts["tests"]:
         values = dict(restricted=_model_label(chapter, table, test["restricted"]),
                       general=_model_label(chapter, table, test["general"]),
                       df=test["df_diff"], chisq=f"{test['chisq_diff']:.2f}", p=p_phrase(test["pvalue"]))
-        kind = "general_better" if test["preferred"] == test["general"] else "restricted_kept"
         if not test.get("admissible", True):
-            kind = "inadmissible"
-        sentences.append(w[kind].format(**values))
+            sentences.append(w["inadmissible"].format(**values))
+        elif test["preferred"] == test["general"]:
+            sentences.append(w["general_better"].format(**values))
+        else:
+            if values["restricted"] not in kept:
+                kept[values["restricted"]] = []
+                sentences.append(values["restricted"])  # a place, filled below
+            kept[values["restricted"]].append(w["kept_against"].format(**values))
+    sentences = [w["restricted_kept"].format(restricted=s, generals=chapter.w["join"](kept[s])) if s in kept else s
+                 for s in sentences]
     aic, bic = facts.get("smallest_aic"), facts.get("smallest_bic")
     if aic and aic == bic:
         sentences.append(w["aic_bic_same"].format(model=_model_label(chapter, table, aic)))
@@ -228,9 +235,11 @@ def sensitivity_table(chapter, table, facts):
         frame[w["variant_labels"][name]] = [
             "—" if _missing(b) else apa_number(b, 2) + significance_stars(p)
             for b, p in zip(rows[f"{name}_std_all"], rows[f"{name}_pvalue"])]
-    caption = w["sensitivity_caption"].format(n=w["variant_join"].join(
+    ml = [w["variant_labels"][v] for v in facts["variants"] if v.startswith("ml_")]
+    ml = w["ml_columns"].format(columns=chapter.w["join"](ml)) if ml else ""
+    caption = w["sensitivity_caption"].format(ml=ml, n=w["variant_join"].join(
         w["sensitivity_n"].format(variant=w["variant_labels"][v], n=facts["n"][v]) for v in facts["variants"]))
-    return markdown_table(frame, caption, "tbl-sensitivity")
+    return markdown_table(frame, caption, "tbl-sensitivity", whole=(0,))
 
 
 def _row_label(chapter, r):

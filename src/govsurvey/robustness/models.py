@@ -156,7 +156,7 @@ def alternative(name, spec, source="config.yaml", base=None):
 
 LABELS = {
     "one_factor": {"zh": "单因子模型", "en": "One-factor model"},
-    "cfa": {"zh": "验证性因子模型", "en": "CFA (correlated factors)"},
+    "cfa": {"zh": "验证性因子模型", "en": "CFA with correlated factors"},
     "structural": {"zh": "假设结构模型", "en": "Hypothesised structural model"},
     "partial_mediation": {"zh": "部分中介模型", "en": "Partial mediation model"},
 }
