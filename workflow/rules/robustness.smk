@@ -1,5 +1,6 @@
 # Robustness: competing models (under the primary estimator and WLSMV), common-method bias (single factor, ULMC, marker), normality
-# (Mardia, item moments) and the sensitivity of paths and effects to the sample and controls.
+# (Mardia, item moments) and the sensitivity of paths and effects to the sample and controls;
+# the WLSMV bootstrap when robustness.wlsmv_bootstrap.draws > 0 (its table is written, empty, when off).
 rule robustness:
     input:
         scored=rules.clean.output.scored,
@@ -21,5 +22,7 @@ rule robustness:
         settings=config["robustness"],
         alpha=config["analysis"]["alpha"],
         estimator=config["analysis"]["estimator"],
+        seed=config["analysis"]["seed"],
+        level=config["analysis"]["bootstrap"]["level"],
     script:
         "../../scripts/robustness.py"

@@ -58,6 +58,9 @@ def wlsmv_bootstrap(fit, data, draws, seed, rows, level=0.95, alpha=0.05, log=No
     bootstrapped. Returns (table with TABLE_COLUMNS, summary dict, draws frame: draw, status,
     seconds, then `est:<key>` and `std:<key>` per row). Raises InputError (naming `source`) when
     the admissible draws are too few for a percentile interval at `level`."""
+    if draws < min_draws(level):  # fail before the work, not after it
+        require_intervals({"admissible": draws, "draws": draws, "level": level,
+                           "min_draws": min_draws(level)}, source=source, key=source, shipped=0)
     log = log or (lambda line: None)
     quiet = lambda line: None  # noqa: E731 (a draw's own fit log would drown the progress lines)
     base = rows(fit).reset_index(drop=True)
