@@ -270,7 +270,8 @@ def planned_jobs(command, *extra):
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
     (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "report"}),
     (lambda c: c["robustness"].update(controls=["gender"]), {"robustness"}),  # not in the chapter yet
-    (lambda c: c["robustness"].update(wlsmv_bootstrap={"draws": 100}), {"robustness"}),
+    # the chapter reads the stage's summary, so it follows
+    (lambda c: c["robustness"].update(wlsmv_bootstrap={"draws": 100}), {"robustness", "report"}),
     # the full diagram is drawn again, and the chapter's caption says what its shapes are
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
