@@ -22,6 +22,8 @@ with reported_errors():
         responses=pd.read_parquet(snakemake.input.responses),
         log=print,
         estimator=snakemake.params.estimator,
+        seed=snakemake.params.seed,
+        level=snakemake.params.level,
     )
     for name, value in results.items():
         if isinstance(value, pd.DataFrame):

@@ -270,6 +270,8 @@ def planned_jobs(command, *extra):
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
     (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "report"}),
     (lambda c: c["robustness"].update(controls=["gender"]), {"robustness", "report"}),  # the chapter names them
+    # the chapter reads the stage's summary, so it follows
+    (lambda c: c["robustness"].update(wlsmv_bootstrap={"draws": 100}), {"robustness", "report"}),
     # the full diagram is drawn again, and the chapter's caption says what its shapes are
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
@@ -582,6 +584,10 @@ def test_the_robustness_stage_writes_its_verdicts(run):
     assert (sensitivity["kind"] == "path").sum() == 10 and "ml_controls_est" in sensitivity
     log = (work / "results" / "m_street" / "logs" / "robustness.log").read_text(encoding="utf-8")
     assert "robustness: ULMC (equal loadings) converged" in log
+    # the WLSMV bootstrap is off by default: its table is there, empty, with its columns
+    boot = pd.read_csv(folder / "wlsmv_bootstrap.csv")
+    assert boot.empty and {"key", "boot_se", "ci_lower", "ci_upper", "agree"} <= set(boot.columns)
+    assert summary["wlsmv_bootstrap"] == {"ran": False, "draws": 0, "reason": "off"}
     # the competing models under the primary estimator (ML here) and under WLSMV (DIFFTEST)
     assert set(competing["estimator"]) == {"ML"} and summary["competing"]["estimator"] == "ML"
     wlsmv = pd.read_csv(folder / "competing_models_wlsmv.csv")
@@ -637,5 +643,7 @@ def test_the_chapter_reports_estimation_and_robustness_from_the_stage_results(ru
     header = {"mlr": "MLR", "wlsmv": "WLSMV", "fiml": "FIML"}
     assert all(label in en for v, label in header.items() if v in sensitivity["variants"])
     claims_none = "No path or effect changes sign or significance" in en
+    # no WLSMV bootstrap by default: the table's WLSMV column rests on delta-method SEs and says so
+    assert "WLSMV p values rest on delta-method standard errors" in en and "WLSMV的p值基于Delta法标准误" in zh
     assert claims_none == (not sensitivity["changes"])
     assert ("没有任何路径或效应改变方向或显著性" in zh) == (not sensitivity["changes"])

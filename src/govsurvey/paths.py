@@ -37,7 +37,8 @@ STAGES = {
         "method_bias": "method_bias.json",
         "method_paths": "method_bias_paths.csv", "marker": "marker_adjustment.csv",
         "normality": "normality.json", "normality_items": "normality.csv",
-        "sensitivity": "sensitivity.csv", "summary": "summary.json",
+        "sensitivity": "sensitivity.csv", "wlsmv_bootstrap": "wlsmv_bootstrap.csv",
+        "summary": "summary.json",
     },
 }  # fmt: skip
 # The comparison of streets and groups: name -> file under results/comparison/

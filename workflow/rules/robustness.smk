@@ -1,5 +1,9 @@
 # Robustness: competing models (under the primary estimator and WLSMV), common-method bias (single factor, ULMC, marker), normality
-# (Mardia, item moments) and the sensitivity of paths and effects to the sample and controls.
+# (Mardia, item moments) and the sensitivity of paths and effects to the sample and controls;
+# the WLSMV bootstrap when robustness.wlsmv_bootstrap.draws > 0 (its table is written, empty, when off).
+WLSMV_DRAWS = (config["robustness"].get("wlsmv_bootstrap") or {}).get("draws", 0)
+
+
 rule robustness:
     input:
         scored=rules.clean.output.scored,
@@ -21,5 +25,8 @@ rule robustness:
         settings=config["robustness"],
         alpha=config["analysis"]["alpha"],
         estimator=config["analysis"]["estimator"],
+        # only a WLSMV bootstrap uses them: without one, a new seed or level reruns nothing here
+        seed=config["analysis"]["seed"] if WLSMV_DRAWS else 0,
+        level=config["analysis"]["bootstrap"]["level"] if WLSMV_DRAWS else 0.95,
     script:
         "../../scripts/robustness.py"

@@ -28,7 +28,10 @@ def robustness_text(chapter):
                           (summary.get("competing_wlsmv") or {}).get("tests", ())),
              _method_paragraph(chapter, chapter.json("robustness", "method_bias"))]
     if summary.get("sensitivity", {}).get("variants"):
-        parts.append(sensitivity_table(chapter, chapter.table("robustness", "sensitivity"), summary["sensitivity"]))
+        parts.append(sensitivity_table(chapter, chapter.table("robustness", "sensitivity"), summary["sensitivity"],
+                                       summary.get("wlsmv_bootstrap")))
+        parts.append(_wlsmv_bootstrap_sentence(chapter, summary.get("wlsmv_bootstrap") or {},
+                                               summary["sensitivity"].get("alpha", 0.05)))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -226,7 +229,7 @@ def _method_paragraph(chapter, bias):
 
 
 # ---------------------------------------------------------------- sensitivity
-def sensitivity_table(chapter, table, facts):
+def sensitivity_table(chapter, table, facts, bootstrap=None):
     w = chapter.w["robustness"]
     rows = table[table["kind"].isin(SENSITIVITY_KINDS)]
     first = w["sensitivity_first_column"]
@@ -239,7 +242,23 @@ def sensitivity_table(chapter, table, facts):
     ml = w["ml_columns"].format(columns=chapter.w["join"](ml)) if ml else ""
     caption = w["sensitivity_caption"].format(ml=ml, n=w["variant_join"].join(
         w["sensitivity_n"].format(variant=w["variant_labels"][v], n=facts["n"][v]) for v in facts["variants"]))
+    if "wlsmv" in facts["variants"] and not (bootstrap or {}).get("ran"):
+        caption += w["wlsmv_delta_note"]
     return markdown_table(frame, caption, "tbl-sensitivity", whole=(0,))
+
+
+def _wlsmv_bootstrap_sentence(chapter, facts, alpha):
+    """Whether each indirect effect's WLSMV percentile interval excludes zero as its
+    delta-method p says; '' when the bootstrap did not run or there is no indirect effect."""
+    if not facts.get("ran") or not facts.get("indirect"):
+        return ""
+    w = chapter.w["robustness"]["wlsmv_bootstrap"]
+    number = chapter.w["number"]
+    values = dict(used=number(facts["admissible"]), draws=number(facts["draws"]),
+                  level=f"{100 * facts['level']:g}", alpha=apa_number(alpha, 2),
+                  agree=number(facts["indirect_agree"]), n=number(facts["indirect"]),
+                  routes=chapter.w["join"](facts["indirect_disagree"]))
+    return w["all_agree" if not facts["indirect_disagree"] else "some_disagree"].format(**values)
 
 
 def _row_label(chapter, r):

@@ -10,7 +10,8 @@ from govsurvey.robustness import models as M
 from govsurvey.robustness.competing import compare_models, fit_model
 from govsurvey.robustness.method_bias import PATH_COLUMNS, method_bias
 from govsurvey.robustness.normality import normality
-from govsurvey.robustness.sensitivity import SensitivityData, sensitivity
+from govsurvey.robustness.sensitivity import SensitivityData, _rows, sensitivity
+from govsurvey.sem.ordinal_bootstrap import empty_table, wlsmv_bootstrap
 from govsurvey.screening.rules import score
 
 MARKER_COLUMNS = ["construct_a", "construct_b", "r", "pvalue", "r_adjusted", "t_adjusted",
@@ -54,11 +55,32 @@ def _estimator_facts(estimator, norm, items, sens_facts):
             "agreement_with_ml": {v: agreement[v] for v in ("mlr", "wlsmv", "fiml") if v in agreement}}
 
 
+def _wlsmv_bootstrap(fit, scored, settings, seed, level, alpha, source, log):
+    """(table, facts) of the WLSMV bootstrap of the sensitivity table's WLSMV rows; the empty
+    table when robustness.wlsmv_bootstrap.draws is 0 or there is no WLSMV fit to resample."""
+    draws = int((settings.get("wlsmv_bootstrap") or {}).get("draws", 0))
+    if not draws or fit is None:
+        reason = "off" if not draws else "no WLSMV fit (no structural model, or WLSMV failed)"
+        return empty_table(), {"ran": False, "draws": draws, "reason": reason}
+    table, summary, _ = wlsmv_bootstrap(fit, scored, draws, seed, _rows, level=level, alpha=alpha,
+                                        log=log, source=f"{source}: robustness.wlsmv_bootstrap.draws")
+    log(f"robustness: WLSMV bootstrap: {summary['admissible']} of {draws} draws used "
+        f"({summary['failed']} failed, {summary['not_converged']} not converged, "
+        f"{summary['inadmissible']} inadmissible), {summary['seconds_per_draw']:.2f} s a draw")
+    indirect = table[table["kind"] == "indirect"]
+    return table, {"ran": True, **summary,
+                   "indirect": int(len(indirect)),
+                   "indirect_agree": int(indirect["agree"].sum()),
+                   "indirect_disagree": list(indirect.loc[~indirect["agree"], "route"])}
+
+
 def robustness_results(scored, parsed, instrument, settings, alpha=0.05, ledger=None,
-                       responses=None, log=print, source="config.yaml", estimator="ML"):
+                       responses=None, log=print, source="config.yaml", estimator="ML", seed=0,
+                       level=0.95):
     """{name: DataFrame or dict} of the stage's files (govsurvey.paths.STAGES['robustness']).
     `estimator`: the study's primary estimator (analysis.estimator: ML or MLR), under which the
-    competing models are compared; they are also compared under WLSMV."""
+    competing models are compared; they are also compared under WLSMV. `seed`, `level`: the
+    WLSMV bootstrap's (analysis.seed, analysis.bootstrap.level)."""
     started = time.perf_counter()
     items = [i for i in instrument.item_codes if i in parsed.indicators]
     norm, item_table = normality(scored, items, alpha, source)
@@ -99,12 +121,14 @@ def robustness_results(scored, parsed, instrument, settings, alpha=0.05, ledger=
     data = SensitivityData(scored, extra, incomplete, list(settings.get("controls", [])),
                            demographics, source)
     sens = pd.DataFrame()
-    sens_facts = {}
+    sens_facts, fits = {}, {}
     if parsed.structural:
-        sens, _, sens_facts = sensitivity(data, parsed, alpha=alpha, log=log)
+        sens, fits, sens_facts = sensitivity(data, parsed, alpha=alpha, log=log)
         sens_facts["mahalanobis_records_added"] = 0 if extra is None else int(len(extra))
         sens_facts["incomplete_records_added"] = 0 if incomplete is None else int(len(incomplete))
         log(f"robustness: sensitivity: {sens_facts['text']}")
+    boot, boot_facts = _wlsmv_bootstrap(fits.get("wlsmv"), scored, settings, seed, level, alpha,
+                                        source, log)
     seconds = time.perf_counter() - started
     log(f"robustness: done in {seconds:.1f} s")
     summary = {"competing": verdict, "competing_wlsmv": verdict_wlsmv, "method_bias": {
@@ -116,7 +140,7 @@ def robustness_results(scored, parsed, instrument, settings, alpha=0.05, ledger=
                "normality": {k: norm[k] for k in ("multivariate_normal_rejected", "items_beyond_limits",
                                                    "max_abs_skew", "max_abs_kurtosis")},
                "estimator": _estimator_facts(estimator, norm, item_table, sens_facts),
-               "sensitivity": sens_facts, "seconds": seconds}
+               "sensitivity": sens_facts, "wlsmv_bootstrap": boot_facts, "seconds": seconds}
     return {
         "competing": table,
         "competing_wlsmv": table_wlsmv,
@@ -126,5 +150,6 @@ def robustness_results(scored, parsed, instrument, settings, alpha=0.05, ledger=
         "normality": norm,
         "normality_items": item_table,
         "sensitivity": sens,
+        "wlsmv_bootstrap": boot,
         "summary": summary,
     }

@@ -286,10 +286,12 @@ def summarise_draws(draws, params, n_draws, level, seed, source="bootstrap shard
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), summary
 
 
-def require_intervals(summary, source="analysis.bootstrap.draws"):
+def require_intervals(summary, source="analysis.bootstrap.draws", key="analysis.bootstrap.draws",
+                      shipped=5000):
     """InputError when the admissible draws are too few for any percentile interval at the
     summary's level (min_draws): what is left would be the smallest and largest draws called
-    a confidence interval."""
+    a confidence interval. `key`: the config setting of the draws, `shipped` its value in the
+    shipped config."""
     need = summary["min_draws"]
     if summary["admissible"] < need:
         raise InputError(source, f"only {summary['admissible']} of {summary['draws']} bootstrap "
@@ -297,8 +299,8 @@ def require_intervals(summary, source="analysis.bootstrap.draws"):
                          f"interval needs at least {need} (each {50 * (1 - summary['level']):g}% "
                          "tail must hold a draw), and its intervals would be the smallest and "
                          "largest draws.",
-                         f"set analysis.bootstrap.draws in config.yaml to {ADVISED_DRAWS} or more "
-                         "(the shipped config has 5000); if most draws are inadmissible, look at "
+                         f"set {key} in config.yaml to {ADVISED_DRAWS} or more "
+                         f"(the shipped config has {shipped}); if most draws are inadmissible, look at "
                          "the sem step's admissibility list first.")
 
 
