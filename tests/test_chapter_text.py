@@ -39,8 +39,10 @@ class StubChapter(Chapter):
 def test_a_fit_p_value_prints_with_its_relation():
     fit = {"chisq": 446.0, "df": 436, "pvalue": 0.36, "chisq_df": 1.02, "cfi": 0.998, "tli": 0.998, "rmsea": 0.007,
            "rmsea_ci_lower": 0.0, "rmsea_ci_upper": 0.018, "srmr": 0.031}
-    assert _fit_values(fit)["p"] == "= .360"
-    assert _fit_values({**fit, "pvalue": 1e-9})["p"] == "< .001"
+    from govsurvey.sem.indices import fit_table
+
+    assert _fit_values(fit_table(fit))["p"] == "= .360"
+    assert _fit_values(fit_table({**fit, "pvalue": 1e-9}))["p"] == "< .001"
 
 
 @pytest.mark.parametrize("beta, printed, word", [(0.29527, ".30", "medium"), (0.2949, ".29", "small"),
