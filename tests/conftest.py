@@ -18,6 +18,32 @@ def instrument():
     return load_instrument(INSTRUMENT_PATH)
 
 
+def keyed(frame):
+    """A parameter table indexed by (lhs, op, rhs); a covariance by its two sides in order, since
+    lavaan and we may write it either way round."""
+    rhs = frame["rhs"].fillna("")
+    keys = [(op, *sorted((lhs, r))) if op == "~~" else (lhs, op, r) for lhs, op, r in zip(frame["lhs"], frame["op"], rhs)]
+    return frame.set_axis(keys)
+
+
+def assert_parameters_agree(ours, ref, tol):
+    """Our parameter table against lavaan's parameterEstimates (+ std.all): the same rows and
+    labels; estimates, SEs, CIs, std.all and its SE within `tol`; z and p where lavaan has an SE."""
+    import numpy as np
+
+    ours, ref = keyed(ours), keyed(ref)
+    assert sorted(ours.index) == sorted(ref.index)
+    ref = ref.loc[ours.index]
+    assert (ours["label"] == ref["label"]).all()
+    for col, rcol in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"), ("ci_upper", "ci.upper"),
+                      ("std_all", "std.all"), ("std_all_se", "std.all.se")]:
+        np.testing.assert_allclose(ours[col], ref[rcol], atol=tol, rtol=0, err_msg=col)
+    free = ref["se"] > 0
+    np.testing.assert_allclose(ours.loc[free, "z"], ref.loc[free, "z"], atol=tol)
+    np.testing.assert_allclose(ours.loc[free, "pvalue"], ref.loc[free, "pvalue"], atol=tol)
+    assert ours.loc[~free, "z"].isna().all()
+
+
 def quiet(*_):
     """A log that says nothing (the ingest tests read errors, not progress)."""
 

@@ -14,6 +14,7 @@ import pytest
 from govsurvey.errors import InputError
 from govsurvey.sem import PARAM_COLUMNS, fit_sem
 from govsurvey.sem.fiml import Patterns, em_h1, fit_fiml
+from conftest import assert_parameters_agree, keyed
 
 REF = Path(__file__).parent / "reference"
 CASES = ["politdem", "holzinger", "governance"]
@@ -36,18 +37,9 @@ MLR_MEASURES = ["chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_fac
 def model_text(name):
     if name == "governance":
         return (REF.parent.parent / "data" / "models" / "governance.lavaan").read_text()
-    script = (REF / "make_fiml_reference.R").read_text()
+    script = (REF / "models.R").read_text()  # the models the fixture scripts share
     var = {"politdem": "politdem_model", "holzinger": "hs_model"}[name]
     return re.search(var + r" <- '(.*?)'", script, re.S).group(1)
-
-
-def row_key(lhs, op, rhs):
-    return (op, *sorted((lhs, rhs))) if op == "~~" else (lhs, op, rhs)
-
-
-def keyed(df):
-    rhs = df["rhs"].fillna("")
-    return df.set_axis([row_key(*t) for t in zip(df["lhs"], df["op"], rhs)])
 
 
 _fits = {}
@@ -73,18 +65,7 @@ def fitted(name, est):
 def test_parameter_table_matches_lavaan(name, est):
     fit, _, ref, _, _ = fitted(name, est)
     assert list(fit.params.columns) == PARAM_COLUMNS
-    ours, ref = keyed(fit.params), keyed(ref)
-    assert sorted(ours.index) == sorted(ref.index)  # incl. every `~1` row lavaan prints
-    ref = ref.loc[ours.index]
-    assert (ours["label"] == ref["label"]).all()
-    for col, rcol in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
-                      ("ci_upper", "ci.upper"), ("std_all", "std.all"),
-                      ("std_all_se", "std.all.se")]:
-        np.testing.assert_allclose(ours[col], ref[rcol], atol=TOL, rtol=0, err_msg=col)
-    free = ref["se"] > 0
-    np.testing.assert_allclose(ours.loc[free, "z"], ref.loc[free, "z"], atol=TOL)
-    np.testing.assert_allclose(ours.loc[free, "pvalue"], ref.loc[free, "pvalue"], atol=TOL)
-    assert ours.loc[~free, "z"].isna().all()
+    assert_parameters_agree(fit.params, ref, TOL)  # incl. every `~1` row lavaan prints
 
 
 @pytest.mark.parametrize("est", ESTIMATORS)

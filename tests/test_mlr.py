@@ -18,6 +18,7 @@ from govsurvey.sem.fit import parameter_table
 from govsurvey.sem.indices import fit_indices
 from govsurvey.sem.nested import compare_nested
 from govsurvey.sem.robust import mlr_statistics, trace_h1
+from conftest import keyed
 
 REF = Path(__file__).parent / "reference"
 # fixedx: observed predictors (lavaan's fixed.x); saturated: df = 0, no scaling factor
@@ -32,14 +33,6 @@ TOL = 1e-3
 RTOL_LARGE = 1e-6
 # lavaan's fitMeasures we do not report (fmin is lavaan's half F_ML: chisq / 2N)
 NOT_OURS = {"fmin"}
-
-
-def row_key(lhs, op, rhs):
-    return (op, *sorted((lhs, rhs))) if op == "~~" else (lhs, op, rhs)
-
-
-def keyed(df):
-    return df.set_axis([row_key(*t) for t in zip(df["lhs"], df["op"], df["rhs"])])
 
 
 _fits = {}

@@ -19,6 +19,7 @@ from govsurvey.robustness.sensitivity import (VARIANTS, SensitivityData, control
                                               sensitivity, with_controls)
 from govsurvey.robustness.stage import incomplete_records
 from govsurvey.study.model import read_model
+from conftest import keyed
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
@@ -26,14 +27,6 @@ INFO = json.loads((REF / "robustness.json").read_text())
 TOL = 1e-3
 MODEL = read_model(ROOT / "data" / "models" / "governance.lavaan")
 DATA = pd.read_csv(REF / "governance_data.csv")
-
-
-def key(lhs, op, rhs):
-    return (op, *sorted((lhs, rhs))) if op == "~~" else (lhs, op, rhs)
-
-
-def keyed(frame):
-    return frame.set_axis([key(*t) for t in zip(frame["lhs"], frame["op"], frame["rhs"])])
 
 
 # ------------------------------------------------------------------ the generated models

@@ -16,6 +16,7 @@ from govsurvey.errors import InputError
 from govsurvey.sem import PARAM_COLUMNS, check_admissibility, fit_sem, modification_indices
 from govsurvey.sem.indices import FIT_THRESHOLDS, fit_table
 from govsurvey.study.model import evaluate_expression, parse_model
+from conftest import assert_parameters_agree, keyed
 
 REF = Path(__file__).parent / "reference"
 # survey / survey_cfa: the cleaned synthetic L Street survey with the study's model / its CFA
@@ -36,15 +37,6 @@ def load_case(name):
     return info, data, params
 
 
-def row_key(lhs, op, rhs):
-    # lavaan and we may write a covariance either way round
-    return (op, *sorted((lhs, rhs))) if op == "~~" else (lhs, op, rhs)
-
-
-def keyed(df):
-    return df.set_axis([row_key(*t) for t in zip(df["lhs"], df["op"], df["rhs"])])
-
-
 _fits = {}
 
 
@@ -58,20 +50,8 @@ def fitted(name):
 @pytest.mark.parametrize("name", CASES)
 def test_parameter_table_matches_lavaan(name):
     fit, _, ref = fitted(name)
-    ours = keyed(fit.params)
-    ref = keyed(ref)
     assert list(fit.params.columns) == PARAM_COLUMNS
-    assert sorted(ours.index) == sorted(ref.index)
-    ref = ref.loc[ours.index]
-    assert (ours["label"] == ref["label"]).all()
-    for col, rcol in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
-                      ("ci_upper", "ci.upper"), ("std_all", "std.all"),
-                      ("std_all_se", "std.all.se")]:
-        np.testing.assert_allclose(ours[col], ref[rcol], atol=TOL, rtol=0, err_msg=col)
-    free = ref["se"] > 0
-    np.testing.assert_allclose(ours.loc[free, "z"], ref.loc[free, "z"], atol=TOL)
-    np.testing.assert_allclose(ours.loc[free, "pvalue"], ref.loc[free, "pvalue"], atol=TOL)
-    assert ours.loc[~free, "z"].isna().all()
+    assert_parameters_agree(fit.params, ref, TOL)
 
 
 @pytest.mark.parametrize("name", CASES)

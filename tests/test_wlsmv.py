@@ -15,6 +15,7 @@ from govsurvey.errors import InputError
 from govsurvey.sem import PARAM_COLUMNS
 from govsurvey.sem.dwls import default_ordered, difftest, fit_wlsmv
 from govsurvey.sem.ordinal import (bvn_cdf, ordinal_statistics, smooth_correlation)
+from conftest import keyed
 
 REF = Path(__file__).parent / "reference"
 TOL = 1e-3
@@ -44,12 +45,6 @@ def load_case(name):
     params["label"] = params["label"].fillna("")
     params["rhs"] = params["rhs"].fillna("")
     return info, data, params
-
-
-def keyed(df):
-    keys = [(op, *sorted((lhs, rhs))) if op == "~~" else (lhs, op, rhs)
-            for lhs, op, rhs in zip(df["lhs"], df["op"], df["rhs"])]
-    return df.set_axis(keys)
 
 
 _fits = {}

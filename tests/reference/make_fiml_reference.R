@@ -15,31 +15,7 @@ args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
 out_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
 
-politdem_model <- '
-  # measurement model
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + a*y2 + b*y3 + c*y4
-  dem65 =~ y5 + a*y6 + b*y7 + c*y8
-  # regressions
-  dem60 ~ a1*ind60
-  dem65 ~ c1*ind60 + b1*dem60
-  # residual covariances
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  # defined effects
-  ind := a1*b1
-  total := c1 + a1*b1
-'
-hs_model <- '
-  visual  =~ x1 + x2 + x3
-  textual =~ x4 + x5 + x6
-  speed   =~ x7 + x8 + x9
-'
-governance_model <- paste(readLines(file.path(out_dir, "..", "..", "data", "models",
-                                              "governance.lavaan")), collapse = "\n")
+source(file.path(out_dir, "models.R"))  # politdem_model, hs_model, governance_model
 
 # mcar: share of every cell missing completely at random, except in `keep` (the MAR driver);
 # mar: items missing with probability p_high where `driver` is above its median, else p_low.

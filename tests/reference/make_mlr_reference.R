@@ -15,11 +15,7 @@ args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
 out_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
 
-hs_model <- '
-  visual  =~ x1 + x2 + x3
-  textual =~ x4 + x5 + x6
-  speed   =~ x7 + x8 + x9
-'
+source(file.path(out_dir, "models.R"))  # politdem_model, hs_model, governance_model
 # nested in hs_model: the two free loadings of each factor equal
 hs_equal_model <- '
   visual  =~ x1 + v*x2 + v*x3
@@ -31,21 +27,6 @@ hs_equal_orth_model <- paste(hs_equal_model, "visual ~~ 0*textual + 0*speed\n  t
 # nested in hs_model: one factor behind all nine tests
 hs_one_model <- 'g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9'
 
-# the model of make_reference.R (Bollen's political democracy, equal loadings, := effects)
-politdem_model <- '
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + a*y2 + b*y3 + c*y4
-  dem65 =~ y5 + a*y6 + b*y7 + c*y8
-  dem60 ~ a1*ind60
-  dem65 ~ c1*ind60 + b1*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  ind := a1*b1
-  total := c1 + a1*b1
-'
 # nested in politdem_model: without the six residual covariances
 politdem_nocov_model <- '
   ind60 =~ x1 + x2 + x3
@@ -59,8 +40,6 @@ politdem_nocov_model <- '
 
 # the default study's model; nested in its partial-mediation variant (direct paths from every
 # cause to the outcome)
-governance_model <- paste(readLines(file.path(out_dir, "..", "..", "data", "models",
-                                              "governance.lavaan")), collapse = "\n")
 governance_partial_model <- paste(governance_model, "GS ~ e1*OB + e2*IN + e3*MS + e4*PM",
                                   sep = "\n")
 

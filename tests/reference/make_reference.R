@@ -10,38 +10,9 @@ args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
 out_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
 
-# Bollen's political democracy model (lavaan tutorial) with equal loadings a, b, c
-# across the two democracy factors, labelled structural paths and defined effects.
-politdem_model <- '
-  # measurement model
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + a*y2 + b*y3 + c*y4
-  dem65 =~ y5 + a*y6 + b*y7 + c*y8
-  # regressions
-  dem60 ~ a1*ind60
-  dem65 ~ c1*ind60 + b1*dem60
-  # residual covariances
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  # defined effects
-  ind := a1*b1
-  total := c1 + a1*b1
-'
+source(file.path(out_dir, "models.R"))  # politdem_model, hs_model, governance_model
 
-hs_model <- '
-  visual  =~ x1 + x2 + x3
-  textual =~ x4 + x5 + x6
-  speed   =~ x7 + x8 + x9
-'
-
-# A model shaped like the default study (8 factors x 4 items, 4 -> 3 -> 1 structure),
-# fitted to simulated 5-point answers of 450 respondents (with some misfit built in).
-governance_model <- paste(readLines(file.path(out_dir, "..", "..", "data", "models",
-                                              "governance.lavaan")), collapse = "\n")
-
+# fitted to simulated 5-point answers of 450 respondents (with some misfit built in)
 simulate_governance <- function(n = 450, seed = 20240611) {
   pop <- '
     IN =~ 0.8*IN1 + 0.75*IN2 + 0.7*IN3 + 0.65*IN4

@@ -11,8 +11,7 @@ args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
 out_dir <- if (length(script)) dirname(normalizePath(script)) else "tests/reference"
 
-governance_model <- paste(readLines(file.path(out_dir, "..", "..", "data", "models",
-                                              "governance.lavaan")), collapse = "\n")
+source(file.path(out_dir, "models.R"))  # politdem_model, hs_model, governance_model
 governance <- read.csv(file.path(out_dir, "governance_data.csv"))
 
 # psych's bfi: three five-item scales (six-point answers), complete cases. Five items are

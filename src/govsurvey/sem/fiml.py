@@ -34,7 +34,7 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
-from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests,
+from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests, numeric_columns,
                                delta_se, parameter_table)
 from govsurvey.sem.indices import _indices, ml_discrepancy, rmsea_ci, srmr_bentler
 from govsurvey.sem.layout import Layout
@@ -247,15 +247,7 @@ def _prepare(data, observed, source, log):
     """The analysed columns as floats with NaN for a missing answer, records with every item
     missing left out: (frame, number left out). InputError for an absent or non-numeric column,
     a column without any answer, two items never answered together, an item without variance."""
-    absent = [v for v in observed if v not in data.columns]
-    if absent:
-        raise InputError(source, f"the data has no column(s) {absent} that the model uses.",
-                         "rename the columns or the model's variables so that they match.")
-    frame = data[observed].apply(pd.to_numeric, errors="coerce")
-    bad = [v for v in observed if frame[v].isna().sum() > data[v].isna().sum()]
-    if bad:
-        raise InputError(source, f"column(s) {bad} hold values that are not numbers.",
-                         "recode the answers to numbers before fitting the model.")
+    frame = numeric_columns(data, observed, source)
     empty_cols = [v for v in observed if frame[v].isna().all()]
     if empty_cols:
         raise InputError(source, f"column(s) {empty_cols} have no answer in any record.",

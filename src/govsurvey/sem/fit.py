@@ -110,8 +110,9 @@ def _jacobian(f, x, h=1e-6):
 
 
 
-def _prepare_data(data, observed, log, source,
-                  few_rows_fix="collect more responses or use fewer items."):
+def numeric_columns(data, observed, source):
+    """The model's columns of `data` as numbers (NaN where an answer is missing); InputError
+    naming the columns that are absent or hold something other than numbers."""
     missing = [v for v in observed if v not in data.columns]
     if missing:
         raise InputError(source, f"the data has no column(s) {missing} that the model uses.",
@@ -121,6 +122,12 @@ def _prepare_data(data, observed, log, source,
     if bad:
         raise InputError(source, f"column(s) {bad} hold values that are not numbers.",
                          "recode the answers to numbers before fitting the model.")
+    return frame
+
+
+def _prepare_data(data, observed, log, source,
+                  few_rows_fix="collect more responses or use fewer items."):
+    frame = numeric_columns(data, observed, source)
     complete = frame.dropna()
     if len(complete) < len(frame):
         log(f"SEM: {len(frame) - len(complete)} of {len(frame)} rows have missing answers and are "
