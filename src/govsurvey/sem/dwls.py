@@ -27,7 +27,8 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
-from govsurvey.sem.fit import PARAM_COLUMNS, SemFit, _r_squared, load_model, parameter_table
+from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _r_squared, load_model, moment_frames,
+                               parameter_table)
 from govsurvey.sem.indices import rmsea_ci
 from govsurvey.sem.ml import MLFitter, threadpool_limits
 from govsurvey.sem.ordinal import ordinal_statistics, pair_order
@@ -415,12 +416,7 @@ def _fit_wlsmv(model, data, ordered, log, source, data_source):
     vcov = G[:, nth:] @ theta_vcov[nth:, nth:] @ G[:, nth:].T
     table = _table(parsed, layout, structure, ords, x, vcov, theta, theta_vcov)
     r2 = _r_squared(layout, x, table[table["op"] != "|"])
-    order = layout.obs_ordered
-    sample_cov = pd.DataFrame(ords.cor, index=obs, columns=obs).loc[order, order]
-    implied_cov = pd.DataFrame(sigma, index=obs, columns=obs).loc[order, order]
-    lat = [v for v in dict.fromkeys(table["lhs"]) if v in layout.latent]
-    lat_pos = [layout.inner.index(v) for v in lat]
-    latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
+    sample_cov, implied_cov, latent_cov = moment_frames(layout, table, ords.cor, sigma, phi)
     problems = check_admissibility(table[table["op"].isin(["=~", "~", "~~", ":="])], latent_cov,
                                    implied_cov, converged, identified, 1.0)
     # cases per model parameter (thresholds left out: each rests on its item's margins alone)

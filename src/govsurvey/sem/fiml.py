@@ -34,8 +34,8 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
-from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests, numeric_columns,
-                               delta_se, parameter_table)
+from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests, delta_se,
+                               moment_frames, numeric_columns, parameter_table)
 from govsurvey.sem.indices import _indices, ml_discrepancy, rmsea_ci, srmr_bentler
 from govsurvey.sem.layout import Layout
 from govsurvey.sem.ml import MLFitter, fisher_scoring, threadpool_limits
@@ -572,12 +572,7 @@ def _finish(parsed, layout, fm, pat, x, mu1, sigma1, converged, robust, n_empty)
     mu, sigma, _ = fm.moments(x)
     phi = layout.implied(x)[1]
     r2 = _r_squared(layout, x, table)
-    order = layout.obs_ordered
-    sample_cov = pd.DataFrame(sigma1, index=layout.obs, columns=layout.obs).loc[order, order]
-    implied_cov = pd.DataFrame(sigma, index=layout.obs, columns=layout.obs).loc[order, order]
-    lat = [v for v in dict.fromkeys(table["lhs"]) if v in layout.latent]
-    lat_pos = [layout.inner.index(v) for v in lat]
-    latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
+    sample_cov, implied_cov, latent_cov = moment_frames(layout, table, sigma1, sigma, phi)
     problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
                                    float(np.mean(np.diag(sigma1)))) + \
         sample_size_problems(N, len(x))

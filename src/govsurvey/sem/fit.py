@@ -295,6 +295,17 @@ def restore_fit(model, data, params, log=None, source="model"):
                        fitter.information(cache))
 
 
+def moment_frames(layout, table, S, sigma, phi):
+    """(sample_cov, implied_cov, latent_cov) as a SemFit holds them: the observed variables in
+    lavaan's order, the latent ones in the parameter table's."""
+    order = layout.obs_ordered
+    sample_cov = pd.DataFrame(S, index=layout.obs, columns=layout.obs).loc[order, order]
+    implied_cov = pd.DataFrame(sigma, index=layout.obs, columns=layout.obs).loc[order, order]
+    latent = [v for v in dict.fromkeys(table["lhs"]) if v in layout.latent]
+    at = [layout.inner.index(v) for v in latent]
+    return sample_cov, implied_cov, pd.DataFrame(phi[np.ix_(at, at)], index=latent, columns=latent)
+
+
 def _finish(parsed, layout, x, S, n, frame, converged, info):
     """Everything fit_sem reports at estimate x with expected information `info`."""
     sigma, phi = layout.implied(x)
@@ -305,12 +316,7 @@ def _finish(parsed, layout, x, S, n, frame, converged, info):
     table = parameter_table(parsed, layout, x, vcov)
     fit = fit_indices(S, sigma, n, len(x), layout.fixed_x())
     r2 = _r_squared(layout, x, table)
-    order = layout.obs_ordered
-    sample_cov = pd.DataFrame(S, index=layout.obs, columns=layout.obs).loc[order, order]
-    implied_cov = pd.DataFrame(sigma, index=layout.obs, columns=layout.obs).loc[order, order]
-    lat = [v for v in dict.fromkeys(table["lhs"]) if v in layout.latent]
-    lat_pos = [layout.inner.index(v) for v in lat]
-    latent_cov = pd.DataFrame(phi[np.ix_(lat_pos, lat_pos)], index=lat, columns=lat)
+    sample_cov, implied_cov, latent_cov = moment_frames(layout, table, S, sigma, phi)
     problems = check_admissibility(table, latent_cov, implied_cov, converged, identified,
                                    float(np.mean(np.diag(S)))) + sample_size_problems(n, len(x))
     return SemFit(parsed=parsed, layout=layout, x=x, params=table, fit=fit, r2=r2,
