@@ -131,6 +131,25 @@ def personal_kinds(text):
     return [kind for kind in KINDS if kind in found]
 
 
+# The patterns that mark a stretch of free text as personal, with the kind each stands for
+# (interviews/privacy.py masks transcripts with them; a long number counts as an ID number).
+SPAN_PATTERNS = (
+    ("phone", _PHONE),
+    ("landline", _LANDLINE),
+    ("id_like", _LONG_NUMBER),
+    ("id_like", _SCIENTIFIC),
+    ("email", _EMAIL),
+    ("handle", _HANDLE),
+    ("address", _ADDRESS),
+    ("name", _NAMED),
+)
+
+
+def personal_spans(text):
+    """[(start, end, kind)] of every match of SPAN_PATTERNS in a text, overlaps included."""
+    return [(m.start(), m.end(), kind) for kind, pattern in SPAN_PATTERNS for m in pattern.finditer(text)]
+
+
 def scan_column(values):
     """{kind: number of values} of personal data in a column of text values (checked once per distinct value)."""
     counts = pd.Series(values, dtype=object).value_counts(dropna=True)
