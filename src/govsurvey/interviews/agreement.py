@@ -25,8 +25,8 @@ from govsurvey.errors import InputError
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 
-# Landis & Koch (1977): upper bounds (inclusive) of each band; below 0 is poor.
-KAPPA_BANDS = [(0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
+# Landis & Koch (1977): upper bounds (inclusive) of each band from 0 on; below 0 is poor.
+KAPPA_BANDS = [(0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"),
                (1.0, "almost perfect")]
 KAPPA_LABELS = {"poor": {"zh": "差", "en": "poor"}, "slight": {"zh": "轻微", "en": "slight"},
                 "fair": {"zh": "一般", "en": "fair"}, "moderate": {"zh": "中等", "en": "moderate"},
