@@ -2,7 +2,7 @@
 
 import zipfile
 
-import pytest
+import pandas as pd
 
 from govsurvey.interviews.coding import read_coding, write_qdpx
 from govsurvey.interviews.inputs import read_study
@@ -32,7 +32,6 @@ def test_nothing_planted_survives_in_the_outputs(tmp_path):
     # The planted passage reaches the package also through a REFI-QDA project that codes it.
     coding = folder / "coding"
     (coding / "coder_b.csv").unlink()
-    import pandas as pd
     planted = pd.DataFrame([("A2", start, start + len(PASSAGE) - 1, "unresolved_demands", "coder_c")],
                            columns=["transcript", "start", "end", "code", "coder"])
     write_qdpx(coding / "coder_c.qdpx", study, planted)

@@ -15,8 +15,6 @@ whole token. Mask the study and its segments together (mask_study) and write onl
 import re
 from dataclasses import dataclass, replace
 
-import pandas as pd
-
 from govsurvey.ingest.privacy import personal_spans
 
 TOKENS = {
@@ -133,7 +131,3 @@ def with_quotes(study, segments):
     out["quote"] = [study.transcripts[t][s:e] for t, s, e in zip(out["transcript"], out["start"], out["end"])]
     return out
 
-
-def mask_quote(quote, study, extra_names=()):
-    """A stand-alone quotation masked (one taken from elsewhere than a masked study)."""
-    return mask_text(str(quote) if not pd.isna(quote) else "", study_names(study, extra_names)).text
