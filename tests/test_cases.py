@@ -273,7 +273,7 @@ def test_performance_from_an_ipma_table_keeps_the_focal_street_and_the_largest_b
     assert performance_from_ipma(pd.concat([ipma, other])).equals(perf)
     with pytest.raises(InputError, match="lacks gap"):
         performance_from_ipma(ipma.drop(columns="gap"))
-    with pytest.raises(InputError, match="no rows of a focal street"):
+    with pytest.raises(InputError, match="no rows of the focal street"):
         performance_from_ipma(ipma.assign(focal=False))
 
 
