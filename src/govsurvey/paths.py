@@ -177,7 +177,7 @@ def library_files(script, package_dir):
 
 # Package data a module reads: a job that imports the module depends on them too (a reworded
 # template must redraw the figures and re-render the chapter).
-_MODULE_DATA = {"words.py": "prose/*.yaml"}
+_MODULE_DATA = {"words.py": "prose/*.yaml", "interviews/outputs.py": "interviews/data/*"}
 
 
 def _module_files(package_dir, parts):
