@@ -32,6 +32,11 @@ def check_config(config, source="config.yaml"):
         if comparison["focal"] in comparison["streets"]:
             raise InputError(source, f"comparison.streets lists the focal street '{comparison['focal']}'.",
                              "list only the benchmark streets there.")
+    for settings in (config.get("interviews") or {}).values():
+        if isinstance(settings.get("coding"), str):  # one .qdpx project may be named on its own
+            settings["coding"] = [settings["coding"]]
+    if config.get("cases") is not None:
+        config["cases"].setdefault("focal", report["street"])
     for sid, street in config["streets"].items():
         # A street's screening: the global rules, overridden where the street says otherwise.
         street["screening"] = merge(config["screening"], street.get("screening", {}))
