@@ -16,6 +16,8 @@ include: "workflow/rules/bootstrap.smk"
 include: "workflow/rules/hypotheses.smk"
 include: "workflow/rules/robustness.smk"
 include: "workflow/rules/compare.smk"
+include: "workflow/rules/interviews.smk"
+include: "workflow/rules/cases.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

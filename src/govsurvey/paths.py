@@ -40,7 +40,16 @@ STAGES = {
         "sensitivity": "sensitivity.csv", "wlsmv_bootstrap": "wlsmv_bootstrap.csv",
         "summary": "summary.json",
     },
+    "interviews": {  # one street's interviews, all from the masked transcripts (govsurvey.interviews.stage)
+        "interviewees": "interviewees.csv", "segments": "segments.csv", "code_role_matrix": "code_role_matrix.csv",
+        "saturation": "saturation.csv", "quotes": "quotes.csv", "quote_rule": "quote_rule.json",
+        "word_frequencies": "word_frequencies.csv", "agreement": "agreement.csv",
+        "agreement_summary": "agreement.json",
+    },
 }  # fmt: skip
+# The case analysis of the study (govsurvey.cases.stage): name -> file under results/study/cases/
+CASES = {"matrix_zh": "matrix_zh.csv", "matrix_en": "matrix_en.csv", "practices": "practices.csv",
+         "lacks": "lacks.csv"}  # fmt: skip
 # The comparison of streets and groups: name -> file under results/comparison/
 COMPARISON = {
     "invariance": "invariance.csv", "freed": "freed.csv", "latent_means": "latent_means.csv",
@@ -50,7 +59,8 @@ COMPARISON = {
 COMPARISON_FIGURES = {"latent_means": "latent_means", "ipma": "ipma"}
 # figure -> file stem under results/<street>/figures/<language>/ (each as .png and .svg): every
 # figure has words, so each language of the chapter has its own
-FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram", "forest": "forest"}
+FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram", "forest": "forest",
+           "saturation": "saturation"}  # fmt: skip
 # figures of the study itself, drawn from the model before anything is fitted: results/study/figures/<language>/
 STUDY_FIGURES = {"conceptual": "conceptual_model"}
 BOOTSTRAP_SHARD = "shard_{shard}.parquet"
@@ -77,6 +87,17 @@ def study_figure_files(figure, lang="{lang}", root="results"):
     """{png: path, svg: path} of a figure of the study (not of a street)."""
     stem = f"{root}/study/figures/{lang}/{STUDY_FIGURES[figure]}"
     return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
+
+
+def interview_figure_files(languages, street="{street}", root="results"):
+    """{saturation_<lang>_png|svg: path}: the saturation figure in each language, which the
+    interviews job draws itself (one job, every language)."""
+    return {f"saturation_{lang}_{ext}": path for lang in languages
+            for ext, path in figure_files("saturation", street, lang, root).items()}  # fmt: skip
+
+
+def case_files(root="results"):
+    return {name: f"{root}/study/cases/{file}" for name, file in CASES.items()}
 
 
 def comparison_files(root="results"):

@@ -6,12 +6,17 @@ import govsurvey
 from govsurvey import paths
 from govsurvey.config import check_config, ingest_settings
 from govsurvey.io import record_checksum
+from govsurvey.cases.settings import check_settings as check_case_settings
+from govsurvey.interviews.settings import check_settings as check_interview_settings
+from govsurvey.interviews.settings import input_files as interview_input_files
 from govsurvey.paths import (
     BOOTSTRAP_SHARD,
+    case_files,
     comparison_figure_files,
     comparison_files,
     export_checksum,
     figure_files,
+    interview_figure_files,
     library_files,
     log_file,
     stage_files,
@@ -49,6 +54,12 @@ LANGUAGES = config["report"]["languages"]
 REFERENCE_DOCX = config["report"].get("reference_docx") or str(
     REPORT_SOURCE / "reference.docx"
 )
+# The qualitative stages are optional: a street with interviews gets an interviews job, a cases
+# section a cases job. Their folders and files are checked now, before any job runs.
+INTERVIEWS = config.get("interviews") or {}
+check_interview_settings(INTERVIEWS, config["streets"])
+CASES = config.get("cases") or {}
+CASE_STREET = check_case_settings(CASES) if CASES else None
 # The theory file is optional: an input when config names it (an empty list otherwise). Its
 # hypotheses are checked against the model when the DAG is built.
 THEORY_FILE = [config["study"]["theory"]] if config["study"].get("theory") else []
@@ -125,6 +136,18 @@ def report_comparison():
     }
 
 
+def case_standing():
+    """What the cases job ranks the focal street by: the comparison's IPMA when the comparison's
+    focal street is the focal case's street, else that street's construct means (measure), else
+    nothing (a documentary focal case: its dimensions are listed unranked)."""
+    comparison = config.get("comparison")
+    if CASE_STREET and comparison and comparison["focal"] == CASE_STREET:
+        return {"ipma": comparison_files()["ipma"]}
+    if CASE_STREET in STREETS:
+        return {"means": stage_files("measure", CASE_STREET)["midpoint"]}
+    return {}
+
+
 def report_sources():
     """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
     return sorted(str(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
@@ -144,6 +167,10 @@ def all_outputs():
         )
     if config.get("comparison"):
         outputs += [comparison_figure_files("ipma", lang)["png"] for lang in LANGUAGES]
+    for street in INTERVIEWS:
+        outputs += list(stage_files("interviews", street).values())
+        outputs += list(interview_figure_files(LANGUAGES, street).values())
+    outputs += list(case_files().values()) if CASES else []
     return outputs + chapter_files()
 
 
