@@ -64,6 +64,8 @@ def workflow_config(work, street_id, street, raw_export, **report):
     config["study"]["theory"] = str(ROOT / "data" / "theory" / "party_building_governance.yaml")
     config["streets"] = {street_id: {**street, "raw_export": str(Path(raw_export).relative_to(work))}}
     config.pop("comparison")  # one street: nothing to compare with
+    config.pop("interviews")  # nor the shipped interviews and cases (tests/test_qualitative_workflow.py)
+    config.pop("cases")
     config["report"] = {"street": street_id, "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback", **report}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis

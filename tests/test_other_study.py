@@ -37,6 +37,8 @@ def run(tmp_path_factory):
     config["study"] = {"instrument": str(STUDY / "instrument.yaml"), "model": str(STUDY / "model.lavaan")}
     config["streets"] = {"riverside": {**BRANCH, "raw_export": str(export.relative_to(work))}}
     config.pop("comparison")
+    config.pop("interviews")  # the default study's interviews and cases are not this one's
+    config.pop("cases")
     config["report"] = {"street": "riverside", "languages": ["en", "zh"], "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["robustness"]["controls"] = ["visits"]  # the default study's demographics are not this one's

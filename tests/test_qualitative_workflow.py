@@ -1,0 +1,116 @@
+"""End to end: the interviews and cases jobs of the workflow, on the shipped L Street interviews
+(with a phone number, an address and a third person's name planted into a copied transcript)
+and the shipped case files, beside a small synthetic L Street survey whose construct means rank
+what the street lacks (no comparison runs here, so the cases job takes the means)."""
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, run_workflow, workflow_config
+from govsurvey.paths import case_files, figure_files, stage_files
+from govsurvey.study.instrument import load_instrument
+from govsurvey.synthetic.streets import write_synthetic_export
+from test_workflow import planned_jobs
+
+pytestmark = pytest.mark.slow
+
+INSTRUMENT = ROOT / "data" / "instruments" / "party_building_governance.yaml"
+SHIPPED = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+UNTIL = ("--until", "interviews", "cases")
+# Planted into A3's transcript and coded by both coders, so it reaches segments.csv as a quote.
+PLANTED_SENTENCE = "我的手机号是13905431234，住在幸福路18号3栋2单元401室，老同事赵德胜也常来"
+PLANTED = ["13905431234", "幸福路18号", "3栋2单元401室", "赵德胜"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("qualitative_run")
+    street = SHIPPED["streets"]["l_street"]
+    export = write_synthetic_export(load_instrument(INSTRUMENT), work / "data" / "raw" / "l_street", 200, seed=5)
+    folder = work / "data" / "interviews" / "l_street"
+    shutil.copytree(ROOT / "data" / "interviews" / "l_street", folder)
+    transcript = folder / "transcripts" / "A3.txt"
+    lines = transcript.read_text(encoding="utf-8").split("\n")
+    lines.insert(4, f"答：{PLANTED_SENTENCE}。")
+    transcript.write_text("\n".join(lines), encoding="utf-8")
+    for coder in ("coder_a", "coder_b"):
+        with open(folder / "coding" / f"{coder}.csv", "a", encoding="utf-8") as table:
+            table.write(f"A3,,,{PLANTED_SENTENCE},PM_contact,{coder}\n")
+    config = workflow_config(work, "l_street", street, export, languages=["zh", "en"])
+    config["interviews"] = {"l_street": {**SHIPPED["interviews"]["l_street"], "names": ["赵德胜"]}}
+    config["cases"] = {**SHIPPED["cases"], "dimensions": str(ROOT / SHIPPED["cases"]["dimensions"]),
+                       "files": [str(ROOT / f) for f in SHIPPED["cases"]["files"]],
+                       "bibliography": [str(ROOT / f) for f in SHIPPED["cases"]["bibliography"]]}  # fmt: skip
+    command = run_workflow(work, config, *UNTIL)
+    return work, command
+
+
+def test_every_output_exists(run):
+    work, _ = run
+    files = [*stage_files("interviews", "l_street").values(), *case_files().values()]
+    files += [p for lang in ("zh", "en") for p in figure_files("saturation", "l_street", lang).values()]
+    assert [f for f in files if not (work / f).is_file()] == []
+    assert (work / "results/l_street/logs/interviews.log").read_text().count("saturation figure drawn") == 2
+    assert not (work / "results/l_street/sem").exists()  # --until stopped before the survey's later stages
+
+
+def test_no_name_or_planted_value_is_written_anywhere(run):
+    work, _ = run
+    register = pd.read_csv(ROOT / "data/interviews/l_street/register.csv", dtype=str)
+    values = PLANTED + register["name"].tolist()
+    places = [p for root in ("results", ".snakemake/log") for p in (work / root).rglob("*") if p.is_file()]
+    leaks = [(str(p.relative_to(work)), v) for p in places for v in values if v.encode("utf-8") in p.read_bytes()]
+    assert leaks == []
+    # masked, not dropped: the planted passage is quoted with its tokens
+    segments = pd.read_csv(work / stage_files("interviews", "l_street")["segments"])
+    planted = segments[segments["quote"].str.startswith("我的手机号是", na=False)]
+    assert len(planted) == 2 and {"[电话]", "[地址]", "[姓名]"} <= set(planted["quote"].str.findall(r"\[.+?\]").sum())
+    assert "name" not in pd.read_csv(work / stage_files("interviews", "l_street")["interviewees"]).columns
+
+
+def test_agreement_and_lacks_come_from_the_stages(run):
+    work, _ = run
+    files = stage_files("interviews", "l_street")
+    agreement = pd.read_csv(work / files["agreement"]).set_index("code")
+    summary = yaml.safe_load((work / files["agreement_summary"]).read_text(encoding="utf-8"))
+    assert summary["kappa"] == pytest.approx(agreement.at["(all)", "kappa"]) and summary["kappa_band"]
+    # the standing is the focal street's construct means on 0-100 (no comparison in this config)
+    means = pd.read_csv(work / stage_files("measure", "l_street")["midpoint"])
+    means = means[means["group"] == "all"].set_index("construct")["mean"]
+    lacks = pd.read_csv(work / case_files()["lacks"])
+    ranked = lacks.dropna(subset=["rank"])
+    assert list(ranked["rank"]) == list(range(1, len(ranked) + 1)) and len(ranked) == 4
+    for row in ranked.itertuples():
+        assert row.performance == pytest.approx(100 * (means[row.construct] - 1) / 4)
+    assert not lacks.set_index("dimension").at["technology", "measured"]  # no construct: listed, unranked
+    assert "[@" in pd.read_csv(work / case_files()["matrix_en"]).to_string()  # cited practices keep their keys
+
+
+def _edited(run, tmp_path, edit):
+    work, command = run
+    config = yaml.safe_load((work / "config.yaml").read_text(encoding="utf-8"))
+    edit(config)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return [str(tmp_path / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda c: None, set()),
+    (lambda c: c["interviews"]["l_street"]["names"].append("钱多多"), {"interviews"}),
+    (lambda c: c["interviews"]["l_street"].update(quotes_per_code=2), {"interviews"}),
+    (lambda c: c["streets"]["l_street"]["fieldwork"].update(end="2026-10-31"), set()),  # only the chapter shows it
+    (lambda c: c["cases"].update(files=list(reversed(c["cases"]["files"]))), {"cases"}),
+])  # fmt: skip
+def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
+    assert set(planned_jobs(_edited(run, tmp_path, edit), *UNTIL)) == expected
+
+
+def test_a_missing_interview_folder_is_named_before_anything_runs(run, tmp_path):
+    command = _edited(run, tmp_path, lambda c: c["interviews"]["l_street"].update(folder="data/interviews/nowhere"))
+    result = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "interviews.l_street.folder: the folder data/interviews/nowhere does not exist" in result.stdout + result.stderr
