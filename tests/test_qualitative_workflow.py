@@ -5,6 +5,8 @@ what the street lacks (no comparison runs here, so the cases job takes the means
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -114,3 +116,19 @@ def test_a_missing_interview_folder_is_named_before_anything_runs(run, tmp_path)
     result = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "interviews.l_street.folder: the folder data/interviews/nowhere does not exist" in result.stdout + result.stderr
+
+
+def test_with_the_comparison_the_cases_job_waits_for_the_ipma(tmp_path):
+    """The shipped config compares L Street: what it lacks is ranked by the IPMA, so asking for
+    lacks.csv plans the comparison (a job that did not wait would read a stale or missing map)."""
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(SHIPPED, allow_unicode=True), encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
+               "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"), "--cores", "1"]
+    planned = planned_jobs([*command, case_files()["lacks"]])
+    assert {"compare", "cases"} <= set(planned) and "interviews" not in planned, planned
+    # Without the comparison, the focal street's construct means (measure) rank it instead.
+    config = {k: v for k, v in SHIPPED.items() if k != "comparison"}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    planned = planned_jobs([*command, case_files()["lacks"]])
+    assert {"measure", "cases"} <= set(planned) and "compare" not in planned and "sem" not in planned, planned
