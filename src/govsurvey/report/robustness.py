@@ -7,8 +7,6 @@ under each estimator and sample.
 Reads results/<street>/robustness/ (govsurvey.robustness); sentences are the templates under
 `robustness:` in prose/<language>.yaml."""
 
-import math
-
 import pandas as pd
 
 from govsurvey.formatting import apa_number, significance_stars
@@ -236,7 +234,7 @@ def sensitivity_table(chapter, table, facts, bootstrap=None):
     frame = pd.DataFrame({first: [_row_label(chapter, r) for r in rows.itertuples()]})
     for name in facts["variants"]:
         frame[w["variant_labels"][name]] = [
-            "—" if _missing(b) else apa_number(b, 2) + significance_stars(p)
+            apa_number(b, 2) + significance_stars(p)  # "—" where a variant has no estimate
             for b, p in zip(rows[f"{name}_std_all"], rows[f"{name}_pvalue"])]
     ml = [w["variant_labels"][v] for v in facts["variants"] if v.startswith("ml_")]
     ml = w["ml_columns"].format(columns=chapter.w["join"](ml)) if ml else ""
@@ -267,7 +265,3 @@ def _row_label(chapter, r):
     if r.kind == "total":
         return chapter.w["robustness"]["total_label"].format(cause=r.rhs, outcome=r.lhs)
     return r.route
-
-
-def _missing(value):
-    return value is None or (isinstance(value, float) and math.isnan(value))
