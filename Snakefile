@@ -18,6 +18,7 @@ include: "workflow/rules/robustness.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/interviews.smk"
 include: "workflow/rules/cases.smk"
+include: "workflow/rules/synthesis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 

@@ -46,6 +46,9 @@ STAGES = {
         "word_frequencies": "word_frequencies.csv", "agreement": "agreement.csv",
         "agreement_summary": "agreement.json",
     },
+    "synthesis": {  # the joint display and the optimisation path (govsurvey.synthesis.stage)
+        "joint": "joint_display.csv", "optimisation": "optimisation.csv", "summary": "summary.json",
+    },
 }  # fmt: skip
 # The case analysis of the study (govsurvey.cases.stage): name -> file under results/study/cases/
 CASES = {"matrix_zh": "matrix_zh.csv", "matrix_en": "matrix_en.csv", "practices": "practices.csv",
@@ -119,12 +122,14 @@ def effects_file(street="{street}", bootstrap=True, root="results"):
     return stage_files("bootstrap" if bootstrap else "sem", street, root)["effects"]
 
 
-def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, compared, root="results"):
+def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, compared, interviews=False,
+                  cases=False, root="results"):
     """{key: path} of the result files the chapter of `street` in language `lang` reads: the
     report rule's inputs, and the only files `ResultFiles` lets the chapter open. `structural`:
     the model has regressions (and so hypotheses and their tests); `bootstrap`: the bootstrap
     ran; `mediation`: the model implies indirect routes (the forest plot); `compared`: the street is
-    the focal street of the comparison."""
+    the focal street of the comparison; `interviews`: the street has interviews; `cases`: the
+    street is the focal case of the case analysis."""
     files = {}
     stages = ("ingest", "clean", "measure", "sem", "robustness") + (("bootstrap",) if bootstrap else ())
     for stage in stages + (("hypotheses",) if structural else ()):
@@ -138,6 +143,13 @@ def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, co
         files.update({f"comparison_{name}": path for name, path in comparison_files(root).items()})
         files.update({f"comparison_figure_{name}": comparison_figure_files(name, lang, root)["png"]
                       for name in COMPARISON_FIGURES})
+    if interviews:
+        files.update({f"interviews_{name}": path for name, path in stage_files("interviews", street, root).items()})
+        files["figure_saturation"] = figure_files("saturation", street, lang, root)["png"]
+    if cases:
+        files.update({f"cases_{name}": path for name, path in case_files(root).items()})
+    if interviews or cases:
+        files.update({f"synthesis_{name}": path for name, path in stage_files("synthesis", street, root).items()})
     return files
 
 

@@ -25,6 +25,7 @@ from govsurvey.paths import (
 from govsurvey.robustness.settings import check_settings as check_robustness_settings
 from govsurvey.study import load_instrument, read_model
 from govsurvey.study.routes import model_effects
+from govsurvey.synthesis.settings import check_settings as check_synthesis_settings
 from govsurvey.study.hypotheses import load_theory, study_hypotheses
 from govsurvey.study.model import (
     check_against_instrument,
@@ -60,6 +61,9 @@ INTERVIEWS = config.get("interviews") or {}
 check_interview_settings(INTERVIEWS, config["streets"])
 CASES = config.get("cases") or {}
 CASE_STREET = check_case_settings(CASES) if CASES else None
+# The mixed-methods synthesis (joint display, optimisation path) needs no job: the chapter reads it.
+SYNTHESIS = config.get("synthesis") or {}
+check_synthesis_settings(SYNTHESIS, INSTRUMENT)
 # The theory file is optional: an input when config names it (an empty list otherwise). Its
 # hypotheses are checked against the model when the DAG is built.
 THEORY_FILE = [config["study"]["theory"]] if config["study"].get("theory") else []
@@ -111,7 +115,80 @@ def report_inputs(street):
         bootstrap=BOOTSTRAP_ON,
         mediation=MEDIATION,
         compared=bool(comparison) and comparison["focal"] == street,
+        interviews=street in INTERVIEWS,
+        cases=bool(CASES) and CASE_STREET == street,
     )
+
+
+def synthesis_inputs(wildcards):
+    """What the joint display of a street reads: its effects (with bootstrap intervals when the
+    bootstrap ran) and midpoint tests, the comparison's IPMA when it is the focal street, its
+    interviews' evidence, the case analysis when it is the focal case, the recommendation texts."""
+    street = wildcards.street
+    files = {
+        "effects": stage_files("bootstrap" if BOOTSTRAP_ON else "sem", street)["effects"],
+        "midpoint": stage_files("measure", street)["midpoint"],
+    }
+    comparison = config.get("comparison")
+    if comparison and comparison["focal"] == street:
+        files["ipma"] = comparison_files()["ipma"]
+    if street in INTERVIEWS:
+        interviews = stage_files("interviews", street)
+        files.update(evidence=interviews["evidence"], quotes=interviews["quotes"])
+    if CASES and CASE_STREET == street:
+        files.update(practices=case_files()["practices"], dimensions=CASES["dimensions"])
+    if SYNTHESIS.get("recommendations"):
+        files["recommendations"] = SYNTHESIS["recommendations"]
+    return files
+
+
+def has_synthesis(street):
+    """A street gets a joint display when it has interviews or is the focal case."""
+    return street in INTERVIEWS or (bool(CASES) and CASE_STREET == street)
+
+
+def report_qualitative(street):
+    """The qualitative inputs the chapter of `street` reads beside the result files: the case
+    files and dimensions (places, kinds, which constructs a dimension speaks to) when the
+    street is the focal case, and the recommendation texts of the optimisation path."""
+    files = {}
+    if CASES and CASE_STREET == street:
+        files["case_files"] = CASES["files"]
+        files["dimensions"] = CASES["dimensions"]
+    if SYNTHESIS.get("recommendations"):
+        files["recommendations"] = SYNTHESIS["recommendations"]
+    return files
+
+
+def report_qualitative_settings(street):
+    """What the chapter needs to know of the qualitative stages: which ran for this street, and
+    the joint display's rule (how many interviewees make interview evidence)."""
+    return {
+        "interviews": street in INTERVIEWS,
+        "cases": bool(CASES) and CASE_STREET == street,
+        "focal_case": CASES.get("focal") if CASES and CASE_STREET == street else None,
+        "case_files": CASES.get("files", []),
+        "dimensions_file": CASES.get("dimensions"),
+        "case_bibliography": CASES.get("bibliography", []),
+        "min_interviewees": SYNTHESIS.get("min_interviewees", 3),
+    }
+
+
+def synthesis_settings(wildcards):
+    return {
+        "alpha": config["analysis"]["alpha"],
+        "focal_case": CASES.get("focal") if CASES and CASE_STREET == wildcards.street else None,
+        "min_interviewees": SYNTHESIS.get("min_interviewees", 3),
+    }
+
+
+def report_bibliography(street):
+    """The study's own .bib files, and the case analysis's when the chapter shows it."""
+    extra = config["report"]["bibliography"] or []
+    extra = [extra] if isinstance(extra, str) else list(extra)
+    if CASES and CASE_STREET == street:
+        extra += [b for b in CASES["bibliography"] if b not in extra]
+    return extra
 
 
 def report_comparison():
@@ -171,6 +248,8 @@ def all_outputs():
         outputs += list(stage_files("interviews", street).values())
         outputs += list(interview_figure_files(LANGUAGES, street).values())
     outputs += list(case_files().values()) if CASES else []
+    for street in STREETS:
+        outputs += list(stage_files("synthesis", street).values()) if has_synthesis(street) else []
     return outputs + chapter_files()
 
 

@@ -5,11 +5,12 @@
 rule report:
     input:
         **report_inputs(REPORT_STREET),
+        **report_qualitative(REPORT_STREET),
         sources=report_sources(),
         instrument=config["study"]["instrument"],
         model=config["study"]["model"],
         theory=THEORY_FILE,
-        bibliography=config["report"]["bibliography"],
+        bibliography=report_bibliography(REPORT_STREET),
         reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
         lua_filter=LIBRARY / "report" / "crossref.lua",
@@ -35,7 +36,9 @@ rule report:
             "comparison": report_comparison(),
             "chapter_number": config["report"]["chapter_number"],
             "citation_style": config["report"]["citation_style"],
-            "bibliography": config["report"]["bibliography"],
+            "bibliography": report_bibliography(REPORT_STREET),
+            # interviews, cases and the joint display: which the chapter has, and their rule
+            "qualitative": report_qualitative_settings(REPORT_STREET),
             # which caption the path diagram gets
             "path_diagram": config["figures"]["path_diagram"],
             # the sensitivity table's controls, named in the robustness section

@@ -21,6 +21,10 @@ class Dimension:
     code: str
     name: dict  # {"zh", "en"}
     constructs: tuple  # construct codes of the instrument
+    problems: tuple = ()  # problems its practices address (the joint display; not ranked)
+
+    def speaks_to(self, construct):
+        return construct in self.constructs or construct in self.problems
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,14 @@ def load_dimensions(path, instrument=None):
         if spec["code"] in seen:
             raise InputError(path, f"at {where}: the code {spec['code']!r} is used twice.", "give every dimension its own code.")
         seen.add(spec["code"])
-        if instrument is not None:
-            unknown = [c for c in spec["constructs"] if c not in instrument.constructs]
+        for key in ("constructs", "problems"):
+            unknown = [c for c in spec.get(key, []) if instrument is not None and c not in instrument.constructs]
             if unknown:
                 raise InputError(
-                    path, f"at {where}/constructs: {', '.join(unknown)} is not a construct of the instrument.",
+                    path, f"at {where}/{key}: {', '.join(unknown)} is not a construct of the instrument.",
                     f"use construct codes of {instrument.source or 'the instrument'}: {', '.join(instrument.constructs)}.",
                 )  # fmt: skip
-        dimensions.append(Dimension(spec["code"], spec["name"], tuple(spec["constructs"])))
+        dimensions.append(Dimension(spec["code"], spec["name"], tuple(spec["constructs"]), tuple(spec.get("problems", []))))
     return tuple(dimensions)
 
 

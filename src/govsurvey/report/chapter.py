@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import design, discussion, hypotheses, measurement, mediation, robustness, structure, tables
+from govsurvey.report import (cases, design, discussion, hypotheses, interviews, measurement, mediation, robustness,
+                              structure, synthesis, tables)
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -99,6 +100,10 @@ def generated_parts(chapter, on):
         settings = c.settings["comparison"]
         cmp = Comparison(c, settings["names"], settings["groups"], settings)
         parts["comparison.md"] = comparison_text(cmp, alpha, params if on["structural"] else None)
+    parts["interviews.md"] = interviews.interviews_text(c) if on["interviews"] else ""
+    compared_streets = (c.settings.get("comparison") or {}).get("names", {}) if on["comparison"] else {}
+    parts["cases.md"] = cases.cases_text(c, compared_streets) if on["cases"] else ""
+    parts["synthesis.md"] = synthesis.synthesis_text(c) if on["synthesis"] else ""
     if on["structural"]:  # read last: the Discussion draws on the mediation and the comparison
         parts["discussion.md"] = discussion.discussion_text(c, paths, effects, cmp, alpha)
     parts["summary.md"] = discussion.summary_text(c, paths, effects, cmp, alpha)
@@ -114,6 +119,8 @@ def figures(chapter, on):
     if on["comparison"]:
         found.update({chapter.files.comparison_figure(n).name: chapter.files.comparison_figure(n)
                       for n in ("latent_means", "ipma")})
+    if on["interviews"]:
+        found[chapter.files.figure("saturation").name] = chapter.files.figure("saturation")
     return found
 
 

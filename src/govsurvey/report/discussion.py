@@ -4,6 +4,7 @@ sentence is chosen by the numbers it states."""
 
 from govsurvey.formatting import apa_number
 from govsurvey.report.tables import p_phrase
+from govsurvey.report import synthesis
 
 
 def limitations_text(chapter):
@@ -224,7 +225,9 @@ def discussion_text(chapter, paths, effects, cmp, alpha):
         if bench:
             sentences.append(bench)
         blocks.append(d["head"].format(name=chapter.name(code), code=code) + gap.join(sentences))
-    optimisation = optimisation_text(chapter, outcome, effects, cmp)
+    # with interviews or cases the path is built from the joint display, else from the survey alone
+    optimisation = (synthesis.optimisation_text(chapter) if synthesis.has_synthesis(chapter)
+                    else optimisation_text(chapter, outcome, effects, cmp))
     return "\n\n".join(blocks + ([optimisation] if optimisation else [])) + "\n"
 
 
@@ -354,7 +357,8 @@ def summary_text(chapter, paths, effects, cmp, alpha):
         if behind:
             sentences.append(s["comparison"].format(focal=street, constructs=w["join"](
                 [s["comparison_item"].format(code=c, points=f"{p:.1f}") for p, c in behind])))
-    order = [x[0] for x in recommendations(chapter, outcome, effects, cmp)[0]]
+    order = (synthesis.optimisation_order(chapter) if synthesis.has_synthesis(chapter)
+             else [x[0] for x in recommendations(chapter, outcome, effects, cmp)[0]])
     if order:
         sentences.append(s["optimisation"].format(first=chapter.named(order[0]), rest=s["optimisation_rest"].format(
             others=w["join"](order[1:])) if len(order) > 1 else ""))

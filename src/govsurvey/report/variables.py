@@ -13,6 +13,7 @@ def flags(chapter):
     structural = bool(len(structural_paths(chapter.table("sem", "params"), chapter.instrument)))
     # the model implies indirect routes (the sem step's effects table has them), whether or not := names them
     mediation = structural and bool((chapter.table("sem", "effects")["kind"] == "indirect").any())
+    qualitative = chapter.settings.get("qualitative") or {}
     return {
         "structural": structural,
         "mediation": mediation,
@@ -24,6 +25,10 @@ def flags(chapter):
         # the theory-and-hypotheses section: theories declared, or hypotheses to state
         "theory": bool(chapter.theory and chapter.theory.theories) or bool(structural and chapter.hypotheses),
         "hypotheses": bool(structural and chapter.hypotheses),
+        # the qualitative sections: interviews of this street, it is the focal case, the joint display
+        "interviews": bool(qualitative.get("interviews")),
+        "cases": bool(qualitative.get("cases")),
+        "synthesis": bool(qualitative.get("interviews") or qualitative.get("cases")),
     }
 
 
