@@ -96,3 +96,13 @@ def test_masking_removes_every_register_name(study, segments):
         assert not [n for n in names if n in text]
     assert "H社区的A2书记" in masked.transcripts["A1"]  # a name becomes its interviewee's code
     assert masked.transcripts["A5"].count("A4") == study.transcripts["A5"].count("刘晓静")
+
+
+def test_each_linked_code_has_its_stance(study):
+    stances = {c.code: c.stance for c in study.codebook.values()}
+    assert stances == {
+        "PL_nominal": "weakness", "PL_vanguard": "strength", "PW_low": "weakness", "RI_fragmented": "weakness",
+        "RI_coconstruction": "strength", "IN_two_skins": "weakness", "IN_embedding": "strength",
+        "OB_ageing": "weakness", "OB_disclosure": "neutral", "MS_joint_meeting": "neutral",
+        "MS_buckpassing": "weakness", "PM_contact": "neutral",
+        "grid_burden": "neutral", "feedback_loop": "neutral", "online_channels": "neutral"}
