@@ -11,6 +11,7 @@ from govsurvey.interviews.agreement import agreement, sentence_units, unit_table
 from govsurvey.interviews.coding import read_coding, read_coding_table
 from govsurvey.interviews.inputs import read_register, read_study
 from govsurvey.interviews.privacy import mask_study, with_quotes
+from govsurvey.interviews.stage import interview_results
 
 SHIPPED = ROOT / "data" / "interviews" / "l_street"
 HEADER = "【合成示例材料：非真实访谈】"
@@ -106,3 +107,39 @@ def test_each_linked_code_has_its_stance(study):
         "OB_ageing": "weakness", "OB_disclosure": "neutral", "MS_joint_meeting": "neutral",
         "MS_buckpassing": "weakness", "PM_contact": "neutral",
         "grid_burden": "neutral", "feedback_loop": "neutral", "online_channels": "neutral"}
+
+
+def _passages_by_overlap(ranges):
+    """Independent count of passages: connected groups of [start, end) ranges that share a
+    character, found by joining every overlapping pair (not the sweep outputs.passages uses)."""
+    group = list(range(len(ranges)))
+
+    def root(i):
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, (s1, e1) in enumerate(ranges):
+        for j, (s2, e2) in enumerate(ranges[:i]):
+            if s1 < e2 and s2 < e1:
+                group[root(i)] = root(j)
+    return len({root(i) for i in range(len(ranges))})
+
+
+def test_evidence_of_the_shipped_study_agrees_with_its_segments(constructs, study):
+    results = interview_results(SHIPPED, constructs=constructs, log=lambda *_: None)
+    table, segments = results["evidence"], results["segments"]
+    linked = [c.code for c in study.codebook.values() if c.link]
+    assert list(table["code"]) == linked and len(linked) == 12
+    assert list(table["construct"]) == [study.codebook[c].link for c in linked]
+    order = list(results["interviewees"]["code"])  # interview order
+    role_of = dict(zip(results["interviewees"]["code"], results["interviewees"]["role"]))
+    for row in table.itertuples(index=False):
+        mine = segments[segments["code"] == row.code]
+        count = sum(_passages_by_overlap(list(zip(g["start"], g["end"]))) for _, g in mine.groupby("transcript"))
+        who = [c for c in order if c in set(mine["transcript"])]
+        assert (row.passages, row.interviewees, row.roles, row.interviewee_codes) == (
+            count, len(who), len({role_of[c] for c in who}), ", ".join(who)), row.code
+        assert row.stance == study.codebook[row.code].stance
+    # Two coders coded most answers alike, so passages are fewer than segments but more than none.
+    assert 0 < table["passages"].sum() < len(segments[segments["code"].isin(linked)])

@@ -1,5 +1,5 @@
-"""What the interviews give the chapter: the interviewee table, the code × role matrix, code
-saturation, quotations chosen by a stated rule, and word frequencies.
+"""What the interviews give the chapter: the interviewee table, the code × role matrix, the
+evidence per construct, code saturation, quotations chosen by a stated rule, and word frequencies.
 
 Every function here takes the study's parts as read by inputs.py and coding.py. Quotations and
 word counts must come from the MASKED transcripts (privacy.mask_study): they are the only
@@ -104,6 +104,30 @@ def code_role_matrix(segments, register, codebook, count="passages"):
     table.insert(0, "name_zh", [codebook[c].name["zh"] for c in table.index])
     table.index.name = "code"
     return table
+
+
+EVIDENCE_COLUMNS = ["construct", "code", "name_zh", "name_en", "kind", "stance", "passages", "interviewees", "roles",
+                    "interviewee_codes"]  # fmt: skip
+
+
+def evidence(segments, register, codebook):
+    """What the interviews give on each construct: one row per code linked to a construct
+    (Code.link), in codebook order, with its kind and stance, the number of its passages (see the
+    module's docstring), the distinct interviewees who gave at least one, the distinct roles among
+    them, and those interviewees' codes in interview order joined by ", " ("" when none). A
+    linked code nobody's passage holds keeps its row, with zeros."""
+    order = interview_order(register)
+    role_of = _register_frame(register).set_index("code")["role"]
+    found = passages(segments)
+    rows = []
+    for code, entry in codebook.items():
+        if not entry.link:
+            continue
+        held = found[found["code"] == code]
+        who = [c for c in order if c in set(held["transcript"])]
+        rows.append((entry.link, code, entry.name["zh"], entry.name["en"], entry.kind, entry.stance, len(held),
+                     len(who), len({role_of[c] for c in who}), ", ".join(who)))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 def saturation(segments, register):
