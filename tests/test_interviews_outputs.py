@@ -264,3 +264,22 @@ def test_evidence_counts_passages_people_and_roles_by_hand():
     ]
     empty = outputs.evidence(segments.iloc[:0], register, codebook)  # no coding at all: every row, zeros
     assert list(empty["code"]) == ["A", "B", "C"] and empty["passages"].sum() == 0
+
+
+def test_word_frequencies_count_only_what_interviewees_said():
+    transcripts = {
+        # The interviewer says 网格员 five times (one turn running on over an unmarked line);
+        # the banner and the header before the first turn name 示例 and 访谈; the answer's second
+        # line carries on the answer.
+        "A1": "【合成示例材料：非真实访谈】\n访谈对象：A1（网格员）；方式：面谈\n问：网格员网格员的工作怎么样？\n"
+              "网格员平时忙吗？\n答：党群服务中心很忙。\n入户走访也多。\n问:网格员呢，网格员？\n答:党群服务中心。\n",
+        "A2": "<!-- 示例 -->\nQ: Do grid workers help?\nA: Residents trust the committee.\n",
+        "A3": "【示例】\n入户走访，没有标记的记录整篇都算。",  # no turn marked: all of it, but the banner
+    }
+    table = outputs.word_frequencies(transcripts, top=50)
+    zh = dict(zip(table.loc[table["language"] == "zh", "word"], table.loc[table["language"] == "zh", "count"]))
+    assert zh["党群服务中心"] == 2 and zh["入户走访"] == 2
+    assert not {"网格员", "示例", "访谈", "合成", "材料", "对象", "方式", "工作"} & set(zh)
+    en = set(table.loc[table["language"] == "en", "word"])
+    assert {"residents", "trust", "committee"} <= en and not {"grid", "workers", "help"} & en
+    assert outputs.interviewee_speech("答：好。\n问：为什么？\n答：因为近。") == "好。\n因为近。"

@@ -126,8 +126,12 @@ def _passages_by_overlap(ranges):
     return len({root(i) for i in range(len(ranges))})
 
 
-def test_evidence_of_the_shipped_study_agrees_with_its_segments(constructs, study):
-    results = interview_results(SHIPPED, constructs=constructs, log=lambda *_: None)
+@pytest.fixture(scope="module")
+def results(constructs):
+    return interview_results(SHIPPED, constructs=constructs, log=lambda *_: None)
+
+
+def test_evidence_of_the_shipped_study_agrees_with_its_segments(results, study):
     table, segments = results["evidence"], results["segments"]
     linked = [c.code for c in study.codebook.values() if c.link]
     assert list(table["code"]) == linked and len(linked) == 12
@@ -143,3 +147,10 @@ def test_evidence_of_the_shipped_study_agrees_with_its_segments(constructs, stud
         assert row.stance == study.codebook[row.code].stance
     # Two coders coded most answers alike, so passages are fewer than segments but more than none.
     assert 0 < table["passages"].sum() < len(segments[segments["code"].isin(linked)])
+
+
+def test_word_frequencies_leave_out_the_banner_header_and_questions(results):
+    words = set(results["word_frequencies"]["word"])
+    assert "社区" in words
+    # Only the banner (合成示例材料：非真实访谈) and the header (访谈对象：…；方式：…) hold these.
+    assert not {"合成", "示例", "材料", "真实", "访谈", "对象", "方式"} & words
