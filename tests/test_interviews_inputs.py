@@ -61,3 +61,19 @@ def test_the_codebook_schema_names_a_missing_key(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("    kind: inductive\n", ""), encoding="utf-8")
     with pytest.raises(InputError, match=r"codes/4.*'kind' is a required property"):
         read_codebook(path)
+
+
+def test_a_codes_stance_defaults_to_neutral_and_a_wrong_one_is_named(tmp_path):
+    folder = copy_demo(tmp_path)
+    path = folder / "codebook.yaml"
+    assert {c.stance for c in read_codebook(path).values()} == {"neutral"}  # the demo sets none
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("link: OB", "link: OB\n    stance: weakness")
+                    .replace("link: PM", "link: PM\n    stance: strength"), encoding="utf-8")
+    codebook = read_codebook(path)
+    assert [codebook[c].stance for c in ("member_ageing", "unresolved_demands", "cell_coverage")] == [
+        "weakness", "strength", "neutral"]
+    path.write_text(text.replace("link: PW", "link: PW\n    stance: weak"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"codebook\.yaml, codes\[2\] \(low_participation\): stance 'weak' is not "
+                                         r"allowed\. Fix: write one of weakness, strength, neutral"):
+        read_codebook(path)

@@ -226,3 +226,60 @@ def test_a_job_using_the_outputs_depends_on_the_dictionary(tmp_path):
     script.write_text("from govsurvey.interviews.outputs import word_frequencies\n")
     names = {Path(f).name for f in library_files(script, Path(outputs.__file__).parents[1])}
     assert {"governance_dict.txt", "stopwords_zh.txt", "roles.yaml"} <= names
+
+
+# ---------------------------------------------------------------- evidence per construct
+
+def test_evidence_counts_passages_people_and_roles_by_hand():
+    # Interview order by date: T3, T1, T2 (not the codes' order).
+    register = pd.DataFrame({"code": ["T1", "T2", "T3"], "role": ["居民", "居民", "网格员"],
+                             "date": pd.to_datetime(["2024-05-02", "2024-05-03", "2024-05-01"]).date}).set_index("code")
+    codebook = {"A": Code("A", {"zh": "甲", "en": "Alpha"}, {"zh": "", "en": ""}, "deductive", "PM", "weakness"),
+                "I": _code("I", None),
+                "B": Code("B", {"zh": "乙", "en": "Beta"}, {"zh": "", "en": ""}, "inductive", "PW", "strength"),
+                "C": _code("C", "PM")}  # fmt: skip
+    rows = [
+        # A: two coders' overlapping segments in T1 are one passage; a third coder's [8, 12)
+        # touches [4, 8) without sharing a character, so it is a second passage
+        ("T1", 0, 6, "A", "a"), ("T1", 4, 8, "A", "b"), ("T1", 8, 12, "A", "c"),
+        # A in T2 (a second 居民) and T3 (网格员): one passage each -> 4 passages, 3 people, 2 roles
+        ("T2", 20, 30, "A", "a"), ("T3", 5, 9, "A", "b"),
+        # B: two separate passages in T2 only; a chain of overlaps in T3 is one passage
+        ("T2", 0, 5, "B", "a"), ("T2", 40, 45, "B", "a"),
+        ("T3", 0, 4, "B", "a"), ("T3", 3, 7, "B", "b"), ("T3", 6, 9, "B", "a"),
+        # I: no link, no row, however often it is coded
+        ("T1", 0, 12, "I", "a"), ("T2", 0, 12, "I", "a"),
+    ]
+    segments = pd.DataFrame(rows, columns=["transcript", "start", "end", "code", "coder"])
+    table = outputs.evidence(segments, register, codebook)
+    assert list(table.columns) == ["construct", "code", "name_zh", "name_en", "kind", "stance", "passages",
+                                   "interviewees", "roles", "interviewee_codes"]
+    assert table.to_dict("records") == [
+        {"construct": "PM", "code": "A", "name_zh": "甲", "name_en": "Alpha", "kind": "deductive",
+         "stance": "weakness", "passages": 4, "interviewees": 3, "roles": 2, "interviewee_codes": "T3, T1, T2"},
+        {"construct": "PW", "code": "B", "name_zh": "乙", "name_en": "Beta", "kind": "inductive",
+         "stance": "strength", "passages": 3, "interviewees": 2, "roles": 2, "interviewee_codes": "T3, T2"},
+        {"construct": "PM", "code": "C", "name_zh": "C", "name_en": "C", "kind": "deductive",
+         "stance": "neutral", "passages": 0, "interviewees": 0, "roles": 0, "interviewee_codes": ""},
+    ]
+    empty = outputs.evidence(segments.iloc[:0], register, codebook)  # no coding at all: every row, zeros
+    assert list(empty["code"]) == ["A", "B", "C"] and empty["passages"].sum() == 0
+
+
+def test_word_frequencies_count_only_what_interviewees_said():
+    transcripts = {
+        # The interviewer says 网格员 five times (one turn running on over an unmarked line);
+        # the banner and the header before the first turn name 示例 and 访谈; the answer's second
+        # line carries on the answer.
+        "A1": "【合成示例材料：非真实访谈】\n访谈对象：A1（网格员）；方式：面谈\n问：网格员网格员的工作怎么样？\n"
+              "网格员平时忙吗？\n答：党群服务中心很忙。\n入户走访也多。\n问:网格员呢，网格员？\n答:党群服务中心。\n",
+        "A2": "<!-- 示例 -->\nQ: Do grid workers help?\nA: Residents trust the committee.\n",
+        "A3": "【示例】\n入户走访，没有标记的记录整篇都算。",  # no turn marked: all of it, but the banner
+    }
+    table = outputs.word_frequencies(transcripts, top=50)
+    zh = dict(zip(table.loc[table["language"] == "zh", "word"], table.loc[table["language"] == "zh", "count"]))
+    assert zh["党群服务中心"] == 2 and zh["入户走访"] == 2
+    assert not {"网格员", "示例", "访谈", "合成", "材料", "对象", "方式", "工作"} & set(zh)
+    en = set(table.loc[table["language"] == "en", "word"])
+    assert {"residents", "trust", "committee"} <= en and not {"grid", "workers", "help"} & en
+    assert outputs.interviewee_speech("答：好。\n问：为什么？\n答：因为近。") == "好。\n因为近。"

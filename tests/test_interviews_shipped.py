@@ -11,6 +11,7 @@ from govsurvey.interviews.agreement import agreement, sentence_units, unit_table
 from govsurvey.interviews.coding import read_coding, read_coding_table
 from govsurvey.interviews.inputs import read_register, read_study
 from govsurvey.interviews.privacy import mask_study, with_quotes
+from govsurvey.interviews.stage import interview_results
 
 SHIPPED = ROOT / "data" / "interviews" / "l_street"
 HEADER = "【合成示例材料：非真实访谈】"
@@ -96,3 +97,60 @@ def test_masking_removes_every_register_name(study, segments):
         assert not [n for n in names if n in text]
     assert "H社区的A2书记" in masked.transcripts["A1"]  # a name becomes its interviewee's code
     assert masked.transcripts["A5"].count("A4") == study.transcripts["A5"].count("刘晓静")
+
+
+def test_each_linked_code_has_its_stance(study):
+    stances = {c.code: c.stance for c in study.codebook.values()}
+    assert stances == {
+        "PL_nominal": "weakness", "PL_vanguard": "strength", "PW_low": "weakness", "RI_fragmented": "weakness",
+        "RI_coconstruction": "strength", "IN_two_skins": "weakness", "IN_embedding": "strength",
+        "OB_ageing": "weakness", "OB_disclosure": "neutral", "MS_joint_meeting": "neutral",
+        "MS_buckpassing": "weakness", "PM_contact": "neutral",
+        "grid_burden": "neutral", "feedback_loop": "neutral", "online_channels": "neutral"}
+
+
+def _passages_by_overlap(ranges):
+    """Independent count of passages: connected groups of [start, end) ranges that share a
+    character, found by joining every overlapping pair (not the sweep outputs.passages uses)."""
+    group = list(range(len(ranges)))
+
+    def root(i):
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, (s1, e1) in enumerate(ranges):
+        for j, (s2, e2) in enumerate(ranges[:i]):
+            if s1 < e2 and s2 < e1:
+                group[root(i)] = root(j)
+    return len({root(i) for i in range(len(ranges))})
+
+
+@pytest.fixture(scope="module")
+def results(constructs):
+    return interview_results(SHIPPED, constructs=constructs, log=lambda *_: None)
+
+
+def test_evidence_of_the_shipped_study_agrees_with_its_segments(results, study):
+    table, segments = results["evidence"], results["segments"]
+    linked = [c.code for c in study.codebook.values() if c.link]
+    assert list(table["code"]) == linked and len(linked) == 12
+    assert list(table["construct"]) == [study.codebook[c].link for c in linked]
+    order = list(results["interviewees"]["code"])  # interview order
+    role_of = dict(zip(results["interviewees"]["code"], results["interviewees"]["role"]))
+    for row in table.itertuples(index=False):
+        mine = segments[segments["code"] == row.code]
+        count = sum(_passages_by_overlap(list(zip(g["start"], g["end"]))) for _, g in mine.groupby("transcript"))
+        who = [c for c in order if c in set(mine["transcript"])]
+        assert (row.passages, row.interviewees, row.roles, row.interviewee_codes) == (
+            count, len(who), len({role_of[c] for c in who}), ", ".join(who)), row.code
+        assert row.stance == study.codebook[row.code].stance
+    # Two coders coded most answers alike, so passages are fewer than segments but more than none.
+    assert 0 < table["passages"].sum() < len(segments[segments["code"].isin(linked)])
+
+
+def test_word_frequencies_leave_out_the_banner_header_and_questions(results):
+    words = set(results["word_frequencies"]["word"])
+    assert "社区" in words
+    # Only the banner (合成示例材料：非真实访谈) and the header (访谈对象：…；方式：…) hold these.
+    assert not {"合成", "示例", "材料", "真实", "访谈", "对象", "方式"} & words

@@ -42,8 +42,8 @@ STAGES = {
     },
     "interviews": {  # one street's interviews, all from the masked transcripts (govsurvey.interviews.stage)
         "interviewees": "interviewees.csv", "segments": "segments.csv", "code_role_matrix": "code_role_matrix.csv",
-        "saturation": "saturation.csv", "quotes": "quotes.csv", "quote_rule": "quote_rule.json",
-        "word_frequencies": "word_frequencies.csv", "agreement": "agreement.csv",
+        "evidence": "evidence.csv", "saturation": "saturation.csv", "quotes": "quotes.csv",
+        "quote_rule": "quote_rule.json", "word_frequencies": "word_frequencies.csv", "agreement": "agreement.csv",
         "agreement_summary": "agreement.json",
     },
     "synthesis": {  # the joint display and the optimisation path (govsurvey.synthesis.stage)

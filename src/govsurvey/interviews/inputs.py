@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from govsurvey.errors import InputError
 from govsurvey.schema import load_yaml
@@ -24,6 +25,8 @@ TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx")
 REGISTER_COLUMNS = ("code", "role", "gender", "date", "duration_min", "mode", "consent")
 # What counts as consent given in the consent column (lower-cased); anything else is refused.
 CONSENT_YES = {"yes", "y", "true", "1", "是", "同意", "已同意"}
+# How a code speaks of the construct it links to (schemas/codebook.schema.yaml).
+STANCES = ("weakness", "strength", "neutral")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Code:
     definition: dict
     kind: str  # deductive | inductive
     link: str | None = None  # an instrument construct code
+    stance: str = "neutral"  # weakness | strength | neutral: what its passages show of the construct
 
 
 @dataclass
@@ -109,10 +113,29 @@ def read_register(path):
     return frame.set_index("code"), names
 
 
+def _check_stances(path):
+    """Raise an InputError naming the code whose stance is none of STANCES (the schema's own
+    message names only the entry's index)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        entries = [e for e in data["codes"] if isinstance(e, dict)]
+    except Exception:  # unreadable or misshapen: the schema's message is the right one
+        return
+    for i, entry in enumerate(entries):
+        stance = entry.get("stance", "neutral")
+        if stance not in STANCES:
+            raise InputError(f"{path}, codes[{i}] ({entry.get('code')})", f"stance {stance!r} is not allowed.",
+                             f"write one of {', '.join(STANCES)} (or leave stance out for neutral).")
+
+
 def read_codebook(path, constructs=None):
     """{code: Code} from codebook.yaml; `constructs` (codes of the instrument) checks each link."""
     path = Path(path)
-    data = load_yaml(path, "codebook.schema.yaml")
+    try:
+        data = load_yaml(path, "codebook.schema.yaml")
+    except InputError:
+        _check_stances(path)  # a wrong stance gets a message naming its code
+        raise
     codebook = {}
     for i, entry in enumerate(data["codes"]):
         where = f"{path}, codes[{i}] ({entry['code']})"
@@ -122,7 +145,8 @@ def read_codebook(path, constructs=None):
         if link is not None and constructs is not None and link not in constructs:
             raise InputError(where, f"link {link!r} is no construct of the instrument.",
                              f"link to one of {', '.join(sorted(constructs))}, or remove the link.")
-        codebook[entry["code"]] = Code(entry["code"], entry["name"], entry["definition"], entry["kind"], link)
+        codebook[entry["code"]] = Code(entry["code"], entry["name"], entry["definition"], entry["kind"], link,
+                                       entry["stance"])  # the schema fills neutral
     return codebook
 
 

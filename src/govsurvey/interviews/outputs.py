@@ -1,11 +1,19 @@
-"""What the interviews give the chapter: the interviewee table, the code × role matrix, code
-saturation, quotations chosen by a stated rule, and word frequencies.
+"""What the interviews give the chapter: the interviewee table, the code × role matrix, the
+evidence per construct, code saturation, quotations chosen by a stated rule, and word frequencies.
 
 Every function here takes the study's parts as read by inputs.py and coding.py. Quotations and
 word counts must come from the MASKED transcripts (privacy.mask_study): they are the only
 functions that print transcript text, and select_quotes refuses text that still holds a phone,
 ID-card, e-mail or address pattern. No function returns a register name: the register's
 columns are picked by name, never passed through.
+
+Word frequencies count only what the interviewees said (interviewee_speech): a transcript that
+marks its turns (a line beginning 问： / 答：, or Q: / A:, Interviewer: / Interviewee:, with either
+colon) counts its answer turns, each running from its marker to the next question marker, lines
+without a marker belonging to the turn above them; the interviewer's turns and every line before
+the first marker (the banner 【合成示例材料：非真实访谈】 and the header 访谈对象：A1（…）；方式：…)
+are left out. A transcript with no marker at all is counted whole. Banner lines (a line that is
+all 【…】) and HTML comments (<!-- … --> in a .md transcript) are never counted.
 
 A *passage* is what the matrix counts and what a quotation quotes: the segments of one code in
 one transcript that overlap ([start, end) ranges sharing a character), merged across coders, so
@@ -28,6 +36,11 @@ _DATA = "interviews/data"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # The masks privacy.py writes ([姓名], [phone]): taken out before counting words.
+# Turn markers at the start of a line (interviewee_speech); full-width or ASCII colon.
+_QUESTION = re.compile(r"\s*(?:问|Q|Interviewer)\s*[：:]", re.IGNORECASE)
+_ANSWER = re.compile(r"\s*(?:答|A|Interviewee)\s*[：:]", re.IGNORECASE)
+_BANNER = re.compile(r"\s*【[^】]*】\s*")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MASK_TOKENS = sorted({t for kinds in TOKENS.values() for t in kinds.values()}, key=len, reverse=True)
 
 
@@ -104,6 +117,30 @@ def code_role_matrix(segments, register, codebook, count="passages"):
     table.insert(0, "name_zh", [codebook[c].name["zh"] for c in table.index])
     table.index.name = "code"
     return table
+
+
+EVIDENCE_COLUMNS = ["construct", "code", "name_zh", "name_en", "kind", "stance", "passages", "interviewees", "roles",
+                    "interviewee_codes"]  # fmt: skip
+
+
+def evidence(segments, register, codebook):
+    """What the interviews give on each construct: one row per code linked to a construct
+    (Code.link), in codebook order, with its kind and stance, the number of its passages (see the
+    module's docstring), the distinct interviewees who gave at least one, the distinct roles among
+    them, and those interviewees' codes in interview order joined by ", " ("" when none). A
+    linked code nobody's passage holds keeps its row, with zeros."""
+    order = interview_order(register)
+    role_of = _register_frame(register).set_index("code")["role"]
+    found = passages(segments)
+    rows = []
+    for code, entry in codebook.items():
+        if not entry.link:
+            continue
+        held = found[found["code"] == code]
+        who = [c for c in order if c in set(held["transcript"])]
+        rows.append((entry.link, code, entry.name["zh"], entry.name["en"], entry.kind, entry.stance, len(held),
+                     len(who), len({role_of[c] for c in who}), ", ".join(who)))
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
 def saturation(segments, register):
@@ -233,14 +270,32 @@ def english_words(text):
     return [w for w in _ENGLISH_WORD.findall(text.lower()) if len(w) > 1 and w not in stop]
 
 
+def interviewee_speech(text):
+    """What the interviewee said in a transcript, by the rule in the module's docstring: the
+    answer turns without their markers, or the whole text when no turn is marked; never the
+    banner, HTML comments, the interviewer's turns or the header before the first turn."""
+    lines = [line for line in _COMMENT.sub("", text).split("\n") if not _BANNER.fullmatch(line)]
+    if not any(_QUESTION.match(line) or _ANSWER.match(line) for line in lines):
+        return "\n".join(lines)
+    kept, speaking = [], False  # before the first marker: a header, not speech
+    for line in lines:
+        if _QUESTION.match(line):
+            speaking = False
+        elif m := _ANSWER.match(line):
+            speaking, line = True, line[m.end():]
+        if speaking:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def word_frequencies(transcripts, top=30):
-    """The `top` most frequent words per language of the (masked) transcripts: language (of each
-    transcript, privacy.language_of), word, count, interviews (transcripts using it). Ties are
-    broken by the number of interviews, then by the word (code-point order), so the table is
-    the same on every run."""
+    """The `top` most frequent words per language of what the interviewees said in the (masked)
+    transcripts (interviewee_speech): language (of each transcript, privacy.language_of), word,
+    count, interviews (transcripts using it). Ties are broken by the number of interviews, then
+    by the word (code-point order), so the table is the same on every run."""
     counts = {}
     for code in sorted(transcripts):
-        text = transcripts[code]
+        text = interviewee_speech(transcripts[code])
         language = language_of(text)
         found = chinese_words(text) if language == "zh" else english_words(text)
         for word in found:

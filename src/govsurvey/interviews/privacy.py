@@ -1,7 +1,9 @@
 """Personal data out of transcripts and quotes before anything is written.
 
 What is replaced: the interviewees' names from the register (by their code, e.g. A1: they
-appear only by code), other names given in config (by [姓名] / [name]), and every phone,
+appear only by code), other names given in config (by [姓名] / [name]), the surname of every
+such Chinese name followed by a title or after 老/小 (王书记, 李阿姨, 老王说: by [姓名], since
+it could be anyone of that surname; see surname_pattern), and every phone,
 landline, ID-card (15 to 19 digits), e-mail, messenger-handle and address match of
 govsurvey.ingest.privacy (the survey's patterns, reused). Transcripts need two things more
 than survey cells: an address's name before its road or estate (幸福路18号 is masked whole,
@@ -32,6 +34,15 @@ _ADDRESS_TAIL = re.compile(r"(?:\s*[-—之]?\s*[\d一二三四五六七八九�
 # Where the name before 路/街/小区 stops when walking back: a verb, preposition or pronoun.
 _ADDRESS_STOP = set("在住到于的是从去来和与及或我你他她它们家就也都把将往向说叫搬过")
 _HEAD_MAX = 6
+# A listed Chinese name (2 to 4 Han characters) is also spoken of by its surname: 王书记, 李阿姨,
+# 老王, 小李. Its surname is the first character, or one of these compound surnames.
+_CHINESE_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "司徒", "夏侯")
+_TITLES = ("书记", "主任", "副主任", "阿姨", "叔叔", "大姐", "姐", "哥", "师傅", "老师", "大爷", "大妈", "奶奶", "爷爷",
+           "经理", "站长", "组长", "队长", "会长", "委员", "先生", "女士", "同志")  # fmt: skip
+# 老王 / 小李 is a name only before a non-Han character, the end, or one of these (老王说, 小李的);
+# before any other Han character it may be an ordinary word (老方法), which stays.
+_AFTER_NICKNAME = "说讲来去他她的也就都是在和跟呢啊吧"
 
 
 def language_of(text):
@@ -47,6 +58,23 @@ def _widen_address(text, start, end):
     return head, tail.end() if tail else end
 
 
+def surname(name):
+    """The surname of a Chinese name (a compound one such as 欧阳 when it starts with one)."""
+    return next((s for s in _COMPOUND_SURNAMES if name.startswith(s) and len(name) > len(s)), name[0])
+
+
+def surname_pattern(names):
+    """A regex for the surnames of the Chinese names among `names` followed by a title (王书记)
+    or after 老/小 (老王说), or None when no name is Chinese. A surname with a title could be
+    anyone of that surname: masking too much is the safe side."""
+    surnames = {surname(n) for n in names if _CHINESE_NAME.fullmatch(n)}
+    if not surnames:
+        return None
+    family = "|".join(sorted(surnames, key=len, reverse=True))
+    titles = "|".join(sorted(_TITLES, key=len, reverse=True))  # 副主任 before 主任
+    return re.compile(rf"(?:{family})(?:{titles})|[老小](?:{family})(?:(?![\u4e00-\u9fff])|(?=[{_AFTER_NICKNAME}]))")
+
+
 def find_personal(text, names=None):
     """[(start, end, replacement)] of the personal values in a text, without overlaps.
 
@@ -57,6 +85,9 @@ def find_personal(text, names=None):
     for name, replacement in (names or {}).items():
         for m in re.finditer(re.escape(name), text):
             found.append((m.start(), m.end(), replacement or TOKENS["name"][language]))
+    pattern = surname_pattern(names or {})
+    if pattern:
+        found += [(m.start(), m.end(), TOKENS["name"][language]) for m in pattern.finditer(text)]
     for start, end, kind in personal_spans(text):
         if kind == "address":
             start, end = _widen_address(text, start, end)

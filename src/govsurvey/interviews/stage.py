@@ -14,6 +14,7 @@ from govsurvey.interviews.coding import read_coding, read_coding_table, read_qdp
 from govsurvey.interviews.inputs import read_study
 from govsurvey.interviews.outputs import (
     code_role_matrix,
+    evidence,
     interviewee_table,
     saturation,
     select_quotes,
@@ -78,6 +79,7 @@ def interview_results(folder, coding=(), names=(), constructs=None, per_code=3, 
         "interviewees": interviewee_table(study.register),
         "segments": with_quotes(study, segments),
         "code_role_matrix": matrix,
+        "evidence": evidence(segments, study.register, study.codebook),
         "saturation": saturation(segments, study.register),
         "quotes": quotes,
         "quote_rule": {**rule, "per_code": per_code},
