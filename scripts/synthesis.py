@@ -18,6 +18,8 @@ with reported_errors():
         read_effects(inputs.effects),
         pd.read_csv(inputs.midpoint),
         settings["alpha"],
+        params=pd.read_csv(inputs.params),
+        boot=pd.read_csv(inputs.boot) if "boot" in has else None,
         ipma=pd.read_csv(inputs.ipma) if "ipma" in has else None,
         focal_street=snakemake.wildcards.street,
         evidence=pd.read_csv(inputs.evidence, keep_default_na=False) if "evidence" in has else None,

@@ -137,7 +137,7 @@ def test_quotes_follow_the_stated_rule():
     assert list(y["interviewee"]) == ["T1", "T2", "T4"]
     assert y["start"].iloc[0] == 30
     assert set(table["code"]) == {"X", "Y"}
-    assert list(y["cite_zh"]) == ["访谈对象 T1（社区书记）", "访谈对象 T2（社区书记）", "访谈对象 T4（居民）"]
+    assert list(y["cite_zh"]) == ["访谈对象T1（社区书记）", "访谈对象T2（社区书记）", "访谈对象T4（居民）"]
     assert y["cite_en"].iloc[0] == "Interviewee T1 (community Party secretary)"
     assert "one per role" in rule["en"] and "每种身份至多一段" in rule["zh"] and "前 3 段" in rule["zh"]
 
@@ -152,7 +152,7 @@ def test_quotes_on_the_demo(demo):
     # A2's and A3's passages were coded by both coders; A1's by one
     assert list(unresolved["interviewee"]) == ["A2", "A3", "A1"]
     assert unresolved["quote"].iloc[0] == "有的事情部门之间推来推去，居民就觉得我们只会登记不会解决"
-    assert unresolved["cite_zh"].iloc[0] == "访谈对象 A2（网格员）"
+    assert unresolved["cite_zh"].iloc[0] == "访谈对象A2（网格员）"
     assert unresolved["cite_en"].iloc[0] == "Interviewee A2 (grid worker)"
 
 

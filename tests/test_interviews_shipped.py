@@ -103,7 +103,7 @@ def test_each_linked_code_has_its_stance(study):
     stances = {c.code: c.stance for c in study.codebook.values()}
     assert stances == {
         "PL_nominal": "weakness", "PL_vanguard": "strength", "PW_low": "weakness", "RI_fragmented": "weakness",
-        "RI_coconstruction": "strength", "IN_two_skins": "weakness", "IN_embedding": "strength",
+        "RI_coconstruction": "neutral", "IN_two_skins": "weakness", "IN_embedding": "strength",
         "OB_ageing": "weakness", "OB_disclosure": "neutral", "MS_joint_meeting": "neutral",
         "MS_buckpassing": "weakness", "PM_contact": "neutral",
         "grid_burden": "neutral", "feedback_loop": "neutral", "online_channels": "neutral"}

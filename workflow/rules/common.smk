@@ -128,7 +128,10 @@ def synthesis_inputs(wildcards):
     files = {
         "effects": stage_files("bootstrap" if BOOTSTRAP_ON else "sem", street)["effects"],
         "midpoint": stage_files("measure", street)["midpoint"],
+        "params": stage_files("sem", street)["params"],
     }
+    if BOOTSTRAP_ON:
+        files["boot"] = stage_files("bootstrap", street)["indirect"]
     comparison = config.get("comparison")
     if comparison and comparison["focal"] == street:
         files["ipma"] = comparison_files()["ipma"]
@@ -165,6 +168,7 @@ def report_qualitative_settings(street):
     the joint display's rule (how many interviewees make interview evidence)."""
     return {
         "interviews": street in INTERVIEWS,
+        "interviews_synthetic": bool(INTERVIEWS.get(street, {}).get("synthetic")),
         "cases": bool(CASES) and CASE_STREET == street,
         "focal_case": CASES.get("focal") if CASES and CASE_STREET == street else None,
         "case_files": CASES.get("files", []),

@@ -159,7 +159,7 @@ def saturation(segments, register):
 
 
 def citation(code, role, language, roles=None):
-    """「访谈对象 A3（社区书记）」's inner text (zh) or 'Interviewee A3 (community Party secretary)'."""
+    """「访谈对象A3（社区书记）」's inner text (zh) or 'Interviewee A3 (community Party secretary)'."""
     if language == "en":
         table = roles if roles is not None else role_names()
         if role not in table:

@@ -100,7 +100,8 @@ def generated_parts(chapter, on):
         settings = c.settings["comparison"]
         cmp = Comparison(c, settings["names"], settings["groups"], settings)
         parts["comparison.md"] = comparison_text(cmp, alpha, params if on["structural"] else None)
-    parts["interviews.md"] = interviews.interviews_text(c) if on["interviews"] else ""
+    parts["interviews.md"], parts["interview_evidence.md"], parts["table_code_roles.md"] = (
+        interviews.interviews_text(c) if on["interviews"] else ("", "", ""))
     compared_streets = (c.settings.get("comparison") or {}).get("names", {}) if on["comparison"] else {}
     parts["cases.md"] = cases.cases_text(c, compared_streets) if on["cases"] else ""
     parts["synthesis.md"] = synthesis.synthesis_text(c) if on["synthesis"] else ""

@@ -10,7 +10,8 @@ from govsurvey.report import synthesis
 def limitations_text(chapter):
     """Sample size against the model's free parameters, the sampling and the response rate, social
     desirability when someone helped respondents answer, common-method variance, screening and the
-    cross-sectional design: one paragraph each, from config's fieldwork facts and the results."""
+    cross-sectional design; then what the interviews and the documentary cases can bear: one
+    paragraph each, from config's fieldwork facts and the results."""
     w, L = chapter.w, chapter.w["limitations"]
     fieldwork = chapter.street.get("fieldwork") or {}
     screening = chapter.json("clean", "summary")
@@ -45,6 +46,15 @@ def limitations_text(chapter):
         L["method"].format(pct=f"{100 * harman['first_component_share']:.1f}"),
         L["screening"].format(n_excluded=screening["n_excluded"])]))
     paragraphs.append(L["cross_sectional" if structural else "cross_sectional_cfa"])
+    qualitative = chapter.settings.get("qualitative") or {}
+    limits = []
+    if qualitative.get("interviews"):
+        n = len(chapter.table("interviews", "interviewees"))
+        limits.append(L["interviews"].format(n=n, street=chapter.street["name"][chapter.language]))
+    if qualitative.get("cases"):
+        limits.append(L["cases"])
+    if limits:
+        paragraphs.append(w["sentence_join"].join(limits))
     return "\n\n".join(paragraphs) + "\n"
 
 

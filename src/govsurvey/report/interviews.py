@@ -12,7 +12,7 @@ import pandas as pd
 from govsurvey.formatting import apa_number
 from govsurvey.interviews.outputs import role_names
 from govsurvey.report.design import _dates
-from govsurvey.report.tables import markdown_table
+from govsurvey.report.tables import ZWSP, markdown_table
 
 QUOTES_PER_CONSTRUCT = 3
 TOP_WORDS = 15
@@ -22,19 +22,33 @@ def _role(role, language):
     return role if language == "zh" else role_names().get(role, role)
 
 
+def nested_quotes(text, language):
+    """Text set inside Chinese quotation marks: its own double quotes become single ones."""
+    return text.replace("“", "‘").replace("”", "’") if language == "zh" else text
+
+
+def _header(role):
+    """A Chinese role of four characters or more over a column of counts may wrap in its middle."""
+    if len(role) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in role):
+        return role[: len(role) // 2] + ZWSP + role[len(role) // 2:]
+    return role
+
+
 def _value(chapter, value):
     """A register value (gender, mode) in the chapter's language."""
     return chapter.w["interviews"]["values"].get(value, value)
 
 
 def interviews_text(chapter):
-    """The section's markdown (empty when the street has no interviews)."""
+    """(the section's markdown before the saturation figure, the evidence subsection's markdown,
+    the appendix's code x role table); all empty when the street has no interviews."""
     if not chapter.settings.get("qualitative", {}).get("interviews"):
-        return ""
+        return "", "", ""
     register = chapter.table("interviews", "interviewees")
-    parts = [_intro(chapter, register), interviewee_table(chapter, register), _coding(chapter),
-             codes_table(chapter), _saturation(chapter), _evidence(chapter), _words(chapter), words_table(chapter)]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    main = [_intro(chapter, register), interviewee_table(chapter, register), _coding(chapter),
+            codes_table(chapter), _saturation(chapter)]
+    evidence = [_evidence(chapter), _words(chapter), words_table(chapter)]
+    return tuple("\n\n".join(p for p in parts if p) + "\n" for parts in (main, evidence, [role_matrix_table(chapter)]))
 
 
 def _counted(chapter, values, key, translate):
@@ -53,9 +67,12 @@ def _intro(chapter, register):
     mode_text = (w["modes_one"].format(mode=_value(chapter, register["mode"].iloc[0]))
                  if register["mode"].nunique() == 1 else w["modes"].format(list=chapter.w["join"](modes)))
     minutes = register["duration_min"]
-    return w["intro"].format(start=start, end=end, street=chapter.street["name"][lang], n=len(register),
+    text = w["intro"].format(start=start, end=end, street=chapter.street["name"][lang], n=len(register),
                              roles=chapter.w["join"](roles), min=int(minutes.min()), max=int(minutes.max()),
                              mean=f"{minutes.mean():.0f}", modes=mode_text) + w["original"]
+    if chapter.settings["qualitative"].get("interviews_synthetic"):
+        text = "> " + w["synthetic"].format(street=chapter.street["name"][lang]) + "\n\n" + text
+    return text
 
 
 def interviewee_table(chapter, register):
@@ -76,8 +93,10 @@ def _coding(chapter):
     linked = set(evidence["code"])
     deductive = int(matrix["code"].isin(linked).sum())
     inductive = len(matrix) - deductive
-    text = w["coding"].format(deductive=chapter.w["number"](deductive),
-                              inductive=w["coding_inductive"].format(n=chapter.w["number"](inductive)) if inductive else "")
+    # one style per sentence: words when every count is below ten (APA; 两个 in Chinese), else numerals
+    number = chapter.w["number"] if max(deductive, inductive) < 10 else str
+    text = w["coding"].format(deductive=number(deductive),
+                              inductive=w["coding_inductive"].format(n=number(inductive)) if inductive else "")
     summary = chapter.json("interviews", "agreement_summary")
     if len(summary.get("coders", [])) < 2 or summary.get("kappa") is None:
         return text + ("" if chapter.language == "zh" else " ") + w["single_coder"]
@@ -97,39 +116,55 @@ def _coding(chapter):
 def _code_name(chapter, code):
     matrix = chapter.table("interviews", "code_role_matrix").set_index("code")
     name = matrix.at[code, f"name_{chapter.language}"]
-    return f"“{name}”" if chapter.language == "zh" else f'"{name}"'
+    return f"“{nested_quotes(name, 'zh')}”" if chapter.language == "zh" else f'"{name}"'
 
 
 def codes_table(chapter):
-    """Code x role counts of merged passages, the code's construct, the total and its κ."""
+    """The codebook as coded: each code with its construct (or inductive) and stance, its merged
+    passages and the interviewees who gave them, and the coders' κ."""
     w, lang = chapter.w["interviews"], chapter.language
     matrix = chapter.table("interviews", "code_role_matrix")
-    links = dict(zip(chapter.table("interviews", "evidence")["code"], chapter.table("interviews", "evidence")["construct"]))
+    evidence = chapter.table("interviews", "evidence").set_index("code")
+    segments = chapter.table("interviews", "segments")
     kappas = dict(zip(*[chapter.table("interviews", "agreement")[c] for c in ("code", "kappa")]))
-    roles = [c for c in matrix.columns if c not in ("code", "name_zh", "name_en", "total")]
     rows = []
     for _, r in matrix.iterrows():
-        kappa = kappas.get(r["code"], math.nan)
-        rows.append([r[f"name_{lang}"], links.get(r["code"], w["inductive"]), *[int(r[x]) for x in roles],
-                     int(r["total"]), "—" if kappa != kappa else apa_number(kappa, 2, leading_zero=lang == "zh")])
-    frame = pd.DataFrame(rows, columns=[w["codes_first"], w["codes_link"], *[_role(x, lang) for x in roles],
-                                        w["codes_total"], "κ"])
-    return markdown_table(frame, w["codes_caption"], "tbl-codes", whole=(1,))
+        code, kappa = r["code"], kappas.get(r["code"], math.nan)
+        if code in evidence.index:
+            e = evidence.loc[code]
+            link, stance, people = e["construct"], w["stance"][e["stance"]], int(e["interviewees"])
+        else:  # an inductive code: its interviewees from the segments
+            link, stance = w["inductive"], "—"
+            people = segments.loc[segments["code"] == code, "transcript"].nunique()
+        rows.append([r[f"name_{lang}"], link, stance, int(r["total"]), people,
+                     "—" if kappa != kappa else apa_number(kappa, 2, leading_zero=lang == "zh")])
+    frame = pd.DataFrame(rows, columns=w["codes_columns"])
+    return markdown_table(frame, w["codes_caption"], "tbl-codes")
+
+
+def role_matrix_table(chapter):
+    """The code x role matrix of merged passages (the appendix): roles as short column heads."""
+    w, lang = chapter.w["interviews"], chapter.language
+    matrix = chapter.table("interviews", "code_role_matrix")
+    roles = [c for c in matrix.columns if c not in ("code", "name_zh", "name_en", "total")]
+    short = w.get("role_short") or {}
+    frame = pd.DataFrame({w["codes_first"]: matrix[f"name_{lang}"],
+                          **{_header(short.get(x) or _role(x, lang)): matrix[x].astype(int) for x in roles},
+                          w["codes_total"]: matrix["total"].astype(int)})
+    return markdown_table(frame, w["role_matrix_caption"], "tbl-code-roles", whole=(0,))
 
 
 def _saturation(chapter):
+    """When the last new code appeared, and how many interviews followed without one."""
     w = chapter.w["interviews"]
     table = chapter.table("interviews", "saturation")
     total = int(table["cumulative"].iloc[-1])
-    k = min(3, len(table))
-    first = int(table["cumulative"].iloc[k - 1])
     new_at = [int(o) for o, n in zip(table["order"], table["new"]) if n > 0]
     last = max(new_at) if new_at else 0
     after = len(table) - last
     if after == 0:
-        return w["saturation_open"].format(k=chapter.w["number"](k), first=first, total=total)
-    return w["saturation"].format(k=chapter.w["number"](k), first=first, total=total, last=last,
-                                  after=chapter.w["number"](after))
+        return w["saturation_open"].format(total=total, n=len(table))
+    return w["saturation"].format(total=total, last=chapter.w["number"](last), after=chapter.w["number"](after))
 
 
 def construct_quotes(quotes, codes, limit=QUOTES_PER_CONSTRUCT):
@@ -162,9 +197,11 @@ def _evidence(chapter):
             blocks.append(w["construct_silent"].format(name=name, code=code))
             continue
         people = {p.strip() for s in spoken["interviewee_codes"] for p in str(s).split(",") if p.strip()}
-        codes = chapter.w["join"]([w["code_count"].format(name=r[f"name_{lang}"], stance=w["stance"][r["stance"]],
+        codes = chapter.w["join"]([w["code_count"].format(name=nested_quotes(r[f"name_{lang}"], lang),
+                                                          stance=w["stance"][r["stance"]],
                                                           n=int(r["interviewees"])) for _, r in spoken.iterrows()])
-        lines = [w["construct"].format(name=name, code=code, n=len(people), codes=codes)]
+        head = w["construct"].format(name=name, code=code, n=chapter.w["number"](len(people)), codes=codes)
+        lines = [head[:1].upper() + head[1:]]  # 'Eight interviewees …' (a sentence opens with a word)
         for q in construct_quotes(quotes, list(spoken["code"])):
             lines.append(w["quote"].format(quote=q["quote"], cite=q[f"cite_{lang}"]))
         blocks.append("\n\n".join(lines))

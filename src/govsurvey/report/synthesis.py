@@ -9,6 +9,7 @@ results/study/cases/practices.csv; sentences are the templates under `synthesis:
 import pandas as pd
 
 from govsurvey.formatting import apa_number
+from govsurvey.report.interviews import nested_quotes
 from govsurvey.report.tables import markdown_table
 
 
@@ -24,21 +25,16 @@ def _street(chapter, street_id):
     return short.get(chapter.language, street_id) if isinstance(short, dict) else str(short)
 
 
-def _nested_quotes(text, language):
-    """A quotation set inside quotation marks: its own double quotes become single ones."""
-    if language != "zh":
-        return text
-    return text.replace("“", "‘").replace("”", "’")
-
-
-def _practices(chapter, dimension, cases=None, limit=None):
+def _practices(chapter, dimension, first=None):
     """The benchmark cases' practices on one dimension, each after its place's short name, with
-    its citation or the illustrative mark (as the matrix shows them)."""
+    its citation or the illustrative mark (as the matrix shows them); the case `first` (the id
+    of the best benchmark street, when a case shares it) leads."""
     if not isinstance(dimension, str):
         return []
     q = chapter.settings["qualitative"]
     practices = chapter.table("cases", "practices")
     rows = practices[(practices["dimension"] == dimension) & (practices["case"] != q["focal_case"])]
+    rows = rows.assign(_lead=rows["case"] != first).sort_values("_lead", kind="stable")
     from govsurvey.report.cases import load_study_cases
 
     study_cases, _ = load_study_cases(chapter)
@@ -48,7 +44,7 @@ def _practices(chapter, dimension, cases=None, limit=None):
         text = p[lang] + ("†" if bool(p["illustrative"]) else (("" if lang == "zh" else " ") + f"[@{p['source']}]"
                                                                     if isinstance(p["source"], str) else ""))
         out.append(study_cases[p["case"]].short[lang] + ("：" if lang == "zh" else ": ") + text)
-    return out[:limit] if limit else out
+    return out
 
 
 def _survey_cell(chapter, r):
@@ -64,6 +60,7 @@ def _survey_cell(chapter, r):
     if pd.notna(r["gap"]):
         parts.append(s["gap"].format(street=_street(chapter, r["best_street"]), gap=f"{r['gap']:.1f}")
                      if r["gap"] > 0 else s["ahead_cell"])
+    parts.append(s["reading_cell"][r["survey_reading"]])
     return s["cell_join"].join(parts)
 
 
@@ -72,8 +69,9 @@ def _interview_cell(chapter, r):
     if pd.isna(r["interview_reading"]):
         return "—"
     cell = s["counts_cell"].format(w=int(r["weakness_interviewees"]), s=int(r["strength_interviewees"]))
+    cell += s["cell_join"] + s["reading_cell"][r["interview_reading"]]
     if isinstance(r["quote"], str):
-        cell += s["cell_join"] + s["quote_cell"].format(quote=_nested_quotes(r["quote"], lang),
+        cell += s["cell_join"] + s["quote_cell"].format(quote=nested_quotes(r["quote"], lang),
                                                         cite=r[f"quote_cite_{lang}"])
     return cell
 
@@ -82,7 +80,8 @@ def joint_table(chapter, joint):
     s = chapter.w["synthesis"]
     rows = []
     for _, r in joint.iterrows():
-        practice = _practices(chapter, r["dimension"], limit=1) if chapter.settings["qualitative"].get("cases") else []
+        practice = (_practices(chapter, r["dimension"], first=r["best_street"])
+                    if chapter.settings["qualitative"].get("cases") else [])
         rows.append([chapter.named(r["construct"]), _survey_cell(chapter, r), _interview_cell(chapter, r),
                      practice[0] if practice else "—",
                      s["verdict_cells"][r["verdict"]] if isinstance(r["verdict"], str) else "—"])
@@ -157,8 +156,9 @@ def optimisation_text(chapter):
                                              hi=apa_number(r["total_hi"], 2, leading_zero=z), gap=gap)]
         if isinstance(j["interview_reading"], str):
             evidence.append(o["joint_interviews"][j["interview_reading"]].format(
-                w=int(j["weakness_interviewees"]), s=int(j["strength_interviewees"])))
-        practices = _practices(chapter, r["dimension"]) if chapter.settings["qualitative"].get("cases") else []
+                w=w["number"](int(j["weakness_interviewees"])), s=w["number"](int(j["strength_interviewees"]))))
+        practices = (_practices(chapter, r["dimension"], first=r["best_street"])
+                     if chapter.settings["qualitative"].get("cases") else [])
         practice = (o["joint_practice"].format(practices=("；" if z else "; ").join(practices))
                     if practices else o["joint_no_practice"])
         text = r[f"text_{lang}"].rstrip("。.")

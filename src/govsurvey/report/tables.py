@@ -30,6 +30,9 @@ MIN_TEXT = 12  # display columns a text column keeps when it shrinks (six Chines
 _NUMERIC = re.compile(r"^[\s\d.,\[\]()<>=*%−\-—†]*$")
 
 
+ZWSP = "\u200b"
+
+
 def markdown_table(frame, caption, label, whole=()):
     """A pipe table with a Quarto caption line (`: Caption {#tbl-label}`). Columns whose
     positions are in `whole` keep their cells on one line (short names the table is read by).
@@ -45,7 +48,8 @@ def markdown_table(frame, caption, label, whole=()):
     for column in cells.columns:
         values = list(cells[column])
         # a header's words stay whole; a cell's Chinese text may break between any two characters
-        words = str(column).split() + [w for text in values for w in _CJK_BREAKS.sub(" ", text).split()] or [""]
+        # a zero-width space in a header marks where it may wrap (a long Chinese header over numbers)
+        words = str(column).replace(ZWSP, " ").split() + [w for text in values for w in _CJK_BREAKS.sub(" ", text).split()] or [""]
         longest_word = max(_word_width(w) for w in words)
         widths.append(round(min(max(longest_word, *(display_width(v) for v in values)), WRAP_AT)) + PADDING)
         numeric.append(all(_NUMERIC.match(v) for v in values))

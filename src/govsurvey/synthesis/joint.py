@@ -4,19 +4,22 @@ One row per problem and cause (every construct of the model but its outcome, in 
 order). Each source gives a reading of the construct in the focal street: `weak` (it falls
 short), `strong` (it works) or `none` (the source does not single it out either way).
 
-Survey reading (RULE["survey"]): weak when the construct's mean lies significantly below the
+A construct's total effect on the outcome is its total row of the effects table, or, when it
+reaches the outcome by its direct path only, that path (the total effect then equals it).
+
+Survey reading: weak when the construct's mean lies significantly below the
 scale midpoint (Holm-corrected one-sample t test at alpha), or when its standardized total
 effect on the outcome is supported (the 95% interval excludes zero) and the street trails the
 best benchmark street on it in the importance-performance map; strong when the mean lies
 significantly above the midpoint and the street trails no benchmark street (or none was
 compared); otherwise none.
 
-Interview reading (RULE["interviews"]): weak when at least `min_interviewees` interviewees have
+Interview reading: weak when at least `min_interviewees` interviewees have
 passages coded with the construct's weakness codes; strong when at least that many have
 passages of its strength codes and fewer have weakness passages; otherwise none (codes without
 a stance say which topics came up, not which way).
 
-Verdict (RULE["verdict"]): converges when both readings are the same; diverges when one is weak
+Verdict: converges when both readings are the same; diverges when one is weak
 and the other strong; complements when exactly one source is none (it speaks where the other is
 silent). A row without interviews has no interview reading and no verdict.
 
@@ -77,11 +80,32 @@ def _std_ci(row):
     return row["std_all"] - z * row["std_se"], row["std_all"] + z * row["std_se"]
 
 
-def survey_facts(effects, midpoint, outcome, alpha, ipma=None, focal=None):
+def direct_paths(params, outcome, boot=None):
+    """The standardized direct paths into the outcome as rows of an effects table (cause, outcome,
+    kind 'total', std_all and the interval _std_ci reads): a construct with no indirect route
+    to the outcome has no total row, and its total effect is its direct path. Intervals from
+    the bootstrap's percentile interval of the standardized path when it ran, else delta."""
+    paths = params[(params["op"] == "~") & (params["lhs"] == outcome)]
+    rows = []
+    for _, r in paths.iterrows():
+        row = {"cause": r["rhs"], "outcome": outcome, "kind": "total", "std_all": r["std_all"],
+               "std_se": r["std_all_se"], "std_ci_lower_perc": float("nan"), "std_ci_upper_perc": float("nan")}
+        if boot is not None:
+            found = boot[(boot["ci_of"] == "std_all") & (boot["lhs"] == outcome) & (boot["rhs"] == r["rhs"])
+                         & (boot["op"] == "~")]
+            if len(found):
+                row.update(std_ci_lower_perc=found.iloc[0]["ci_lower_perc"], std_ci_upper_perc=found.iloc[0]["ci_upper_perc"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["cause", "outcome", "kind", "std_all", "std_se", "std_ci_lower_perc",
+                                       "std_ci_upper_perc"])
+
+
+def survey_facts(effects, midpoint, outcome, alpha, ipma=None, focal=None, direct=None):
     """{construct: facts} for every construct with a midpoint test or a total effect on the
     outcome: mean, midpoint, p_holm, below, above, total, total_lo, total_hi, supported,
     performance, best_street, best_performance, gap (behind the best benchmark street, None
-    without a comparison), trails, priority, reading."""
+    without a comparison), trails, priority, reading. `direct` (direct_paths) gives the total of
+    a construct whose only route to the outcome is its direct path."""
     facts = {}
     means = midpoint[midpoint["group"] == "all"] if "group" in midpoint else midpoint
     for _, r in means.iterrows():
@@ -90,6 +114,8 @@ def survey_facts(effects, midpoint, outcome, alpha, ipma=None, focal=None):
                                  "below": bool(significant and r["mean"] < r["midpoint"]),
                                  "above": bool(significant and r["mean"] > r["midpoint"])}
     totals = effects[(effects["kind"] == "total") & (effects["outcome"] == outcome)]
+    if direct is not None and len(direct):
+        totals = pd.concat([totals, direct[~direct["cause"].isin(totals["cause"])]], ignore_index=True)
     for _, r in totals.iterrows():
         lo, hi = _std_ci(r)
         facts.setdefault(r["cause"], {}).update(total=r["std_all"], total_lo=lo, total_hi=hi,

@@ -9,7 +9,7 @@ and the path is ordered by the total effect alone.
 import pandas as pd
 
 from govsurvey.cases.files import load_dimensions
-from govsurvey.synthesis.joint import interview_facts, joint_display, optimisation_path, survey_facts
+from govsurvey.synthesis.joint import direct_paths, interview_facts, joint_display, optimisation_path, survey_facts
 from govsurvey.synthesis.recommendations import load_recommendations
 
 
@@ -20,16 +20,19 @@ def outcome_of(instrument, effects):
     return ends[0] if len(ends) == 1 else None
 
 
-def synthesis_results(instrument, effects, midpoint, alpha, *, ipma=None, focal_street=None, evidence=None,
+def synthesis_results(instrument, effects, midpoint, alpha, *, params=None, boot=None, ipma=None, focal_street=None, evidence=None,
                       quotes=None, dimensions_file=None, practices=None, focal_case=None,
                       recommendations_file=None, min_interviewees=3, log=print):
-    """{joint, optimisation: DataFrame, summary: dict}. optimisation: one row per construct with a
+    """{joint, optimisation: DataFrame, summary: dict}. `params`: the structural model's parameter
+    table and `boot` the bootstrap's (ci_of std_all rows) give the direct paths into the outcome.
+    optimisation: one row per construct with a
     recommendation, the recommended ones first in the path's order (rank), then those with a
     significant total effect that no source shows as weak, then those whose total effect is not
     significant (supported false)."""
     outcome = outcome_of(instrument, effects)
     recommendations = load_recommendations(recommendations_file, instrument, outcome)
-    survey = survey_facts(effects, midpoint, outcome, alpha, ipma, focal_street)
+    direct = direct_paths(params, outcome, boot) if params is not None else None
+    survey = survey_facts(effects, midpoint, outcome, alpha, ipma, focal_street, direct)
     interviews = interview_facts(evidence, quotes, min_interviewees) if evidence is not None else None
     dimensions = load_dimensions(dimensions_file, instrument) if dimensions_file else ()
     joint = joint_display(instrument, outcome, survey, interviews, dimensions, practices, focal_case, recommendations)
