@@ -66,6 +66,7 @@ def workflow_config(work, street_id, street, raw_export, **report):
     config.pop("comparison")  # one street: nothing to compare with
     config.pop("interviews")  # nor the shipped interviews and cases (tests/test_qualitative_workflow.py)
     config.pop("cases")
+    config.pop("synthesis")  # its texts are the default study's
     config["report"] = {"street": street_id, "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback", **report}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis

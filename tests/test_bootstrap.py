@@ -271,6 +271,7 @@ def test_a_killed_run_redoes_only_the_missing_shards(tmp_path, politdem_data):
     config.pop("comparison")
     config.pop("interviews")  # nor its interviews and cases
     config.pop("cases")
+    config.pop("synthesis")  # its texts are the default study's
     config["analysis"]["bootstrap"] = {"draws": 30, "shards": 3, "level": 0.9}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     # The bootstrap's inputs, as the clean and sem rules would leave them.

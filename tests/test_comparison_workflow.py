@@ -38,6 +38,7 @@ def run(tmp_path_factory):
     config["streets"] = {s: {**e, "raw_export": str(e["raw_export"].relative_to(work))} for s, e in streets.items()}
     config.pop("interviews")  # l_street is not among these streets
     config.pop("cases")
+    config.pop("synthesis")  # its texts are the default study's
     config["comparison"] = {
         "focal": "m_street", "streets": ["wuhu_road", "wangma"], "min_group_size": 40,
         "groups": {"community": {"variable": "community", "name": {"zh": "社区", "en": "communities"}}},

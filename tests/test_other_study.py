@@ -39,6 +39,7 @@ def run(tmp_path_factory):
     config.pop("comparison")
     config.pop("interviews")  # the default study's interviews and cases are not this one's
     config.pop("cases")
+    config.pop("synthesis")  # its texts are the default study's
     config["report"] = {"street": "riverside", "languages": ["en", "zh"], "formats": ["html", "pdf"], "engine": "fallback"}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["robustness"]["controls"] = ["visits"]  # the default study's demographics are not this one's

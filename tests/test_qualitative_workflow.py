@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, run_workflow, workflow_config
+from conftest import ROOT, copy_run, run_workflow, workflow_config
 from govsurvey.paths import case_files, figure_files, stage_files
 from govsurvey.study.instrument import load_instrument
 from govsurvey.synthetic.streets import write_synthetic_export
-from test_workflow import planned_jobs
+from test_workflow import _faults, html_text, planned_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,7 @@ def run(tmp_path_factory):
     config["cases"] = {**SHIPPED["cases"], "dimensions": str(ROOT / SHIPPED["cases"]["dimensions"]),
                        "files": [str(ROOT / f) for f in SHIPPED["cases"]["files"]],
                        "bibliography": [str(ROOT / f) for f in SHIPPED["cases"]["bibliography"]]}  # fmt: skip
+    config["synthesis"] = {**SHIPPED["synthesis"], "recommendations": str(ROOT / SHIPPED["synthesis"]["recommendations"])}
     command = run_workflow(work, config, *UNTIL)
     return work, command
 
@@ -132,3 +133,80 @@ def test_with_the_comparison_the_cases_job_waits_for_the_ipma(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     planned = planned_jobs([*command, case_files()["lacks"]])
     assert {"measure", "cases"} <= set(planned) and "compare" not in planned and "sem" not in planned, planned
+
+
+# ---------------------------------------------------------------- on to the chapter
+@pytest.fixture(scope="module")
+def chapter(run, tmp_path_factory):
+    """The same study run on to the chapter in both languages (HTML and PDF): the interview, case
+    and joint-display sections, and the optimisation path built from the joint display."""
+    work, command = run
+    copy = tmp_path_factory.mktemp("qualitative_chapter") / "work"
+    command = copy_run(work, command, copy)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    logs = "\n".join(p.read_text() for p in sorted(copy.glob("results/**/*.log")))
+    assert result.returncode == 0, result.stderr[-4000:] + logs[-4000:]
+    return copy
+
+
+SECTIONS = {"zh": ["访谈资料分析", "问题与成因的访谈证据", "典型案例比较", "定量与定性证据的整合"],
+            "en": ["Interviews", "Interview evidence on the problems and causes", "Case analysis",
+                   "Joint display of the evidence"]}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_chapter_has_the_interview_case_and_joint_display_sections(chapter, language):
+    text = html_text(chapter / f"results/report/chapter.{language}.html")
+    for heading in SECTIONS[language]:
+        assert heading in text, heading
+    words = yaml.safe_load((ROOT / f"src/govsurvey/prose/{language}.yaml").read_text(encoding="utf-8"))
+    joint = pd.read_csv(chapter / stage_files("synthesis", "l_street")["joint"])
+    assert len(joint) == 7 and set(joint["verdict"]) <= {"converges", "complements", "diverges"}
+    # every row's verdict and quotation are in the table as the chapter prints it
+    cells = words["synthesis"]["verdict_cells"]
+    for row in joint.itertuples():
+        assert row.quote.replace("“", "‘").replace("”", "’") in text or row.quote in text, row.construct
+    assert text.count(cells["converges"]) >= (joint["verdict"] == "converges").sum()
+    # the path's recommendations appear in the order of optimisation.csv, under their own titles
+    path = pd.read_csv(chapter / stage_files("synthesis", "l_street")["optimisation"])
+    titles = list(path.loc[path["recommended"]].sort_values("rank")[f"title_{language}"])
+    plain = text.replace("’", "'")  # pandoc sets apostrophes curly
+    positions = [plain.find(t) for t in titles]
+    assert titles and -1 not in positions and positions == sorted(positions), titles
+    assert words["synthesis"]["caption"].split("{")[0] in text
+    assert words["interviews"]["synthetic"].split("**")[1] in text  # the shipped interviews are marked synthetic
+
+
+def test_the_verdicts_follow_from_the_evidence_and_the_survey_files(chapter):
+    """Recomputed from evidence.csv and midpoint.csv by the rule the chapter states (no comparison
+    runs here, so the survey reads the midpoint tests alone): interviewees counted once per stance."""
+    evidence = pd.read_csv(chapter / stage_files("interviews", "l_street")["evidence"], keep_default_na=False)
+    midpoint = pd.read_csv(chapter / stage_files("measure", "l_street")["midpoint"]).set_index("construct")
+    joint = pd.read_csv(chapter / stage_files("synthesis", "l_street")["joint"]).set_index("construct")
+    for construct, row in joint.iterrows():
+        people = {s: set() for s in ("weakness", "strength")}
+        for e in evidence[evidence["construct"] == construct].itertuples():
+            if e.stance in people:
+                people[e.stance] |= {p.strip() for p in e.interviewee_codes.split(",") if p.strip()}
+        interviews = ("weak" if len(people["weakness"]) >= 3 else "strong" if len(people["strength"]) >= 3 else "none")
+        m = midpoint.loc[construct]
+        significant = m["p_holm"] < 0.05
+        survey = "weak" if significant and m["mean"] < 3 else "strong" if significant and m["mean"] > 3 else "none"
+        expected = ("converges" if survey == interviews else "complements" if "none" in (survey, interviews)
+                    else "diverges")
+        assert (row["survey_reading"], row["interview_reading"], row["verdict"]) == (survey, interviews, expected), construct
+
+
+def test_nothing_personal_reaches_the_chapter(chapter):
+    register = pd.read_csv(ROOT / "data/interviews/l_street/register.csv", dtype=str)
+    values = PLANTED + register["name"].tolist()
+    places = [p for p in (chapter / "results").rglob("*") if p.is_file()]
+    assert any(p.name == "chapter.zh.html" for p in places)
+    leaks = [(str(p.relative_to(chapter)), v) for p in places for v in values if v.encode("utf-8") in p.read_bytes()]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_chapter_with_interviews_and_cases_passes_the_proofreading_rules(chapter, language):
+    faults = _faults(chapter, language, INSTRUMENT)
+    assert not faults, "\n".join(map(str, faults))

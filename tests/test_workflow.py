@@ -647,3 +647,22 @@ def test_the_chapter_reports_estimation_and_robustness_from_the_stage_results(ru
     assert "WLSMV p values rest on delta-method standard errors" in en and "WLSMV的p值基于Delta法标准误" in zh
     assert claims_none == (not sensitivity["changes"])
     assert ("没有任何路径或效应改变方向或显著性" in zh) == (not sensitivity["changes"])
+
+
+def test_a_study_without_interviews_or_cases_has_none_of_their_sections(run, run_zh):
+    """The qualitative sections, the joint display and its optimisation path appear only with their
+    data: here the Discussion's path is the survey's, by its own rule, and no synthesis job ran."""
+    work = run[0]
+    for language, headings in (("en", ["Interviews", "Case analysis", "Joint display of the evidence"]),
+                               ("zh", ["访谈资料分析", "典型案例比较", "定量与定性证据的整合"])):
+        text = html_text(work / f"results/report/chapter.{language}.html")
+        words = yaml.safe_load((ROOT / f"src/govsurvey/prose/{language}.yaml").read_text(encoding="utf-8"))
+        assert [h for h in headings if h in text] == []
+        survey_rule = words["optimisation"]["rule_no_comparison"].format(outcome="GS")
+        assert survey_rule.replace("'", "’")[:40] in text or survey_rule[:40] in text
+        generated = work / "results/report/build" / language / "generated"
+        for part in ("interviews.md", "interview_evidence.md", "cases.md", "synthesis.md", "table_code_roles.md"):
+            assert (generated / part).read_text(encoding="utf-8") == ""
+        flags = yaml.safe_load((work / "results/report/build" / language / "_metadata.yml").read_text())["govsurvey"]
+        assert not (flags["interviews"] or flags["cases"] or flags["synthesis"])
+    assert not (work / "results/m_street/synthesis").exists()
