@@ -139,7 +139,7 @@ def test_quotes_follow_the_stated_rule():
     assert set(table["code"]) == {"X", "Y"}
     assert list(y["cite_zh"]) == ["访谈对象T1（社区书记）", "访谈对象T2（社区书记）", "访谈对象T4（居民）"]
     assert y["cite_en"].iloc[0] == "Interviewee T1 (community Party secretary)"
-    assert "one per role" in rule["en"] and "每种身份至多一段" in rule["zh"] and "前 3 段" in rule["zh"]
+    assert "one per role" in rule["en"] and "每种身份至多一段" in rule["zh"] and "前3段" in rule["zh"]
 
 
 def test_quotes_on_the_demo(demo):

@@ -367,10 +367,15 @@ def summary_text(chapter, paths, effects, cmp, alpha):
         if behind:
             sentences.append(s["comparison"].format(focal=street, constructs=w["join"](
                 [s["comparison_item"].format(code=c, points=f"{p:.1f}") for p, c in behind])))
-    order = (synthesis.optimisation_order(chapter) if synthesis.has_synthesis(chapter)
+    joint = synthesis.has_synthesis(chapter)
+    if joint and synthesis.verdict_counts(chapter):
+        sentences.append(s["synthesis"].format(parts=s["synthesis_join"].join(
+            s["synthesis_item"].format(verdict=chapter.w["synthesis"]["verdicts"][v], k=chapter.count(len(codes), "construct_word"),
+                                       codes=w["join"](codes)) for v, codes in synthesis.verdict_counts(chapter).items())))
+    order = (synthesis.optimisation_order(chapter) if joint
              else [x[0] for x in recommendations(chapter, outcome, effects, cmp)[0]])
     if order:
-        sentences.append(s["optimisation"].format(first=chapter.named(order[0]), rest=s["optimisation_rest"].format(
+        sentences.append(s["optimisation_joint" if joint else "optimisation"].format(first=chapter.named(order[0]), rest=s["optimisation_rest"].format(
             others=w["join"](order[1:])) if len(order) > 1 else ""))
     elif outcome is not None and effects is not None and any(c.implication for c in chapter.instrument.constructs.values()):
         sentences.append(s["no_optimisation"].format(outcome=outcome))

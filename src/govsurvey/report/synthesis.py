@@ -106,12 +106,8 @@ def synthesis_text(chapter):
     if not summary["interviews"]:
         parts.insert(1, s["no_interviews"])
         return "\n\n".join(parts) + "\n"
-    counts = []
-    for verdict in ("converges", "complements", "diverges"):
-        codes = list(joint.loc[joint["verdict"] == verdict, "construct"])
-        if codes:
-            counts.append(s["count_item"].format(verdict=s["verdicts"][verdict], k=chapter.w["number"](len(codes)),
-                                                 codes=chapter.w["join"](codes)))
+    counts = [s["count_item"].format(verdict=s["verdicts"][verdict], k=chapter.w["number"](len(codes)),
+                                     codes=chapter.w["join"](codes)) for verdict, codes in verdict_counts(chapter).items()]
     sentences = [s["counts"].format(n=chapter.w["number"](len(joint)), parts=s["count_join"].join(counts))]
     unlike = joint[joint["verdict"].isin(["complements", "diverges"])]
     if len(unlike):
@@ -123,6 +119,13 @@ def synthesis_text(chapter):
         sentences.append(s["diverges_caution"])
     parts.append(("" if lang == "zh" else " ").join(sentences))
     return "\n\n".join(parts) + "\n"
+
+
+def verdict_counts(chapter):
+    """{verdict: [constructs]} in the order converges, complements, diverges (empty without interviews)."""
+    joint = chapter.table("synthesis", "joint")
+    found = {v: list(joint.loc[joint["verdict"] == v, "construct"]) for v in ("converges", "complements", "diverges")}
+    return {v: codes for v, codes in found.items() if codes}
 
 
 def optimisation_order(chapter):
