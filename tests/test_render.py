@@ -324,12 +324,16 @@ def test_nested_include_paths_are_relative_to_the_main_document(tmp_path):
 
 
 def _appendix_break_rules(chapter):
-    """The chapter's two raw typst blocks that switch table page breaks on and off."""
+    """The chapter's raw typst blocks that switch table page breaks on and off (around the joint
+    display and the appendix): on and off in turn, every pair the same rules."""
     blocks = re.findall(r"```\{=typst\}\n(.*?)```", chapter.read_text(encoding="utf-8"), re.S)
-    on = [b for b in blocks if "breakable: true" in b]
-    off = [b for b in blocks if "breakable: false" in b]
-    assert len(on) == 1 and len(off) == 1, f"{chapter.name}: expected one rule block each"
-    return on[0], off[0]
+    rules = [(b, "\n".join(line for line in b.splitlines() if not line.startswith("//")))
+             for b in blocks if "breakable:" in b]
+    on, off = [r for b, r in rules if "breakable: true" in b], [r for b, r in rules if "breakable: false" in b]
+    assert on and len(on) == len(off), f"{chapter.name}: expected the rules in on/off pairs"
+    assert ["true" if "breakable: true" in b else "false" for b, _ in rules] == ["true", "false"] * len(on)
+    assert len(set(on)) == 1 and len(set(off)) == 1, f"{chapter.name}: every pair must set the same rules"
+    return on[0] + "\n", off[0] + "\n"
 
 
 def _long_table_figure(kind, rows=88):

@@ -210,7 +210,8 @@ def library_files(script, package_dir):
 
 # Package data a module reads: a job that imports the module depends on them too (a reworded
 # template must redraw the figures and re-render the chapter).
-_MODULE_DATA = {"words.py": "prose/*.yaml", "interviews/outputs.py": "interviews/data/*"}
+_MODULE_DATA = {"words.py": "prose/*.yaml", "interviews/outputs.py": "interviews/data/*",
+                "interviews/roles.py": "interviews/data/roles.yaml"}
 
 
 def _module_files(package_dir, parts):

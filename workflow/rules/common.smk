@@ -123,10 +123,13 @@ def report_inputs(street):
 def synthesis_inputs(wildcards):
     """What the joint display of a street reads: its effects (with bootstrap intervals when the
     bootstrap ran) and midpoint tests, the comparison's IPMA when it is the focal street, its
-    interviews' evidence, the case analysis when it is the focal case, the recommendation texts."""
+    interviews' evidence, the case analysis when it is the focal case, the recommendation texts.
+    """
     street = wildcards.street
     files = {
-        "effects": stage_files("bootstrap" if BOOTSTRAP_ON else "sem", street)["effects"],
+        "effects": stage_files("bootstrap" if BOOTSTRAP_ON else "sem", street)[
+            "effects"
+        ],
         "midpoint": stage_files("measure", street)["midpoint"],
         "params": stage_files("sem", street)["params"],
     }
@@ -139,7 +142,9 @@ def synthesis_inputs(wildcards):
         interviews = stage_files("interviews", street)
         files.update(evidence=interviews["evidence"], quotes=interviews["quotes"])
     if CASES and CASE_STREET == street:
-        files.update(practices=case_files()["practices"], dimensions=CASES["dimensions"])
+        files.update(
+            practices=case_files()["practices"], dimensions=CASES["dimensions"]
+        )
     if SYNTHESIS.get("recommendations"):
         files["recommendations"] = SYNTHESIS["recommendations"]
     return files
@@ -181,7 +186,9 @@ def report_qualitative_settings(street):
 def synthesis_settings(wildcards):
     return {
         "alpha": config["analysis"]["alpha"],
-        "focal_case": CASES.get("focal") if CASES and CASE_STREET == wildcards.street else None,
+        "focal_case": (
+            CASES.get("focal") if CASES and CASE_STREET == wildcards.street else None
+        ),
         "min_interviewees": SYNTHESIS.get("min_interviewees", 3),
     }
 
@@ -253,7 +260,11 @@ def all_outputs():
         outputs += list(interview_figure_files(LANGUAGES, street).values())
     outputs += list(case_files().values()) if CASES else []
     for street in STREETS:
-        outputs += list(stage_files("synthesis", street).values()) if has_synthesis(street) else []
+        outputs += (
+            list(stage_files("synthesis", street).values())
+            if has_synthesis(street)
+            else []
+        )
     return outputs + chapter_files()
 
 

@@ -25,10 +25,10 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-import yaml
 
 from govsurvey.errors import InputError
 from govsurvey.interviews.privacy import TOKENS, find_personal, language_of
+from govsurvey.interviews.roles import role_names
 from govsurvey.words import words
 
 TABLE_COLUMNS = ["code", "role", "gender", "date", "duration_min", "mode"]
@@ -46,12 +46,6 @@ _MASK_TOKENS = sorted({t for kinds in TOKENS.values() for t in kinds.values()}, 
 
 def _data_path(name):
     return resources.files("govsurvey").joinpath(_DATA, name)
-
-
-@cache
-def role_names():
-    """{zh role: en role} shipped in interviews/data/roles.yaml."""
-    return yaml.safe_load(_data_path("roles.yaml").read_text(encoding="utf-8"))
 
 
 def interview_order(register):

@@ -369,9 +369,10 @@ def summary_text(chapter, paths, effects, cmp, alpha):
                 [s["comparison_item"].format(code=c, points=f"{p:.1f}") for p, c in behind])))
     joint = synthesis.has_synthesis(chapter)
     if joint and synthesis.verdict_counts(chapter):
-        sentences.append(s["synthesis"].format(parts=s["synthesis_join"].join(
-            s["synthesis_item"].format(verdict=chapter.w["synthesis"]["verdicts"][v], k=chapter.count(len(codes), "construct_word"),
-                                       codes=w["join"](codes)) for v, codes in synthesis.verdict_counts(chapter).items())))
+        join = w["join"] if chapter.language == "en" else s["synthesis_join"].join  # 'a, b and c' / 'a，b'
+        sentences.append(s["synthesis"].format(parts=join(
+            [s["synthesis_item"].format(verdict=chapter.w["synthesis"]["verdicts"][v], k=chapter.count(len(codes), "construct_word"),
+                                       codes=w["join"](codes)) for v, codes in synthesis.verdict_counts(chapter).items()])))
     order = (synthesis.optimisation_order(chapter) if joint
              else [x[0] for x in recommendations(chapter, outcome, effects, cmp)[0]])
     if order:

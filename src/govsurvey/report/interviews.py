@@ -10,7 +10,7 @@ import math
 import pandas as pd
 
 from govsurvey.formatting import apa_number
-from govsurvey.interviews.outputs import role_names
+from govsurvey.interviews.roles import role_names
 from govsurvey.report.design import _dates
 from govsurvey.report.tables import ZWSP, markdown_table
 
@@ -208,10 +208,14 @@ def _evidence(chapter):
     return "\n\n".join(blocks)
 
 
-def _words(chapter):
-    w = chapter.w["interviews"]
+def _chinese_words(chapter):
+    """The word counts of the Chinese transcripts (the jieba counts the section reports)."""
     table = chapter.table("interviews", "word_frequencies")
-    table = table[table["language"] == "zh"] if "language" in table else table
+    return table[table["language"] == "zh"] if "language" in table else table
+
+
+def _words(chapter):
+    w, table = chapter.w["interviews"], _chinese_words(chapter)
     if table.empty:
         return ""
     top = [w["word_item"].format(word=r["word"], count=int(r["count"])) for _, r in table.head(5).iterrows()]
@@ -219,9 +223,7 @@ def _words(chapter):
 
 
 def words_table(chapter):
-    w = chapter.w["interviews"]
-    table = chapter.table("interviews", "word_frequencies")
-    table = table[table["language"] == "zh"] if "language" in table else table
+    w, table = chapter.w["interviews"], _chinese_words(chapter)
     if table.empty:
         return ""
     frame = table.head(TOP_WORDS)[["word", "count", "interviews"]].copy()

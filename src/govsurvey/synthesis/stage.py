@@ -9,6 +9,8 @@ and the path is ordered by the total effect alone.
 import pandas as pd
 
 from govsurvey.cases.files import load_dimensions
+from govsurvey.io import read_effects
+from govsurvey.study.instrument import load_instrument
 from govsurvey.synthesis.joint import direct_paths, interview_facts, joint_display, optimisation_path, survey_facts
 from govsurvey.synthesis.recommendations import load_recommendations
 
@@ -61,3 +63,18 @@ def synthesis_results(instrument, effects, midpoint, alpha, *, params=None, boot
                "interviews": evidence is not None, "cases": practices is not None, "compared": ipma is not None,
                "verdicts": {k: int(v) for k, v in counts.items()}}  # fmt: skip
     return {"joint": joint, "optimisation": optimisation, "summary": summary}
+
+
+def synthesis_from_files(files, settings, street, log=print):
+    """synthesis_results from the rule's input files ({key: path}: instrument, effects, midpoint,
+    params, and where the study has them boot, ipma, evidence, quotes, dimensions, practices,
+    recommendations) and its settings (alpha, focal_case, min_interviewees)."""
+    def table(key, **kw):
+        return pd.read_csv(files[key], **kw) if key in files else None
+
+    return synthesis_results(
+        load_instrument(files["instrument"]), read_effects(files["effects"]), table("midpoint"), settings["alpha"],
+        params=table("params"), boot=table("boot"), ipma=table("ipma"), focal_street=street,
+        evidence=table("evidence", keep_default_na=False), quotes=table("quotes"),
+        dimensions_file=files.get("dimensions"), practices=table("practices"), focal_case=settings["focal_case"],
+        recommendations_file=files.get("recommendations"), min_interviewees=settings["min_interviewees"], log=log)
