@@ -14,6 +14,7 @@ import yaml
 
 from conftest import ROOT, copy_run, run_workflow, workflow_config
 from govsurvey.paths import case_files, figure_files, stage_files
+from govsurvey.report.interviews import nested_quotes
 from govsurvey.study.instrument import load_instrument
 from govsurvey.synthetic.streets import write_synthetic_export
 from test_workflow import _faults, html_text, planned_jobs
@@ -165,7 +166,7 @@ def test_the_chapter_has_the_interview_case_and_joint_display_sections(chapter, 
     # every row's verdict and quotation are in the table as the chapter prints it
     cells = words["synthesis"]["verdict_cells"]
     for row in joint.itertuples():
-        assert row.quote.replace("“", "‘").replace("”", "’") in text or row.quote in text, row.construct
+        assert nested_quotes(row.quote) in text, row.construct  # quoted in the cell: inner quotes single
     assert text.count(cells["converges"]) >= (joint["verdict"] == "converges").sum()
     # the path's recommendations appear in the order of optimisation.csv, under their own titles
     path = pd.read_csv(chapter / stage_files("synthesis", "l_street")["optimisation"])

@@ -184,3 +184,11 @@ def test_the_stage_writes_every_recommendation_with_its_standing(instrument):
     assert list(table["recommended"]) == [True, True, False, False]  # MS lies above the midpoint
     assert list(table["supported"]) == [True, True, True, False]
     assert table["from_instrument"].all()  # no recommendations file: the instrument's implications
+
+
+def test_a_quotation_inside_quotation_marks_has_its_own_quotes_made_single():
+    from govsurvey.report.interviews import nested_quotes
+
+    assert nested_quotes("就成了“两张皮”") == "就成了‘两张皮’"
+    assert nested_quotes('a "so-called" plan') == "a ‘so-called’ plan"
+    assert nested_quotes("无引号") == "无引号"

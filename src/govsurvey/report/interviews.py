@@ -6,6 +6,7 @@ Reads results/<street>/interviews/ (govsurvey.interviews.stage), all from masked
 sentences are the templates under `interviews:` in prose/<language>.yaml."""
 
 import math
+import re
 
 import pandas as pd
 
@@ -22,9 +23,9 @@ def _role(role, language):
     return role if language == "zh" else role_names().get(role, role)
 
 
-def nested_quotes(text, language):
-    """Text set inside Chinese quotation marks: its own double quotes become single ones."""
-    return text.replace("“", "‘").replace("”", "’") if language == "zh" else text
+def nested_quotes(text):
+    """Text set inside double quotation marks: its own double quotes (“ ” or ") become single ones."""
+    return re.sub(r'"([^"]*)"', r"‘\1’", text).replace("“", "‘").replace("”", "’")
 
 
 def _header(role):
@@ -116,7 +117,7 @@ def _coding(chapter):
 def _code_name(chapter, code):
     matrix = chapter.table("interviews", "code_role_matrix").set_index("code")
     name = matrix.at[code, f"name_{chapter.language}"]
-    return f"“{nested_quotes(name, 'zh')}”" if chapter.language == "zh" else f'"{name}"'
+    return f"“{nested_quotes(name)}”" if chapter.language == "zh" else f'"{nested_quotes(name)}"'
 
 
 def codes_table(chapter):
@@ -197,7 +198,7 @@ def _evidence(chapter):
             blocks.append(w["construct_silent"].format(name=name, code=code))
             continue
         people = {p.strip() for s in spoken["interviewee_codes"] for p in str(s).split(",") if p.strip()}
-        codes = chapter.w["join"]([w["code_count"].format(name=nested_quotes(r[f"name_{lang}"], lang),
+        codes = chapter.w["join"]([w["code_count"].format(name=nested_quotes(r[f"name_{lang}"]),
                                                           stance=w["stance"][r["stance"]],
                                                           n=int(r["interviewees"])) for _, r in spoken.iterrows()])
         head = w["construct"].format(name=name, code=code, n=chapter.w["number"](len(people)), codes=codes)

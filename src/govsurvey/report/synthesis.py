@@ -9,6 +9,7 @@ results/study/cases/practices.csv; sentences are the templates under `synthesis:
 import pandas as pd
 
 from govsurvey.formatting import apa_number
+from govsurvey.report.cases import load_study_cases
 from govsurvey.report.interviews import nested_quotes
 from govsurvey.report.tables import markdown_table
 
@@ -25,25 +26,25 @@ def _street(chapter, street_id):
     return short.get(chapter.language, street_id) if isinstance(short, dict) else str(short)
 
 
-def _practices(chapter, dimension, first=None):
-    """The benchmark cases' practices on one dimension, each after its place's short name, with
-    its citation or the illustrative mark (as the matrix shows them); the case `first` (the id
-    of the best benchmark street, when a case shares it) leads."""
+def _practices(chapter, dimension, first=None, per_case=None):
+    """The benchmark cases' practices on one dimension, one entry per case: its short name, then
+    its practices (at most `per_case`), each with its citation or the illustrative mark (as the
+    matrix shows them); the case `first` (the id of the best benchmark street, when a case
+    shares it) leads."""
     if not isinstance(dimension, str):
         return []
     q = chapter.settings["qualitative"]
     practices = chapter.table("cases", "practices")
     rows = practices[(practices["dimension"] == dimension) & (practices["case"] != q["focal_case"])]
     rows = rows.assign(_lead=rows["case"] != first).sort_values("_lead", kind="stable")
-    from govsurvey.report.cases import load_study_cases
-
     study_cases, _ = load_study_cases(chapter)
     lang = chapter.language
     out = []
-    for _, p in rows.iterrows():
-        text = p[lang] + ("†" if bool(p["illustrative"]) else (("" if lang == "zh" else " ") + f"[@{p['source']}]"
-                                                                    if isinstance(p["source"], str) else ""))
-        out.append(study_cases[p["case"]].short[lang] + ("：" if lang == "zh" else ": ") + text)
+    for case, group in rows.groupby("case", sort=False):
+        texts = [p[lang] + ("†" if bool(p["illustrative"]) else (("" if lang == "zh" else " ") + f"[@{p['source']}]"
+                                                                 if isinstance(p["source"], str) else ""))
+                 for _, p in group.head(per_case or len(group)).iterrows()]
+        out.append(study_cases[case].short[lang] + ("：" if lang == "zh" else ": ") + ("，" if lang == "zh" else "; ").join(texts))
     return out
 
 
@@ -71,7 +72,7 @@ def _interview_cell(chapter, r):
     cell = s["counts_cell"].format(w=int(r["weakness_interviewees"]), s=int(r["strength_interviewees"]))
     cell += s["cell_join"] + s["reading_cell"][r["interview_reading"]]
     if isinstance(r["quote"], str):
-        cell += s["cell_join"] + s["quote_cell"].format(quote=nested_quotes(r["quote"], lang),
+        cell += s["cell_join"] + s["quote_cell"].format(quote=nested_quotes(r["quote"]),
                                                         cite=r[f"quote_cite_{lang}"])
     return cell
 
@@ -80,7 +81,7 @@ def joint_table(chapter, joint):
     s = chapter.w["synthesis"]
     rows = []
     for _, r in joint.iterrows():
-        practice = (_practices(chapter, r["dimension"], first=r["best_street"])
+        practice = (_practices(chapter, r["dimension"], first=r["best_street"], per_case=1)
                     if chapter.settings["qualitative"].get("cases") else [])
         rows.append([chapter.named(r["construct"]), _survey_cell(chapter, r), _interview_cell(chapter, r),
                      practice[0] if practice else "—",
