@@ -16,6 +16,7 @@ Chinese name next to any of these (张三丰 0543-3212345).
 
 import hashlib
 import ipaddress
+import os
 import re
 import secrets
 from pathlib import Path
@@ -177,11 +178,23 @@ def mask(text):
 
 
 def load_salt(path):
-    """The secret salt for hashing identifiers; created once and kept outside results/."""
+    """The secret salt for hashing identifiers; created once and kept outside results/.
+
+    Parallel ingest jobs may all find it missing: each writes a candidate to a file of its own
+    and links it into place, which succeeds for one of them only (a hard link never replaces an
+    existing file), so the salt is never overwritten and no job reads a half-written one; the
+    others read the winner's."""
     path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16), encoding="utf-8")
+        candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        candidate.write_text(secrets.token_hex(16), encoding="utf-8")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another job made it first: use theirs
+        finally:
+            candidate.unlink()
     return path.read_text(encoding="utf-8").strip()
 
 
