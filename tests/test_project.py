@@ -123,3 +123,15 @@ def test_a_job_that_uses_the_words_depends_on_the_prose_files():
     assert {Path(f).name for f in files} >= {"words.py", "en.yaml", "zh.yaml"}
     ingest = library_files(ROOT / "scripts" / "ingest.py", ROOT / "src" / "govsurvey")
     assert not any(f.endswith(".yaml") for f in ingest)
+
+
+def test_the_licence_and_citation_agree_with_pyproject():
+    """pyproject declares MIT: the LICENSE file is that licence, and CITATION.cff (Citation File
+    Format 1.2.0) names the same licence and the package's version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in licence
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0" and {"message", "title", "authors"} <= set(citation)
+    assert citation["license"] == project["license"] and str(citation["version"]) == project["version"]
