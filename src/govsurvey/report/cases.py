@@ -6,6 +6,8 @@ ranked by govsurvey.cases.matrix.focal_lacks).
 Reads the case files and dimensions (report inputs) and results/study/cases/; sentences are the
 templates under `cases:` in prose/<language>.yaml."""
 
+import functools
+
 import pandas as pd
 
 from govsurvey.cases.files import bibliography_keys, load_cases, load_dimensions
@@ -14,6 +16,7 @@ from govsurvey.report.tables import markdown_table
 ADMIN_LEVELS = ("province", "city", "district", "subdistrict")
 
 
+@functools.cache  # per chapter: the joint display and the path ask for the cases once per row
 def load_study_cases(chapter):
     """(cases {id: Case}, dimensions) as the cases job read them (already checked there)."""
     files = chapter.settings["qualitative"]

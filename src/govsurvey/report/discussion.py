@@ -5,6 +5,7 @@ sentence is chosen by the numbers it states."""
 from govsurvey.formatting import apa_number
 from govsurvey.report.tables import p_phrase
 from govsurvey.report import synthesis
+from govsurvey.synthesis.joint import ipma_gaps, std_ci
 
 
 def limitations_text(chapter):
@@ -122,7 +123,7 @@ def _onward(chapter, code, outcome, effects):
     text = ""
     if len(total):
         t = total.iloc[0]
-        lo, hi = _std_ci(t)
+        lo, hi = std_ci(t)
         direct = mine[(mine["kind"] == "direct") & mine["direct_in_model"].astype(bool)]
         direct_text = d["onward_direct"].format(beta=apa_number(direct.iloc[0]["std_all"])) if len(direct) else ""
         text = d["onward"].format(code=code, outcome=outcome, total=apa_number(t["std_all"]), lo=apa_number(lo),
@@ -133,7 +134,7 @@ def _onward(chapter, code, outcome, effects):
     through = through[through["cause"] != code]
     if len(through):
         top = through.loc[through["std_all"].abs().idxmax()]
-        lo, hi = _std_ci(top)
+        lo, hi = std_ci(top)
         values = {"n": chapter.w["number"](len(through)), "outcome": outcome, "code": code, "route": top["route"],
                   "est": apa_number(top["std_all"]), "lo": apa_number(lo), "hi": apa_number(hi)}
         carries = _capital(d["carries" if len(through) > 1 else "carries_one"].format(**values).strip())
@@ -144,14 +145,6 @@ def _onward(chapter, code, outcome, effects):
 def _capital(sentence):
     """A sentence that opens with a number word ('six of the routes …') opens with a capital."""
     return sentence[:1].upper() + sentence[1:]
-
-
-def _std_ci(row):
-    """The interval of a standardized effect: bootstrap percentile when it ran, else delta."""
-    if "std_ci_lower_perc" in row and row["std_ci_lower_perc"] == row["std_ci_lower_perc"]:
-        return row["std_ci_lower_perc"], row["std_ci_upper_perc"]
-    z = 1.959963984540054
-    return row["std_all"] - z * row["std_se"], row["std_all"] + z * row["std_se"]
 
 
 def _benchmark(chapter, code, cmp):
@@ -193,7 +186,7 @@ def _outcome_causes(chapter, outcome, effects):
         return ""
     totals = totals.assign(order=-totals["std_all"].abs()).sort_values("order")
     listed = [d["cause_total"].format(code=r["cause"], total=apa_number(r["std_all"]),
-                                      lo=apa_number(_std_ci(r)[0]), hi=apa_number(_std_ci(r)[1]))
+                                      lo=apa_number(std_ci(r)[0]), hi=apa_number(std_ci(r)[1]))
               for _, r in totals.iterrows()]
     direct = effects[(effects["kind"] == "direct") & (effects["outcome"] == outcome) & effects["cause"].isin(causes)]
     fixed = d["outcome_fixed"].format(outcome=outcome) if len(direct) and not direct["direct_in_model"].astype(bool).any() else ""
@@ -254,7 +247,7 @@ def recommendations(chapter, outcome, effects, cmp):
     gaps = _gaps(cmp, chapter.settings["street_id"]) if cmp is not None else {}
     rows = []
     for _, r in totals.iterrows():
-        lo, hi = _std_ci(r)
+        lo, hi = std_ci(r)
         gap = gaps.get(r["cause"])
         priority = abs(r["std_all"]) * max(gap[0], 0) if gap else abs(r["std_all"])
         rows.append((r["cause"], r["std_all"], lo, hi, bool(lo > 0 or hi < 0), gap, priority))
@@ -293,19 +286,9 @@ def optimisation_text(chapter, outcome, effects, cmp):
 
 def _gaps(cmp, focal):
     """{construct: (points behind the best benchmark street, its name, the focal performance)}
-    from the importance–performance map."""
-    ipma = cmp.tables["ipma"]
-    ipma = ipma[ipma["comparison"] == "streets"] if "comparison" in ipma else ipma
-    gaps = {}
-    for code, group in ipma.groupby("construct"):
-        own = group[group["street"] == focal]
-        others = group[group["street"] != focal]
-        if own.empty or others.empty:
-            continue
-        best = others.loc[others["performance"].idxmax()]
-        gaps[code] = (best["performance"] - own.iloc[0]["performance"], cmp.street(best["street"]),
-                      own.iloc[0]["performance"])
-    return gaps
+    from the importance–performance map (synthesis.joint.ipma_gaps, which the joint display reads)."""
+    return {code: (g["gap"], cmp.street(g["best_street"]), g["performance"])
+            for code, g in ipma_gaps(cmp.tables["ipma"], focal).items()}
 
 
 # ---- the chapter summary
@@ -355,7 +338,7 @@ def summary_text(chapter, paths, effects, cmp, alpha):
         if len(totals):
             totals = totals.assign(order=-totals["std_all"].abs()).sort_values("order")
             first = totals.iloc[0]
-            lo, hi = _std_ci(first)
+            lo, hi = std_ci(first)
             others = [f"{r['cause']} ({apa_number(r['std_all'])})" if chapter.language == "en" else
                       f"{r['cause']}（{apa_number(r['std_all'])}）" for _, r in totals.iloc[1:].iterrows()]
             sentences.append(s["causes"].format(top=first["cause"], outcome=outcome, total=apa_number(first["std_all"]),

@@ -72,7 +72,7 @@ def verdict(survey, interviews):
     return "diverges"
 
 
-def _std_ci(row):
+def std_ci(row):
     """The interval of a standardized effect: bootstrap percentile when it ran, else delta."""
     if "std_ci_lower_perc" in row and row["std_ci_lower_perc"] == row["std_ci_lower_perc"]:
         return row["std_ci_lower_perc"], row["std_ci_upper_perc"]
@@ -82,7 +82,7 @@ def _std_ci(row):
 
 def direct_paths(params, outcome, boot=None):
     """The standardized direct paths into the outcome as rows of an effects table (cause, outcome,
-    kind 'total', std_all and the interval _std_ci reads): a construct with no indirect route
+    kind 'total', std_all and the interval std_ci reads): a construct with no indirect route
     to the outcome has no total row, and its total effect is its direct path. Intervals from
     the bootstrap's percentile interval of the standardized path when it ran, else delta."""
     paths = params[(params["op"] == "~") & (params["lhs"] == outcome)]
@@ -117,10 +117,10 @@ def survey_facts(effects, midpoint, outcome, alpha, ipma=None, focal=None, direc
     if direct is not None and len(direct):
         totals = pd.concat([totals, direct[~direct["cause"].isin(totals["cause"])]], ignore_index=True)
     for _, r in totals.iterrows():
-        lo, hi = _std_ci(r)
+        lo, hi = std_ci(r)
         facts.setdefault(r["cause"], {}).update(total=r["std_all"], total_lo=lo, total_hi=hi,
                                                 supported=bool(lo > 0 or hi < 0))
-    gaps = _gaps(ipma, focal) if ipma is not None else {}
+    gaps = ipma_gaps(ipma, focal) if ipma is not None else {}
     for code, f in facts.items():
         f.setdefault("supported", False)
         for key in ("mean", "midpoint", "p_holm", "total", "total_lo", "total_hi"):
@@ -139,7 +139,7 @@ def survey_facts(effects, midpoint, outcome, alpha, ipma=None, focal=None, direc
     return facts
 
 
-def _gaps(ipma, focal):
+def ipma_gaps(ipma, focal):
     """{construct: performance, best benchmark street, its performance, gap} from the IPMA table
     (its streets comparison, when it also holds groups)."""
     ipma = ipma[ipma["comparison"] == "streets"] if "comparison" in ipma else ipma
