@@ -134,7 +134,6 @@ def method_bias(parsed, data, fits, loadings="equal", marker_items=(), alpha=0.0
         "chisq": fit_cm.fit["chisq"], "df": fit_cm.fit["df"], "cfi": fit_cm.fit["cfi"],
         "rmsea": fit_cm.fit["rmsea"], "srmr": fit_cm.fit["srmr"], **test,
         "improves_fit": bool(test["pvalue"] < alpha), "method_variance_share": share,
-        "seconds": fit_cm.seconds,
         "primary_test": under_primary(fits["cfa"], fit_cm) if fit_cm.converged else None,
     }
     paths = None
@@ -146,8 +145,7 @@ def method_bias(parsed, data, fits, loadings="equal", marker_items=(), alpha=0.0
                                structural_admissible=_admissible(fit_sm),
                                paths_changed=paths.loc[paths["changes"], ["lhs", "rhs"]].apply(
                                    lambda r: f"{r['lhs']} ~ {r['rhs']}", axis=1).tolist(),
-                               max_abs_std_change=float(paths["std_change"].abs().max()),
-                               structural_seconds=fit_sm.seconds)
+                               max_abs_std_change=float(paths["std_change"].abs().max()))
     marker = None
     if marker_items:
         marker, facts = marker_adjustment(data, parsed.factors, marker_items, alpha)

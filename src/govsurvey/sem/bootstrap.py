@@ -140,7 +140,8 @@ def fit_resample(boot, rows):
 def run_draws(boot, draws, seed, log=None):
     """Bootstrap draws `draws` (e.g. a shard_range): draw i resamples N rows with replacement
     by np.random.default_rng([seed, i]). Returns a DataFrame, one row per draw: draw, status
-    (one of STATUSES), seconds, and one column per key (NaN when not converged)."""
+    (one of STATUSES) and one column per key (NaN when not converged). The time the draws took
+    goes to the log only: result data hold no wall-clock values, so reruns are byte-identical."""
     log = log or (lambda line: None)
     n = len(boot.data)
     values = np.full((len(draws), len(boot.keys)), np.nan)
@@ -152,8 +153,7 @@ def run_draws(boot, draws, seed, log=None):
             state, values[row] = fit_resample(boot, rows)
             status.append(state)
             seconds[row] = time.perf_counter() - started
-    frame = pd.DataFrame({"draw": np.asarray(draws, dtype=np.int64), "status": status,
-                          "seconds": seconds})
+    frame = pd.DataFrame({"draw": np.asarray(draws, dtype=np.int64), "status": status})
     frame = pd.concat([frame, pd.DataFrame(values, columns=boot.keys)], axis=1)
     if len(draws):
         counts = ", ".join(f"{k} {v}" for k, v in frame["status"].value_counts().items())
@@ -251,7 +251,7 @@ def summarise_draws(draws, params, n_draws, level, seed, source="bootstrap shard
                          "delete the bootstrap shard files and rerun the workflow, so that all "
                          "shards come from the same configuration.")
     ok = draws["status"] == "admissible"
-    keys = [c for c in draws.columns if c not in ("draw", "status", "seconds")
+    keys = [c for c in draws.columns if c not in ("draw", "status")
             and not c.startswith(("effect:", "std:effect:"))]  # effects: effects.add_bootstrap
     rows = []
     for key in keys:
@@ -280,9 +280,7 @@ def summarise_draws(draws, params, n_draws, level, seed, source="bootstrap shard
                "inadmissible": int(n_draws - ok.sum() - counts.get("not_converged", 0)),
                "inadmissible_by_reason": {s: int(counts.get(s, 0)) for s in STATUSES[2:]},
                "level": float(level), "seed": int(seed),
-               "advised_draws": ADVISED_DRAWS, "min_draws": min_draws(level),
-               "seconds": float(draws["seconds"].sum()),
-               "ms_per_draw": float(1000 * draws["seconds"].mean()) if n_draws else math.nan}
+               "advised_draws": ADVISED_DRAWS, "min_draws": min_draws(level)}
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), summary
 
 
