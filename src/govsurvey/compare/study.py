@@ -17,7 +17,7 @@ import pandas as pd
 from govsurvey.compare.differences import construct_scores, group_tests, midpoint_tests
 from govsurvey.compare.ipma import ipma
 from govsurvey.errors import InputError
-from govsurvey.compare.criteria import CASES_PER_PARAMETER, NO_ANSWER
+from govsurvey.compare.criteria import CASES_PER_PARAMETER, NO_ANSWER, comparison_parts
 from govsurvey.sem.invariance import compare_paths, invariance_ladder
 from govsurvey.study.model import as_parsed
 from govsurvey.ingest.wording import normalize_text
@@ -79,9 +79,17 @@ def _drop_small(frame, column, min_size, comparison, log):
 
 
 def run_comparison(model, instrument, scored_by_street, settings, streets, log=None):
-    """All comparisons. scored_by_street: {street id: scored responses}, the focal street first;
+    """All comparisons in one process (the workflow runs each part as its own job and then
+    `combine`s them). scored_by_street: {street id: scored responses}, the focal street first;
     settings: the config's `comparison` (with focal filled in); streets: the config's street
     entries. Returns ({table: DataFrame}, summary dict)."""
+    return combine([run_part(part, model, instrument, scored_by_street, settings, streets, log)
+                    for part in comparison_parts(settings)])
+
+
+def run_part(part, model, instrument, scored_by_street, settings, streets, log=None):
+    """One part of the comparison (comparison_parts): ({table: DataFrame}, summary fragment).
+    A group part reads the focal street only, so its job needs no other street's data."""
     log = log or logging.getLogger(__name__).info
     started = time.perf_counter()
     parsed = as_parsed(model)
@@ -92,66 +100,83 @@ def run_comparison(model, instrument, scored_by_street, settings, streets, log=N
                   cfi_drop=inv["cfi_drop"], rmsea_rise=inv["rmsea_rise"], small_group=inv["small_group"],
                   configural_fit=inv["configural_fit"], log=log)
     tables = {name: [] for name in TABLES}
-    summary = {"focal": focal, "streets": list(scored_by_street), "comparisons": {}, "left_out": {},
-               "not_grouped": {}, "n": {s: int(len(f)) for s, f in scored_by_street.items()}}
-    scores = {s: construct_scores(frame, instrument) for s, frame in scored_by_street.items()}
-    midpoint = (instrument.scale_min + instrument.scale_max) / 2
-    for s, frame in scores.items():
-        tables["midpoint"].append(midpoint_tests(frame, midpoint, group=s).assign(comparison="streets"))
-
-    comparisons = []
-    if len(scored_by_street) > 1:
+    summary = {"comparisons": {}, "left_out": {}, "not_grouped": {}}
+    if part == "streets":
+        summary.update(focal=focal, streets=list(scored_by_street),
+                       n={s: int(len(f)) for s, f in scored_by_street.items()})
+        scores = {s: construct_scores(frame, instrument) for s, frame in scored_by_street.items()}
+        midpoint = (instrument.scale_min + instrument.scale_max) / 2
+        for s, frame in scores.items():
+            tables["midpoint"].append(midpoint_tests(frame, midpoint, group=s).assign(comparison="streets"))
+        if len(scored_by_street) < 2:
+            return _tables(tables), summary
         stacked = pd.concat([f[items].assign(group=s) for s, f in scored_by_street.items()], ignore_index=True)
-        comparisons.append(("streets", stacked))
-    for name, spec in settings["groups"].items():
+    else:
         frame = scored_by_street[focal]
-        groups, labels, outside = grouping(frame, instrument, streets[focal], name, spec)
-        summary["not_grouped"][name] = outside
+        groups, labels, outside = grouping(frame, instrument, streets[focal], part, settings["groups"][part])
+        summary["not_grouped"][part] = outside
         if outside:
-            log(f"compare: {name}: respondents in no group, left out: {outside}")
+            log(f"compare: {part}: respondents in no group, left out: {outside}")
         stacked = frame[items].assign(group=groups).dropna(subset=["group"])
         stacked = stacked.iloc[stacked["group"].map(labels.index).argsort(kind="stable")]  # config's order
-        comparisons.append((name, stacked))
-    for name, stacked in comparisons:
-        complete = stacked.dropna()
-        complete, small = _drop_small(complete, "group", settings["min_group_size"], name, log)
-        summary["left_out"][name] = small
-        if complete["group"].nunique() < 2:
-            summary["comparisons"][name] = {"ran": False, "reason": "fewer than two groups large enough"}
-            continue
-        log(f"compare: {name}: {complete['group'].nunique()} groups, n = {complete['group'].value_counts().to_dict()}")
-        result = invariance_ladder(parsed, complete, "group", **ladder)
-        for table in ("steps", "freed", "latent_means"):
-            key = "invariance" if table == "steps" else table
-            tables[key].append(getattr(result, table).assign(comparison=name))
-        group_scores = construct_scores(complete, instrument)
-        tables["differences"].append(group_tests(group_scores, complete["group"], name))
-        final = result.steps.drop_duplicates("step", keep="last")
-        configural = result.fits["configural"]
-        n = {str(g): int(k) for g, k in complete["group"].value_counts(sort=False).items()}
-        per_group = configural.fit["npar"] / len(n)
-        summary["comparisons"][name] = {
-            "ran": True, "groups": [str(g) for g in dict.fromkeys(complete["group"])], "n": n,
-            "holds": {row.step: bool(row.holds) for row in final.itertuples()},
-            "criteria": sorted(set(final["criteria"]) - {""}),
-            "free_per_group": per_group,
-            "few_cases": min(n.values()) < CASES_PER_PARAMETER * per_group,
-        }
-    if len(scored_by_street) > 1 and parsed.structural:
-        stacked = comparisons[0][1].dropna()
-        stacked = stacked[~stacked["group"].isin(summary["left_out"]["streets"])]
+    complete = stacked.dropna()
+    complete, small = _drop_small(complete, "group", settings["min_group_size"], part, log)
+    summary["left_out"][part] = small
+    if complete["group"].nunique() < 2:
+        summary["comparisons"][part] = {"ran": False, "reason": "fewer than two groups large enough"}
+        return _tables(tables), summary
+    log(f"compare: {part}: {complete['group'].nunique()} groups, n = {complete['group'].value_counts().to_dict()}")
+    result = invariance_ladder(parsed, complete, "group", **ladder)
+    for table in ("steps", "freed", "latent_means"):
+        key = "invariance" if table == "steps" else table
+        tables[key].append(getattr(result, table).assign(comparison=part))
+    group_scores = construct_scores(complete, instrument)
+    tables["differences"].append(group_tests(group_scores, complete["group"], part))
+    final = result.steps.drop_duplicates("step", keep="last")
+    configural = result.fits["configural"]
+    n = {str(g): int(k) for g, k in complete["group"].value_counts(sort=False).items()}
+    per_group = configural.fit["npar"] / len(n)
+    summary["comparisons"][part] = {
+        "ran": True, "groups": [str(g) for g in dict.fromkeys(complete["group"])], "n": n,
+        "holds": {row.step: bool(row.holds) for row in final.itertuples()},
+        "criteria": sorted(set(final["criteria"]) - {""}),
+        "free_per_group": per_group,
+        "few_cases": min(n.values()) < CASES_PER_PARAMETER * per_group,
+    }
+    if part == "streets" and parsed.structural:
+        stacked = stacked.dropna()
+        stacked = stacked[~stacked["group"].isin(small)]
         paths = compare_paths(parsed, stacked, "group", log=log)
         tables["paths"].append(paths.paths.assign(comparison="streets"))
         tables["path_equality"].append(paths.path_equality.assign(comparison="streets"))
         outcome = settings.get("outcome") or _final_outcome(parsed)
         # each street's importance: its own total effects in the multi-group model
-        by_street = {s: part for s, part in paths.paths.groupby("group_label", sort=False)}
+        by_street = dict(iter(paths.paths.groupby("group_label", sort=False)))
         compared = {s: scores[s] for s in by_street}
         tables["ipma"].append(ipma(by_street, compared, focal, instrument, outcome).assign(comparison="streets"))
         summary["outcome"] = outcome
-    summary["seconds"] = time.perf_counter() - started
-    log(f"compare: done in {summary['seconds']:.1f} s")
-    return {name: _concat(frames) for name, frames in tables.items()}, summary
+    log(f"compare: {part}: done in {time.perf_counter() - started:.1f} s")  # the log, not the summary
+    return _tables(tables), summary
+
+
+def combine(parts):
+    """The comparison's tables and summary from its parts' ({table: DataFrame}, summary), the
+    "streets" part first: each table the parts' rows in order, the summary's per-comparison
+    entries in the parts' order."""
+    head = parts[0][1]
+    summary = {"focal": head["focal"], "streets": head["streets"], "comparisons": {}, "left_out": {},
+               "not_grouped": {}, "n": head["n"]}
+    for _, fragment in parts:
+        for key in ("comparisons", "left_out", "not_grouped"):
+            summary[key].update(fragment[key])
+    if "outcome" in head:
+        summary["outcome"] = head["outcome"]
+    tables = {name: _concat([t[name] for t, _ in parts]) for name in TABLES}
+    return tables, summary
+
+
+def _tables(frames):
+    return {name: _concat(parts) for name, parts in frames.items()}
 
 
 def _final_outcome(parsed):

@@ -327,8 +327,9 @@ def _finish(parsed, layout, x, S, n, frame, converged, info):
 
 def delta_se(J, vcov):
     """Delta-method standard errors of functions with Jacobian J (rows) of parameters with
-    covariance vcov."""
-    return np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+    covariance vcov. A matrix product, then a row sum: numpy's three-operand einsum does not
+    use BLAS and was a quarter of the compare job."""
+    return np.sqrt(np.clip(((J @ vcov) * J).sum(axis=1), 0, None))
 
 
 def add_tests(table):
