@@ -23,6 +23,16 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# On a cluster these run where snakemake runs: targets, gathers and the render, which are short
+# and need the fonts and the renderer of the machine the chapter is read on.
+localrules:
+    all,
+    chapter,
+    report,
+    compare,
+    bootstrap_gather,
+
+
 rule all:
     default_target: True
     input:

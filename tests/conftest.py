@@ -73,15 +73,29 @@ def workflow_config(work, street_id, street, raw_export, **report):
     return config
 
 
-def run_workflow(work, config, *extra, library=None):
+WORKFLOW_SOURCE = ("Snakefile", "workflow", "scripts", "report", "src", "envs")
+
+
+def copy_workflow(dest):
+    """A copy of the workflow's code (Snakefile, rules, scripts, report, library) in `dest`: run
+    from there, its jobs run its own library (common.smk), which a test may then edit."""
+    for name in WORKFLOW_SOURCE:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def run_workflow(work, config, *extra, source=None):
     """Write config.yaml into `work` and run the whole workflow there; returns the command.
-    `library`: a folder holding a copy of the govsurvey package for the workflow to use instead
-    of the installed one (so that a test may edit it)."""
+    `source`: a copy of the workflow (copy_workflow) to run instead of the repository's."""
     (work / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    command = ["env", f"PYTHONPATH={library}"] if library else []
-    command += [
+    command = [
         str(Path(sys.executable).parent / "snakemake"),
-        "--snakefile", str(ROOT / "Snakefile"),
+        "--snakefile", str((source or ROOT) / "Snakefile"),
         "--directory", str(work),
         "--configfile", str(work / "config.yaml"),
         "--cores", "2",

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, copy_run, run_workflow, workflow_config
+from conftest import ROOT, copy_run, copy_workflow, run_workflow, workflow_config
 from govsurvey.formatting import apa_number, apa_p
 from govsurvey.study.instrument import load_instrument
 from govsurvey.synthetic.streets import write_synthetic_export
@@ -57,11 +57,11 @@ def run(tmp_path_factory):
     export = write_synthetic_export(
         load_instrument(instrument_path), work / "data" / "raw" / "m_street", n=320, seed=11, street=M_STREET
     )
-    # The workflow runs a copy of the library, which test_a_library_edit_… may edit.
-    shutil.copytree(ROOT / "src" / "govsurvey", work / "library" / "govsurvey", ignore=shutil.ignore_patterns("__pycache__"))
+    # The workflow runs from a copy of its code, whose library test_a_library_edit_… may edit.
+    copy_workflow(work / "source")
     # Both languages in one run, as the default config renders them.
     config = workflow_config(work, "m_street", M_STREET, export, languages=["en", "zh"], formats=["html", "pdf", "docx"])
-    command = run_workflow(work, config, library=work / "library")
+    command = run_workflow(work, config, source=work / "source")
     return work, command
 
 
@@ -301,7 +301,7 @@ def test_a_library_edit_reruns_exactly_the_jobs_that_use_it(run, module, expecte
     """An edited library module (in the workflow's copy of the library) reruns the jobs that
     run it and what follows from their outputs, and nothing else."""
     work, command = run
-    path = work / "library" / "govsurvey" / module
+    path = work / "source" / "src" / "govsurvey" / module
     before, stat = path.read_bytes(), path.stat()
     try:
         path.write_bytes(before + b"\n# an edit\n")

@@ -7,6 +7,7 @@ nothing else spells a result path.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 # stage -> {name: file under results/<street>/<stage>/}
@@ -107,6 +108,14 @@ def comparison_files(root="results"):
     return {name: f"{root}/comparison/{file}" for name, file in COMPARISON.items()}
 
 
+def comparison_part_files(part="{part}", root="results"):
+    """{table: path} of one part of the comparison (compare.study.run_part), its tables as
+    parquet (exact values) and its summary fragment, which the compare job combines."""
+    stem = f"{root}/comparison/parts/{part}"
+    files = {name: f"{stem}/{name}.parquet" for name in COMPARISON if name != "summary"}
+    return {**files, "summary": f"{stem}/summary.json"}
+
+
 def comparison_figure_files(figure, lang="{lang}", root="results"):
     stem = f"{root}/comparison/figures/{lang}/{COMPARISON_FIGURES[figure]}"
     return {"png": f"{stem}.png", "svg": f"{stem}.svg"}
@@ -187,25 +196,32 @@ def library_files(script, package_dir):
     package_dir = Path(package_dir)
     seen, todo = set(), [Path(script)]
     while todo:
-        path = todo.pop()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            for name in names:
-                parts = name.split(".")
-                if parts[0] != package_dir.name:
-                    continue
-                for found in _module_files(package_dir, parts[1:]):
-                    if found not in seen:
-                        seen.add(found)
-                        todo.append(found)
+        for name in _imported_names(todo.pop()):
+            parts = name.split(".")
+            if parts[0] != package_dir.name:
+                continue
+            for found in _module_files(package_dir, parts[1:]):
+                if found not in seen:
+                    seen.add(found)
+                    todo.append(found)
     for module, pattern in _MODULE_DATA.items():
         if package_dir / module in seen:
             seen.update(package_dir.glob(pattern))
     return sorted(str(p) for p in seen)
+
+
+@functools.lru_cache(maxsize=None)
+def _imported_names(path):
+    """The dotted names a file imports (absolute imports). Cached: every rule asks for the
+    library files of its script, and most scripts share most modules; parsing each file once
+    keeps a no-op rerun close to a trivial Snakefile's."""
+    names = []
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+    return tuple(names)
 
 
 # Package data a module reads: a job that imports the module depends on them too (a reworded

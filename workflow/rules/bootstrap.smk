@@ -14,6 +14,8 @@ rule bootstrap_shard:
         shard=f"results/{{street}}/bootstrap/{BOOTSTRAP_SHARD}",
     log:
         log_file("bootstrap_shard_{shard}"),
+    benchmark:
+        benchmark_of(log_file("bootstrap_shard_{shard}")),
     wildcard_constraints:
         shard=r"\d+",
     conda:
@@ -23,7 +25,7 @@ rule bootstrap_shard:
         mem_mb=1000,
     params:
         draws=BOOTSTRAP["draws"],
-        shards=BOOTSTRAP["shards"],
+        shards=BOOTSTRAP_SHARDS,
         seed=config["analysis"]["seed"],
     script:
         "../../scripts/bootstrap_shard.py"
@@ -34,7 +36,7 @@ rule bootstrap_gather:
         shards=lambda wildcards: expand(
             f"results/{{street}}/bootstrap/{BOOTSTRAP_SHARD}",
             street=wildcards.street,
-            shard=range(BOOTSTRAP["shards"]),
+            shard=range(BOOTSTRAP_SHARDS),
         ),
         params=rules.sem.output.params_parquet,
         effects=rules.sem.output.effects,
@@ -43,6 +45,8 @@ rule bootstrap_gather:
         **stage_files("bootstrap"),
     log:
         log_file("bootstrap_gather"),
+    benchmark:
+        benchmark_of(log_file("bootstrap_gather")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -12,6 +12,8 @@ rule cases:
         **case_files(),
     log:
         "results/study/logs/cases.log",
+    benchmark:
+        benchmark_of("results/study/logs/cases.log"),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

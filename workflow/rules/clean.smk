@@ -9,6 +9,8 @@ rule clean:
         **stage_files("clean"),
     log:
         log_file("clean"),
+    benchmark:
+        benchmark_of(log_file("clean")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -28,6 +30,8 @@ rule screening_flow:
         **figure_files("flow"),
     log:
         log_file("screening_flow.{lang}"),
+    benchmark:
+        benchmark_of(log_file("screening_flow.{lang}")),
     conda:
         "../../envs/figures.yaml"
     threads: 1

@@ -1,5 +1,6 @@
 # Shared helpers: config checked against src/govsurvey/schemas/config.schema.yaml, the study's
 # instrument and model read and checked against each other, result paths from govsurvey.paths.
+import os
 from pathlib import Path
 
 import govsurvey
@@ -9,11 +10,13 @@ from govsurvey.io import record_checksum
 from govsurvey.cases.settings import check_settings as check_case_settings
 from govsurvey.interviews.settings import check_settings as check_interview_settings
 from govsurvey.interviews.settings import input_files as interview_input_files
+from govsurvey.provenance import reproducible_environment
 from govsurvey.paths import (
     BOOTSTRAP_SHARD,
     case_files,
     comparison_figure_files,
     comparison_files,
+    comparison_part_files,
     export_checksum,
     figure_files,
     interview_figure_files,
@@ -35,12 +38,35 @@ from govsurvey.study.model import (
 check_config(
     config, source=workflow.configfiles[-1] if workflow.configfiles else "config"
 )
+# The library the jobs run: the one beside the Snakefile (src/govsurvey) when there is one, put
+# first on the jobs' PYTHONPATH, so a copy of the workflow runs its own code whatever is
+# installed; else the installed package. Its files are inputs by paths relative to the working
+# directory, so a copy of the workflow names its own files.
+LIBRARY = Path(workflow.basedir) / "src" / "govsurvey"
+if LIBRARY.is_dir():
+    _paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(LIBRARY.parent), *(p for p in _paths if p != str(LIBRARY.parent))]
+    )
+else:
+    LIBRARY = Path(govsurvey.__file__).parent
+os.environ.setdefault("PYTHONPATH", "")
+# Byte-identical reruns: one BLAS thread per job, rendered files dated by the commit. Set here
+# for local jobs; `envvars` passes them on to cluster jobs.
+REPRODUCIBLE = reproducible_environment(workflow.basedir)
+os.environ.update(REPRODUCIBLE)
+
+
+envvars:
+    *REPRODUCIBLE,
+    "PYTHONPATH",
+
+
 STREETS = list(config["streets"])
 REPORT_STREET = config["report"]["street"]
 # The Quarto project sits beside the Snakefile, wherever the workflow runs (--directory).
 REPORT_SOURCE = Path(workflow.basedir) / "report"
 SCRIPTS = Path(workflow.basedir) / "scripts"
-LIBRARY = Path(govsurvey.__file__).parent
 INSTRUMENT = load_instrument(config["study"]["instrument"])
 MODEL = read_model(config["study"]["model"])
 check_against_instrument(MODEL, INSTRUMENT)
@@ -48,6 +74,9 @@ check_streets_carry_the_model(config["streets"], MODEL)
 check_robustness_settings(config["robustness"], INSTRUMENT)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
+BOOTSTRAP_SHARDS = BOOTSTRAP.get("shards") or max(
+    1, -(-BOOTSTRAP["draws"] // BOOTSTRAP["draws_per_shard"])
+)
 # the model implies indirect routes (govsurvey.sem.effects): the mediation section and forest plot
 MEDIATION = any(e.kind == "indirect" for e in model_effects(MODEL))
 LANGUAGES = config["report"]["languages"]
@@ -83,7 +112,13 @@ wildcard_constraints:
 
 def library(script):
     """The library modules a script runs: editing one reruns exactly the jobs that use it."""
-    return library_files(SCRIPTS / script, LIBRARY)
+    return [os.path.relpath(f) for f in library_files(SCRIPTS / script, LIBRARY)]
+
+
+def benchmark_of(log):
+    """A job's benchmark file (wall time, memory; `benchmarks/bench_workflow.py`, the Slurm
+    profile's figures) beside its log: timings stay out of the result data."""
+    return log.removesuffix(".log") + ".benchmark.tsv"
 
 
 def raw_export(wildcards):
@@ -238,7 +273,7 @@ def case_standing():
 
 def report_sources():
     """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
-    return sorted(str(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
+    return sorted(os.path.relpath(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
 
 
 def all_outputs():

@@ -1,19 +1,33 @@
 # The comparative study: the focal street beside the benchmark streets and its own groups
-# (measurement invariance, latent means, paths, score differences, importance-performance map).
+# (measurement invariance, latent means, paths, score differences, importance-performance map),
+# one job per part (compare_part), combined by the compare job.
+from govsurvey.compare.criteria import comparison_parts
 COMPARISON = config.get("comparison")
 COMPARED = [COMPARISON["focal"], *COMPARISON["streets"]] if COMPARISON else []
+COMPARISON_PARTS = comparison_parts(COMPARISON) if COMPARISON else []
 
 
-rule compare:
+def compare_part_scored(wildcards):
+    """The streets part reads every compared street; a group part the focal street only."""
+    streets = COMPARED if wildcards.part == "streets" else COMPARED[:1]
+    return expand(rules.clean.output.scored, street=streets)
+
+
+# One job per part (the streets, each grouping variable): they run side by side.
+rule compare_part:
     input:
-        scored=expand(rules.clean.output.scored, street=COMPARED),
+        scored=compare_part_scored,
         model=config["study"]["model"],
         instrument=config["study"]["instrument"],
-        library=library("compare.py"),
+        library=library("compare_part.py"),
     output:
-        **comparison_files(),
+        **comparison_part_files(),
     log:
-        "results/comparison/compare.log",
+        "results/comparison/logs/compare_{part}.log",
+    benchmark:
+        benchmark_of("results/comparison/logs/compare_{part}.log"),
+    wildcard_constraints:
+        part="|".join(COMPARISON_PARTS) if COMPARISON_PARTS else "streets",
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -21,8 +35,31 @@ rule compare:
         mem_mb=2000,
     params:
         settings=COMPARISON,
-        streets=COMPARED,
+        streets=lambda wildcards: (
+            COMPARED if wildcards.part == "streets" else COMPARED[:1]
+        ),
         communities={s: config["streets"][s]["communities"] for s in COMPARED},
+    script:
+        "../../scripts/compare_part.py"
+
+
+rule compare:
+    input:
+        parts=[
+            f for part in COMPARISON_PARTS for f in comparison_part_files(part).values()
+        ],
+        library=library("compare.py"),
+    output:
+        **comparison_files(),
+    log:
+        "results/comparison/compare.log",
+    benchmark:
+        benchmark_of("results/comparison/compare.log"),
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    params:
+        parts=COMPARISON_PARTS,
     script:
         "../../scripts/compare.py"
 
@@ -41,6 +78,8 @@ rule comparison_figures:
         ipma_svg=comparison_figure_files("ipma")["svg"],
     log:
         "results/comparison/comparison_figures.{lang}.log",
+    benchmark:
+        benchmark_of("results/comparison/comparison_figures.{lang}.log"),
     conda:
         "../../envs/figures.yaml"
     threads: 1

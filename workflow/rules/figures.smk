@@ -8,6 +8,8 @@ rule likert_chart:
         **figure_files("likert"),
     log:
         log_file("likert_chart.{lang}"),
+    benchmark:
+        benchmark_of(log_file("likert_chart.{lang}")),
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -27,6 +29,8 @@ rule path_diagram:
         **figure_files("path"),
     log:
         log_file("path_diagram.{lang}"),
+    benchmark:
+        benchmark_of(log_file("path_diagram.{lang}")),
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -46,6 +50,8 @@ rule forest_plot:
         **figure_files("forest"),
     log:
         log_file("forest_plot.{lang}"),
+    benchmark:
+        benchmark_of(log_file("forest_plot.{lang}")),
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -66,6 +72,8 @@ rule conceptual_model:
         **study_figure_files("conceptual"),
     log:
         "results/study/logs/conceptual_model.{lang}.log",
+    benchmark:
+        benchmark_of("results/study/logs/conceptual_model.{lang}.log"),
     conda:
         "../../envs/figures.yaml"
     threads: 1

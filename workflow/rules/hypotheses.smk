@@ -12,6 +12,8 @@ rule hypotheses:
         **stage_files("hypotheses"),
     log:
         log_file("hypotheses"),
+    benchmark:
+        benchmark_of(log_file("hypotheses")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -9,6 +9,8 @@ rule ingest:
         **stage_files("ingest"),
     log:
         log_file("ingest"),
+    benchmark:
+        benchmark_of(log_file("ingest")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

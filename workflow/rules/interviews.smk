@@ -10,6 +10,8 @@ rule interviews:
         **interview_figure_files(LANGUAGES),
     log:
         log_file("interviews"),
+    benchmark:
+        benchmark_of(log_file("interviews")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -9,6 +9,8 @@ rule measure:
         **stage_files("measure"),
     log:
         log_file("measure"),
+    benchmark:
+        benchmark_of(log_file("measure")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -13,13 +13,15 @@ rule report:
         bibliography=report_bibliography(REPORT_STREET),
         reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
-        lua_filter=LIBRARY / "report" / "crossref.lua",
-        western_refs=LIBRARY / "report" / "western_refs.lua",
-        chinese_quotes=LIBRARY / "report" / "chinese_quotes.lua",
+        lua_filter=os.path.relpath(LIBRARY / "report" / "crossref.lua"),
+        western_refs=os.path.relpath(LIBRARY / "report" / "western_refs.lua"),
+        chinese_quotes=os.path.relpath(LIBRARY / "report" / "chinese_quotes.lua"),
     output:
         chapter_files("{lang}"),
     log:
         "results/report/report.{lang}.log",
+    benchmark:
+        benchmark_of("results/report/report.{lang}.log"),
     conda:
         "../../envs/report.yaml"
     threads: 1
@@ -44,7 +46,7 @@ rule report:
             # the sensitivity table's controls, named in the robustness section
             "robustness_controls": config["robustness"]["controls"],
         },
-        source=REPORT_SOURCE,
+        source=os.path.relpath(REPORT_SOURCE),
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],
         language=lambda wildcards: wildcards.lang,

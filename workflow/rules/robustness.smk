@@ -16,6 +16,8 @@ rule robustness:
         **stage_files("robustness"),
     log:
         log_file("robustness"),
+    benchmark:
+        benchmark_of(log_file("robustness")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

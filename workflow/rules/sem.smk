@@ -8,6 +8,8 @@ rule sem:
         **stage_files("sem"),
     log:
         log_file("sem"),
+    benchmark:
+        benchmark_of(log_file("sem")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -10,6 +10,8 @@ rule synthesis:
         **stage_files("synthesis"),
     log:
         log_file("synthesis"),
+    benchmark:
+        benchmark_of(log_file("synthesis")),
     conda:
         "../../envs/analysis.yaml"
     threads: 1
