@@ -159,8 +159,10 @@ def efa(data, n_factors, columns=None, constructs=None):
     Returns (loadings DataFrame: item, [construct,] F1..Fk, communality; factor correlations)."""
     frame = _complete(data, columns)
     R = frame.corr().to_numpy()
+    # a seeded start: statsmodels otherwise draws its EM starting values from fresh OS entropy,
+    # and two runs differed in the sixth decimal
     fit = Factor(corr=R, n_factor=n_factors, method="ml", nobs=len(frame),
-                 endog_names=list(frame.columns)).fit()
+                 endog_names=list(frame.columns)).fit(rng=0)
     unrotated = np.asarray(fit.loadings)
     if n_factors > 1:
         pattern, phi = promax(unrotated)

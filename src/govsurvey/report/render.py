@@ -600,6 +600,12 @@ def _docx_tables(path):
             zout.writestr(info, data)
 
 
+def _relative_to(path, folder):
+    """`path` relative to `folder` when it lies inside it, else as given."""
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
+
+
 def _run_pandoc(args, text, cwd, source, env=None):
     proc = subprocess.run(
         [_pandoc_path(), *args],
@@ -679,7 +685,9 @@ def _render_fallback(qmd_path, formats, out_dir, lang, log, name):
             # hidden content is gone and @fig-/@tbl-/@sec- are links before citeproc sees citations
             "--citeproc",
             *[arg for bib in bibliography for arg in ("--bibliography", str(bib))],
-            *(["--csl", str(csl)] if csl else []),
+            # relative to the project (pandoc runs there): the Word file keeps the style's path
+            # among its document properties, which must not name the folder the run was in
+            *(["--csl", _relative_to(csl, project_dir)] if csl else []),
             *[arg for f in filters_after_citeproc(config, project_dir) for arg in ("--lua-filter", str(f))],
         ]
         if "html" in formats:
