@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -112,3 +113,44 @@ def copy_run(work, command, copy):
     shutil.copytree(work, copy)
     command = [str(copy) if part == str(work) else part for part in command]
     return [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+
+
+def shipped_study(dest, salt, draws=200):
+    """A clean copy of the workflow with the shipped config and data in `dest`: the bootstrap
+    cut to `draws` draws in two shards (the thesis's 5,000 change nothing here but the time),
+    `salt` as the ingest salt (a study's secret, kept from run to run). Returns `dest`."""
+    copy_workflow(dest)
+    shutil.copytree(ROOT / "data", dest / "data")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["analysis"]["bootstrap"] = {"draws": draws, "shards": 2, "level": 0.95}
+    (dest / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (dest / ".secrets").mkdir()
+    (dest / ".secrets" / "ingest_salt").write_text(salt, encoding="utf-8")
+    return dest
+
+
+def run_shipped_study(dest, *extra, env=None):
+    """Run the copy in `dest` (shipped_study) to the end: every results file, both chapters."""
+    command = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2", "-q",
+               "--workflow-profile", "none", *extra]
+    result = subprocess.run(command, cwd=dest, capture_output=True, text=True, timeout=1800,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1764547200", **(env or {})})
+    logs = "\n".join(p.read_text() for p in sorted(dest.glob("results/**/*.log")))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-4000:] + logs[-4000:]
+    return dest
+
+
+def result_files(dest):
+    """{path under dest: bytes} of every result file but the timings (logs, benchmark files)."""
+    return {p.relative_to(dest).as_posix(): p.read_bytes() for p in sorted((dest / "results").rglob("*"))
+            if p.is_file() and not p.name.endswith((".log", ".benchmark.tsv"))}
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory):
+    """The shipped study run once from clean (shared by the rerun and the Slurm tests)."""
+    return run_shipped_study(shipped_study(tmp_path_factory.mktemp("shipped") / "study", SALT))
+
+
+# One salt for every copy of the shipped study, so that their hashes agree.
+SALT = "5f0c9a4e1b7d2c3a8e6f4b1d0a9c7e2f"
