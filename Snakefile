@@ -20,6 +20,7 @@ include: "workflow/rules/interviews.smk"
 include: "workflow/rules/cases.smk"
 include: "workflow/rules/synthesis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -31,6 +32,7 @@ localrules:
     report,
     compare,
     bootstrap_gather,
+    provenance,
 
 
 rule all:

@@ -75,10 +75,15 @@ def jobs_of(workdir):
             continue
         # the output's path, base64-encoded (long names split into folders)
         output = base64.b64decode("".join(record.relative_to(metadata).parts)).decode()
-        key = (meta["rule"], meta["starttime"], meta["endtime"])
+        log = (meta.get("log") or [""])[0]
+        # a job's outputs share its log (every rule that writes files has one) and its start;
+        # the end is each file's own
+        key = (meta["rule"], log or meta["starttime"])
         job = jobs.setdefault(key, {"rule": meta["rule"], "start": meta["starttime"],
                                     "end": meta["endtime"], "outputs": set(), "inputs": set(),
-                                    "log": (meta.get("log") or [""])[0]})
+                                    "log": log})
+        job["start"] = min(job["start"], meta["starttime"])
+        job["end"] = max(job["end"], meta["endtime"])
         job["outputs"].add(output)
         job["inputs"].update(meta.get("input") or [])
     return list(jobs.values())

@@ -28,9 +28,19 @@ def reported_errors():
     """
     try:
         yield
+        _record_versions()
     except InputError as error:
         message = f"ERROR: {error}"
         print(message, file=sys.stderr, flush=True)
         if sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
             print(message, file=sys.__stderr__, flush=True)
         raise SystemExit(1) from None
+
+
+def _record_versions():
+    """After a workflow script's work: its software record (govsurvey.provenance)."""
+    job = getattr(sys.modules.get("__main__"), "snakemake", None)
+    if job is not None:
+        from govsurvey.provenance import record_job_versions
+
+        record_job_versions(job)

@@ -15,7 +15,7 @@ rule bootstrap_shard:
     log:
         log_file("bootstrap_shard_{shard}"),
     benchmark:
-        benchmark_of(log_file("bootstrap_shard_{shard}")),
+        benchmark_of(log_file("bootstrap_shard_{shard}"))
     wildcard_constraints:
         shard=r"\d+",
     conda:
@@ -42,11 +42,13 @@ rule bootstrap_gather:
         effects=rules.sem.output.effects,
         library=library("bootstrap_gather.py"),
     output:
-        **stage_files("bootstrap"),
+        **reported(
+            stage_files("bootstrap"), "effects", "Tables", "{street}", ["effects"]
+        ),
     log:
         log_file("bootstrap_gather"),
     benchmark:
-        benchmark_of(log_file("bootstrap_gather")),
+        benchmark_of(log_file("bootstrap_gather"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

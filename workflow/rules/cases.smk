@@ -13,7 +13,7 @@ rule cases:
     log:
         "results/study/logs/cases.log",
     benchmark:
-        benchmark_of("results/study/logs/cases.log"),
+        benchmark_of("results/study/logs/cases.log")
     conda:
         "../../envs/analysis.yaml"
     threads: 1

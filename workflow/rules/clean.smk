@@ -6,11 +6,11 @@ rule clean:
         instrument=config["study"]["instrument"],
         library=library("clean.py"),
     output:
-        **stage_files("clean"),
+        **reported(stage_files("clean"), "ledger", "Tables", "{street}", ["ledger_csv"]),
     log:
         log_file("clean"),
     benchmark:
-        benchmark_of(log_file("clean")),
+        benchmark_of(log_file("clean"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -27,11 +27,13 @@ rule screening_flow:
         summary=rules.clean.output.summary,
         library=library("screening_flow.py"),
     output:
-        **figure_files("flow"),
+        **reported(
+            figure_files("flow"), "screening_flow", "Figures", "{street}", ["png"]
+        ),
     log:
         log_file("screening_flow.{lang}"),
     benchmark:
-        benchmark_of(log_file("screening_flow.{lang}")),
+        benchmark_of(log_file("screening_flow.{lang}"))
     conda:
         "../../envs/figures.yaml"
     threads: 1

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from snakemake.io import report as for_report  # `report` alone is a Snakefile keyword
+
 import govsurvey
 from govsurvey import paths
 from govsurvey.config import check_config, ingest_settings
@@ -113,6 +115,21 @@ wildcard_constraints:
 def library(script):
     """The library modules a script runs: editing one reruns exactly the jobs that use it."""
     return [os.path.relpath(f) for f in library_files(SCRIPTS / script, LIBRARY)]
+
+
+def reported(files, caption, category, subcategory=None, keys=None):
+    """`files` ({name: path}) with those named in `keys` (all when None) marked for
+    `snakemake --report`, under `category` / `subcategory` with the caption in
+    workflow/report/<caption>.rst."""
+    rst = str(Path(workflow.basedir) / "workflow" / "report" / f"{caption}.rst")
+    return {
+        name: (
+            for_report(path, caption=rst, category=category, subcategory=subcategory)
+            if keys is None or name in keys
+            else path
+        )
+        for name, path in files.items()
+    }
 
 
 def benchmark_of(log):

@@ -2,6 +2,7 @@
 # (measurement invariance, latent means, paths, score differences, importance-performance map),
 # one job per part (compare_part), combined by the compare job.
 from govsurvey.compare.criteria import comparison_parts
+
 COMPARISON = config.get("comparison")
 COMPARED = [COMPARISON["focal"], *COMPARISON["streets"]] if COMPARISON else []
 COMPARISON_PARTS = comparison_parts(COMPARISON) if COMPARISON else []
@@ -25,7 +26,7 @@ rule compare_part:
     log:
         "results/comparison/logs/compare_{part}.log",
     benchmark:
-        benchmark_of("results/comparison/logs/compare_{part}.log"),
+        benchmark_of("results/comparison/logs/compare_{part}.log")
     wildcard_constraints:
         part="|".join(COMPARISON_PARTS) if COMPARISON_PARTS else "streets",
     conda:
@@ -46,15 +47,19 @@ rule compare_part:
 rule compare:
     input:
         parts=[
-            f for part in COMPARISON_PARTS for f in comparison_part_files(part).values()
+            f
+            for part in COMPARISON_PARTS
+            for f in comparison_part_files(part).values()
         ],
         library=library("compare.py"),
     output:
-        **comparison_files(),
+        **reported(
+            comparison_files(), "invariance", "Tables", "comparison", ["invariance"]
+        ),
     log:
         "results/comparison/compare.log",
     benchmark:
-        benchmark_of("results/comparison/compare.log"),
+        benchmark_of("results/comparison/compare.log")
     conda:
         "../../envs/analysis.yaml"
     threads: 1
@@ -72,14 +77,24 @@ rule comparison_figures:
         instrument=config["study"]["instrument"],  # the construct names below come from it
         library=library("comparison_figures.py"),
     output:
-        latent_png=comparison_figure_files("latent_means")["png"],
+        latent_png=report(
+            comparison_figure_files("latent_means")["png"],
+            caption="../report/latent_means.rst",
+            category="Figures",
+            subcategory="comparison",
+        ),
         latent_svg=comparison_figure_files("latent_means")["svg"],
-        ipma_png=comparison_figure_files("ipma")["png"],
+        ipma_png=report(
+            comparison_figure_files("ipma")["png"],
+            caption="../report/ipma.rst",
+            category="Figures",
+            subcategory="comparison",
+        ),
         ipma_svg=comparison_figure_files("ipma")["svg"],
     log:
         "results/comparison/comparison_figures.{lang}.log",
     benchmark:
-        benchmark_of("results/comparison/comparison_figures.{lang}.log"),
+        benchmark_of("results/comparison/comparison_figures.{lang}.log")
     conda:
         "../../envs/figures.yaml"
     threads: 1

@@ -5,11 +5,11 @@ rule likert_chart:
         instrument=config["study"]["instrument"],
         library=library("likert_chart.py"),
     output:
-        **figure_files("likert"),
+        **reported(figure_files("likert"), "likert", "Figures", "{street}", ["png"]),
     log:
         log_file("likert_chart.{lang}"),
     benchmark:
-        benchmark_of(log_file("likert_chart.{lang}")),
+        benchmark_of(log_file("likert_chart.{lang}"))
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -26,11 +26,11 @@ rule path_diagram:
         instrument=config["study"]["instrument"],
         library=library("path_diagram.py"),
     output:
-        **figure_files("path"),
+        **reported(figure_files("path"), "path_diagram", "Figures", "{street}", ["png"]),
     log:
         log_file("path_diagram.{lang}"),
     benchmark:
-        benchmark_of(log_file("path_diagram.{lang}")),
+        benchmark_of(log_file("path_diagram.{lang}"))
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -47,11 +47,11 @@ rule forest_plot:
         effects=rules.bootstrap_gather.output.effects,
         library=library("forest_plot.py"),
     output:
-        **figure_files("forest"),
+        **reported(figure_files("forest"), "forest", "Figures", "{street}", ["png"]),
     log:
         log_file("forest_plot.{lang}"),
     benchmark:
-        benchmark_of(log_file("forest_plot.{lang}")),
+        benchmark_of(log_file("forest_plot.{lang}"))
     conda:
         "../../envs/figures.yaml"
     threads: 1
@@ -69,11 +69,17 @@ rule conceptual_model:
         theory=THEORY_FILE,
         library=library("conceptual_model.py"),
     output:
-        **study_figure_files("conceptual"),
+        **reported(
+            study_figure_files("conceptual"),
+            "conceptual_model",
+            "Figures",
+            "study",
+            ["png"],
+        ),
     log:
         "results/study/logs/conceptual_model.{lang}.log",
     benchmark:
-        benchmark_of("results/study/logs/conceptual_model.{lang}.log"),
+        benchmark_of("results/study/logs/conceptual_model.{lang}.log")
     conda:
         "../../envs/figures.yaml"
     threads: 1

@@ -9,11 +9,11 @@ rule hypotheses:
         theory=THEORY_FILE,
         library=library("hypotheses.py"),
     output:
-        **stage_files("hypotheses"),
+        **reported(stage_files("hypotheses"), "hypotheses", "Tables", "{street}"),
     log:
         log_file("hypotheses"),
     benchmark:
-        benchmark_of(log_file("hypotheses")),
+        benchmark_of(log_file("hypotheses"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

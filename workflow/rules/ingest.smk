@@ -10,7 +10,7 @@ rule ingest:
     log:
         log_file("ingest"),
     benchmark:
-        benchmark_of(log_file("ingest")),
+        benchmark_of(log_file("ingest"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

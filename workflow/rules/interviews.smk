@@ -7,11 +7,17 @@ rule interviews:
         library=library("interviews.py"),
     output:
         **stage_files("interviews"),
-        **interview_figure_files(LANGUAGES),
+        **reported(
+            interview_figure_files(LANGUAGES),
+            "saturation",
+            "Figures",
+            "{street}",
+            [f"saturation_{lang}_png" for lang in LANGUAGES],
+        ),
     log:
         log_file("interviews"),
     benchmark:
-        benchmark_of(log_file("interviews")),
+        benchmark_of(log_file("interviews"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

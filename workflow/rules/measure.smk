@@ -6,11 +6,17 @@ rule measure:
         model=config["study"]["model"],
         library=library("measure.py"),
     output:
-        **stage_files("measure"),
+        **reported(
+            stage_files("measure"),
+            "reliability",
+            "Tables",
+            "{street}",
+            ["reliability"],
+        ),
     log:
         log_file("measure"),
     benchmark:
-        benchmark_of(log_file("measure")),
+        benchmark_of(log_file("measure"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -10,6 +10,7 @@ rule report:
         instrument=config["study"]["instrument"],
         model=config["study"]["model"],
         theory=THEORY_FILE,
+        study_provenance=rules.provenance.output.record,
         bibliography=report_bibliography(REPORT_STREET),
         reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
@@ -17,11 +18,14 @@ rule report:
         western_refs=os.path.relpath(LIBRARY / "report" / "western_refs.lua"),
         chinese_quotes=os.path.relpath(LIBRARY / "report" / "chinese_quotes.lua"),
     output:
-        chapter_files("{lang}"),
+        [
+            report(f, caption="../report/chapter.rst", category="Chapter")
+            for f in chapter_files("{lang}")
+        ],
     log:
         "results/report/report.{lang}.log",
     benchmark:
-        benchmark_of("results/report/report.{lang}.log"),
+        benchmark_of("results/report/report.{lang}.log")
     conda:
         "../../envs/report.yaml"
     threads: 1

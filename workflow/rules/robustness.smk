@@ -17,7 +17,7 @@ rule robustness:
     log:
         log_file("robustness"),
     benchmark:
-        benchmark_of(log_file("robustness")),
+        benchmark_of(log_file("robustness"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -5,11 +5,11 @@ rule sem:
         model=config["study"]["model"],
         library=library("sem.py"),
     output:
-        **stage_files("sem"),
+        **reported(stage_files("sem"), "sem_params", "Tables", "{street}", ["params"]),
     log:
         log_file("sem"),
     benchmark:
-        benchmark_of(log_file("sem")),
+        benchmark_of(log_file("sem"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -11,7 +11,7 @@ rule synthesis:
     log:
         log_file("synthesis"),
     benchmark:
-        benchmark_of(log_file("synthesis")),
+        benchmark_of(log_file("synthesis"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

@@ -22,7 +22,10 @@ FIT_INDICES = {
     "nfi": "NFI",
     "ifi": "IFI",
 }
-SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn"]
+# The packages the software table names when a job imported them (every package a job imported
+# is in its record, results/**/<job>.versions.json); the first eight without job records.
+SOFTWARE = ["snakemake", "pandas", "numpy", "scipy", "semopy", "statsmodels", "matplotlib", "seaborn",
+            "pyarrow", "openpyxl", "python-calamine", "pyreadstat", "krippendorff", "jieba"]
 WRAP_AT = 40  # display columns beyond which a cell is text that wraps
 PADDING = 3  # a cell's inset on both sides, in display columns
 LINE = 88  # display columns of 10 pt table text across the A4 text block
@@ -205,8 +208,7 @@ def provenance(chapter, ingest):
     encoding = v["encodings"].get(ingest["file_type"], ingest["encoding"])
     rows = [
         (names["file"], f"`{ingest['file']}`" + paren.format(v["bytes"].format(n=f"{ingest['bytes']:,}"))),
-        # In blocks of eight, like a key fingerprint, so that it wraps inside the column.
-        (names["sha256"], " ".join(f"`{ingest['sha256'][i:i + 8]}`" for i in range(0, 64, 8))),
+        (names["sha256"], _fingerprint(ingest["sha256"])),
         (names["format"], f"{v['formats'].get(ingest['format'], ingest['format_title'])}{w['dash']}"
                           f"{v['chosen'].get(ingest.get('format_chosen_code'), ingest['format_chosen'])}"),
         (names["reader"], f"{ingest['reader']}{join}{encoding}"),
@@ -223,8 +225,20 @@ def provenance(chapter, ingest):
         rows.append((names["unused"], w["join"](unused)))
     if ingest["out_of_scale_as_missing"]:
         rows.append((names["out_of_scale"], str(sum(ingest["out_of_scale_as_missing"].values()))))
+    # the study's record (rule provenance): what else the numbers rest on, by checksum
+    if "study_provenance" in chapter.files.inputs:
+        study = chapter.json("study", "provenance")
+        rows.append((names["config_sha256"], _fingerprint(study["config_sha256"])))
+        for role in ("instrument", "model"):
+            for path, digest in study["inputs"].get(role, {}).items():
+                rows.append((names[f"{role}_sha256"].format(file=f"`{path}`"), _fingerprint(digest)))
     frame = pd.DataFrame(rows, columns=w["provenance_columns"])
     return markdown_table(frame, w["provenance_caption"], "tbl-provenance")
+
+
+def _fingerprint(digest):
+    """A SHA-256 in blocks of eight, like a key fingerprint, so that it wraps inside the column."""
+    return " ".join(f"`{digest[i:i + 8]}`" for i in range(0, 64, 8))
 
 
 def _dropped(w, entry, n_rows):
@@ -239,11 +253,19 @@ def _dropped(w, entry, n_rows):
     return v["dropped"][kind].format(what=what, hash=entry.get("hash", ""))
 
 
-def versions(chapter):
-    """Python, the analysis packages, then what renders the chapter (settings["renderer"]: Quarto
-    with its pandoc and Typst, or the fallback's pandoc and Typst; render.engine_software)."""
-    rows = [("Python", platform.python_version())]
-    rows += [(name, importlib.metadata.version(name)) for name in SOFTWARE]
+def versions(chapter, root="results"):
+    """What computed the numbers, as the jobs recorded it (provenance.gathered_versions: Python,
+    govsurvey with its commit, the SOFTWARE packages a job imported), then what renders the chapter
+    (settings["renderer"]: Quarto with its pandoc and Typst, or the fallback's pandoc and Typst).
+    Without job records (a chapter built outside the workflow), the report's own versions."""
+    from govsurvey.provenance import gathered_versions
+
+    recorded = gathered_versions(root)
+    if recorded:
+        rows = [(k, recorded[k]) for k in ("Python", "govsurvey", *SOFTWARE) if k in recorded]
+    else:
+        rows = [("Python", platform.python_version())]
+        rows += [(name, importlib.metadata.version(name)) for name in SOFTWARE[:8]]
     rows += [tuple(row) for row in chapter.settings.get("renderer", [])]
     frame = pd.DataFrame(rows, columns=chapter.w["versions_columns"])
     return markdown_table(frame, chapter.w["versions_caption"], "tbl-versions")
