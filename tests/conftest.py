@@ -109,10 +109,13 @@ def run_workflow(work, config, *extra, source=None):
 
 def copy_run(work, command, copy):
     """Copy a finished run (results and .snakemake metadata) from `work` to `copy`; returns the
-    run's command pointed at the copy, so a test may plant or edit there and rerun."""
-    shutil.copytree(work, copy)
-    command = [str(copy) if part == str(work) else part for part in command]
-    return [str(copy / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
+    run's command pointed at the copy (its folder, config and, when the run had one, its copy of
+    the workflow: the library's inputs are relative paths, which a copy keeps only beside its own
+    workflow), so a test may plant or edit there and rerun."""
+    shutil.copytree(work, copy, symlinks=True)
+    inside = str(work) + "/"
+    return [str(copy) if part == str(work) else str(copy) + "/" + part[len(inside):]
+            if part.startswith(inside) else part for part in command]
 
 
 def shipped_study(dest, salt, draws=200):

@@ -285,7 +285,8 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
     edit(config)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     command = [str(tmp_path / "config.yaml") if part == str(work / "config.yaml") else part for part in command]
-    assert set(planned_jobs(command)) == expected
+    # and the study's record (rule provenance), whose config hash follows every setting
+    assert set(planned_jobs(command)) == expected | {"provenance"}
 
 
 @pytest.mark.parametrize("module, expected", [
@@ -320,7 +321,7 @@ def test_without_the_bootstrap_the_chapter_gives_delta_method_intervals(run, tmp
     config = yaml.safe_load((copy / "config.yaml").read_text(encoding="utf-8"))
     config["analysis"]["bootstrap"]["draws"] = 0
     (copy / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    assert set(planned_jobs(command)) == {"hypotheses", "report"}
+    assert set(planned_jobs(command)) == {"hypotheses", "provenance", "report"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     text = html_text(copy / "results/report/chapter.en.html")

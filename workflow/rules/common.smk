@@ -40,10 +40,23 @@ from govsurvey.study.model import (
 check_config(
     config, source=workflow.configfiles[-1] if workflow.configfiles else "config"
 )
+
+
+def code_path(path):
+    """A file of the workflow's code as an input: relative to the working directory when it lies
+    inside it (a clone or copy of the project then names its own files, whatever folder it is
+    in), else absolute (one workflow run on folders elsewhere with --directory)."""
+    path = Path(path).resolve()
+    return (
+        os.path.relpath(path)
+        if path.is_relative_to(Path.cwd().resolve())
+        else str(path)
+    )
+
+
 # The library the jobs run: the one beside the Snakefile (src/govsurvey) when there is one, put
 # first on the jobs' PYTHONPATH, so a copy of the workflow runs its own code whatever is
-# installed; else the installed package. Its files are inputs by paths relative to the working
-# directory, so a copy of the workflow names its own files.
+# installed; else the installed package. Its files are inputs by code_path.
 LIBRARY = Path(workflow.basedir) / "src" / "govsurvey"
 if LIBRARY.is_dir():
     _paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -83,7 +96,7 @@ BOOTSTRAP_SHARDS = BOOTSTRAP.get("shards") or max(
 MEDIATION = any(e.kind == "indirect" for e in model_effects(MODEL))
 LANGUAGES = config["report"]["languages"]
 # The Word styles: the school's reference document, or the one shipped in report/.
-REFERENCE_DOCX = config["report"].get("reference_docx") or str(
+REFERENCE_DOCX = config["report"].get("reference_docx") or code_path(
     REPORT_SOURCE / "reference.docx"
 )
 # The qualitative stages are optional: a street with interviews gets an interviews job, a cases
@@ -114,7 +127,7 @@ wildcard_constraints:
 
 def library(script):
     """The library modules a script runs: editing one reruns exactly the jobs that use it."""
-    return [os.path.relpath(f) for f in library_files(SCRIPTS / script, LIBRARY)]
+    return [code_path(f) for f in library_files(SCRIPTS / script, LIBRARY)]
 
 
 def reported(files, caption, category, subcategory=None, keys=None):
@@ -290,7 +303,7 @@ def case_standing():
 
 def report_sources():
     """Every file of the Quarto project in report/: a change to any re-renders the chapter."""
-    return sorted(os.path.relpath(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
+    return sorted(code_path(p) for p in REPORT_SOURCE.rglob("*") if p.is_file())
 
 
 def all_outputs():

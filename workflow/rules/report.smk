@@ -14,9 +14,9 @@ rule report:
         bibliography=report_bibliography(REPORT_STREET),
         reference_docx=REFERENCE_DOCX,
         library=library("report.py"),
-        lua_filter=os.path.relpath(LIBRARY / "report" / "crossref.lua"),
-        western_refs=os.path.relpath(LIBRARY / "report" / "western_refs.lua"),
-        chinese_quotes=os.path.relpath(LIBRARY / "report" / "chinese_quotes.lua"),
+        lua_filter=code_path(LIBRARY / "report" / "crossref.lua"),
+        western_refs=code_path(LIBRARY / "report" / "western_refs.lua"),
+        chinese_quotes=code_path(LIBRARY / "report" / "chinese_quotes.lua"),
     output:
         [
             report(f, caption="../report/chapter.rst", category="Chapter")
@@ -50,7 +50,7 @@ rule report:
             # the sensitivity table's controls, named in the robustness section
             "robustness_controls": config["robustness"]["controls"],
         },
-        source=os.path.relpath(REPORT_SOURCE),
+        source=code_path(REPORT_SOURCE),
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],
         language=lambda wildcards: wildcards.lang,
