@@ -209,19 +209,24 @@ def load_model(model, data, log=None, source="model", data_source=None):
 
 def fit_covariance(layout, S, start=None):
     """The ML estimate x of `layout` at sample covariance S (layout's fixed.x moments set
-    from S): Fisher scoring from `start` (default: Layout.start_values); should that not
-    converge, a quasi-Newton fit with variances bounded at 0 (what semopy's SLSQP start used
-    to give) starts Fisher scoring again. Returns (x, converged, expected information at x or
-    None where Sigma is not positive definite at the start, how)."""
+    from S). Fisher scoring from `start`, then (where that does not converge) from
+    Layout.start_values, then from a quasi-Newton fit with variances bounded at 0 (slow but
+    hard to derail: what semopy's SLSQP start used to give). Returns (x, converged, expected
+    information at x, or None where Sigma is not positive definite at any start, how)."""
     fitter = MLFitter(layout)
-    start = layout.start_values(S) if start is None else np.asarray(start, dtype=float)
-    x, converged, info = fitter.scoring(S, start)
-    if converged:
-        return x, converged, info, "Fisher scoring from start values"
-    x2, converged2, info2 = fitter.scoring(S, _bounded_fit(fitter, S, start))
-    if converged2 or info is None:
-        return x2, converged2, info2, "bounded quasi-Newton start + Fisher scoring"
-    return x, converged, info, "Fisher scoring from start values"
+    own = layout.start_values(S)
+    starts = [("start values", lambda: own),
+              ("a bounded quasi-Newton start", lambda: _bounded_fit(fitter, S, own))]
+    if start is not None:
+        starts.insert(0, ("the given start", lambda: np.asarray(start, dtype=float)))
+    first = None
+    for how, x0 in starts:
+        x, converged, info = fitter.scoring(S, x0())
+        if converged:
+            return x, converged, info, f"Fisher scoring from {how}"
+        if first is None or (first[2] is None and info is not None):
+            first = (x, converged, info, f"Fisher scoring from {how} (not converged)")
+    return first
 
 
 def _bounded_fit(fitter, S, start):

@@ -359,7 +359,7 @@ def _pooled_fit(sample):
     """The layout's free parameters fitted to the pooled within-group covariance (one-group
     ML, fit_covariance): a start that does not diverge where raw starts do."""
     S = sum(n * S for n, S in zip(sample.n, sample.S)) / sample.n.sum()
-    x, _, info, _ = fit_covariance(sample.layout, S, sample.start)
+    x, _, info, _ = fit_covariance(sample.layout, S)
     return x if info is not None and np.all(np.isfinite(x)) else sample.start
 
 
