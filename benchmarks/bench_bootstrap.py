@@ -62,9 +62,9 @@ def main():
     data = pd.read_parquet(data_path) if data_path.suffix == ".parquet" else pd.read_csv(data_path)
     model_text = Path(args.model).read_text(encoding="utf-8")
     ours_result = ours(model_text, data, args.draws, args.seed)
+    from govsurvey.sem.layout import Layout
     from govsurvey.study.model import parse_model
-    import semopy
-    observed = list(semopy.Model(parse_model(model_text).semopy_text).vars["observed"])
+    observed = Layout(parse_model(model_text)).obs
     lav = lavaan(args.model, data, args.draws, args.seed, observed)
     print(f"data: {data_path} (N = {ours_result['observed']}, {len(observed)} indicators), "
           f"model: {args.model}, B = {args.draws}, one core")

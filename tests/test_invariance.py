@@ -363,9 +363,9 @@ def test_wald_test_agrees_with_the_chisq_difference():
 
 
 def test_heywood_case_converges_and_is_flagged_in_each_group():
-    # Fisher scoring from semopy's start values diverges here; the start from semopy's fit of
-    # the pooled covariance reaches lavaan's solution (chisq 57.673 on 20 df, a1's residual
-    # variance -0.332 and -0.509: cfa(..., group = "g", group.equal = "loadings")).
+    # A Heywood case in both groups (semopy's start values once diverged here); Fisher scoring
+    # reaches lavaan's solution (chisq 57.673 on 20 df, a1's residual variance -0.332 and
+    # -0.509: cfa(..., group = "g", group.equal = "loadings")).
     data = pd.read_csv(REF / "heywood_data.csv").assign(g=["a", "b"] * 150)
     fit = fit_groups("F1 =~ a1 + a2 + a3\nF2 =~ b1 + b2 + b3", data, "g", ["loadings"],
                      log=lambda line: None)

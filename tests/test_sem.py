@@ -14,7 +14,9 @@ import semopy
 
 from govsurvey.errors import InputError
 from govsurvey.sem import PARAM_COLUMNS, check_admissibility, fit_sem, modification_indices
+from govsurvey.sem.fit import _bounded_fit, fit_covariance, load_model
 from govsurvey.sem.indices import FIT_THRESHOLDS, fit_table
+from govsurvey.sem.ml import MLFitter
 from govsurvey.study.model import evaluate_expression, parse_model
 from conftest import assert_parameters_agree, keyed
 
@@ -181,6 +183,86 @@ def test_loadings_are_written_factor_first():
     loadings = fit.params[fit.params["op"] == "=~"]
     assert set(loadings["lhs"]) == {"visual", "textual", "speed"}
     assert loadings.iloc[0][["lhs", "rhs", "est", "se"]].tolist() == ["visual", "x1", 1.0, 0.0]
+
+
+# ---------------------------------------------------------------- our layout and start values
+@pytest.mark.parametrize("name", CASES)
+def test_fisher_scoring_converges_from_the_start_values(name):
+    """The lavaan-like start values (Layout.start_values) are enough: no case of the reference
+    set needs the bounded second start."""
+    info, data, _ = load_case(name)
+    lines = []
+    fit_sem(info["model"], data, log=lines.append)
+    assert any(" converged by Fisher scoring from start values in " in line for line in lines)
+
+
+def test_start_values_are_lavaans():
+    """FABIN 3 loadings (three indicators: s_jk / s_mk), half the observed variances, 0.05 for
+    factor variances, 0 for regressions and covariances, fixed.x moments from the sample."""
+    info, data, _ = load_case("holzinger")
+    model = info["model"] + "\ntextual ~ visual"
+    _, S, layout, _ = load_model(model, data)
+    x = layout.start_values(S)
+    at = {v: k for k, v in enumerate(layout.obs)}
+    value = {(r["lhs"], r["op"], r["rhs"]): x[r["free"]] for r in layout.rows if r["free"] is not None}
+    assert value[("visual", "=~", "x2")] == pytest.approx(S[at["x2"], at["x3"]] / S[at["x1"], at["x3"]])
+    assert value[("visual", "=~", "x3")] == pytest.approx(S[at["x3"], at["x2"]] / S[at["x1"], at["x2"]])
+    assert value[("x5", "~~", "x5")] == pytest.approx(S[at["x5"], at["x5"]] / 2)
+    assert value[("visual", "~~", "visual")] == value[("textual", "~~", "textual")] == 0.05
+    assert value[("textual", "~", "visual")] == value[("visual", "~~", "speed")] == 0.0
+    _, S, layout, _ = load_model("y ~ x1 + x2", pd.DataFrame(
+        np.random.default_rng(1).normal(size=(50, 3)), columns=["y", "x1", "x2"]))
+    fixed = {(r["lhs"], r["rhs"]): r["fixed"] for r in layout.rows if r["op"] == "~~" and r["free"] is None}
+    at = {v: k for k, v in enumerate(layout.obs)}
+    assert fixed == {("x1", "x1"): S[at["x1"], at["x1"]], ("x2", "x2"): S[at["x2"], at["x2"]],
+                     ("x1", "x2"): S[at["x1"], at["x2"]]}
+
+
+def test_hard_starts_fall_back_to_the_bounded_fit():
+    """A start where Sigma is not positive definite falls back to the start values; the bounded
+    quasi-Newton start (the last resort) lands near lavaan's optimum on its own, and Fisher
+    scoring from it reaches it."""
+    info, data, ref = load_case("holzinger")
+    _, S, layout, _ = load_model(info["model"], data)
+    x, converged, _, how = fit_covariance(layout, S, np.full(layout.n_free, -3.0))
+    assert converged and how == "Fisher scoring from start values"
+    fitter = MLFitter(layout)
+    bounded = _bounded_fit(fitter, S, layout.start_values(S))
+    assert np.abs(bounded - x).max() < 1e-3
+    polished, converged, _ = fitter.scoring(S, bounded)
+    assert converged and np.abs(polished - x).max() < 1e-8
+    est = keyed(ref)["est"]
+    for r in layout.rows:
+        if r["free"] is not None:
+            key = (r["op"], *sorted((r["lhs"], r["rhs"]))) if r["op"] == "~~" else (r["lhs"], r["op"], r["rhs"])
+            assert polished[r["free"]] == pytest.approx(est[key], abs=TOL)
+
+
+@pytest.mark.parametrize("name", ["holzinger", "governance", "politdem"])
+def test_semopy_agrees_with_lavaan_and_with_us(name):
+    """An independent cross-check of the estimates: semopy (SLSQP, its own parser and
+    starts) fits the same model to the same lavaan estimates as we do, on sound solutions
+    (semopy bounds variances at 0, so not on Heywood cases)."""
+    fit, info, ref = fitted(name)
+    model = semopy.Model(fit.parsed.semopy_text)
+    model.fit(load_case(name)[1][list(fit.layout.obs)])
+    theirs = model.inspect()
+    latent = fit.layout.latent
+    ours, lav = keyed(fit.params)["est"], keyed(ref)["est"]
+    compared = 0
+    for r in theirs.itertuples():
+        if r.op == "~" and r.rval in latent and r.lval not in latent | {v for v, _ in fit.parsed.regressions}:
+            key = (r.rval, "=~", r.lval)  # semopy writes a loading as item ~ factor
+        elif r.op == "~~":
+            key = ("~~", *sorted((r.lval, r.rval)))
+        else:
+            key = (r.lval, r.op, r.rval)
+        if key not in lav.index:
+            key = (key[2], "=~", key[0]) if key[1] == "~" else key
+        assert float(r.Estimate) == pytest.approx(lav[key], rel=1e-2, abs=5e-3), key  # SLSQP stops early
+        assert ours[key] == pytest.approx(lav[key], abs=TOL), key
+        compared += 1
+    assert compared == len(fit.layout.rows)  # every row of our table, and no other
 
 
 def test_heywood_case_is_estimated_as_lavaan_and_flagged():

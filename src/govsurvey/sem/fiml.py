@@ -29,13 +29,12 @@ import time
 
 import numpy as np
 import pandas as pd
-import semopy
 from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility, sample_size_problems
 from govsurvey.sem.fit import (PARAM_COLUMNS, SemFit, _jacobian, _r_squared, add_tests, delta_se,
-                               moment_frames, numeric_columns, parameter_table)
+                               fit_covariance, moment_frames, numeric_columns, parameter_table)
 from govsurvey.sem.indices import _indices, ml_discrepancy, rmsea_ci, srmr_bentler
 from govsurvey.sem.layout import Layout
 from govsurvey.sem.ml import MLFitter, fisher_scoring, threadpool_limits
@@ -298,27 +297,17 @@ def fit_fiml(model, data, robust=False, log=None, source="model", data_source=No
 def _fit_fiml(model, data, robust, log, source, data_source):
     started = time.perf_counter()
     parsed = as_parsed(model, source)
-    try:
-        sm = semopy.Model(parsed.semopy_text)
-    except Exception as exc:  # semopy raises bare SyntaxError/KeyError etc.
-        raise InputError(source, f"semopy cannot build the model: {exc}.",
-                         "check the model syntax.") from exc
-    observed = list(sm.vars["observed"])
-    frame, n_empty = _prepare(data, observed, data_source, log)
+    layout = Layout(parsed)
+    frame, n_empty = _prepare(data, layout.obs, data_source, log)
     pat = Patterns(frame.to_numpy(dtype=float))
     mu1, sigma1, em_iter = em_h1(pat)
-    cov = pd.DataFrame(sigma1, index=observed, columns=observed)
-    sm.load(cov=cov, n_samples=pat.N)
-    layout = Layout(sm, parsed)
+    layout.set_sample(sigma1)
     if layout.fixed_x():
         raise InputError(source, "observed exogenous predictors (lavaan's fixed.x) are not "
                          "supported under FIML: lavaan's missing = \"ml\" drops records with a "
                          "missing predictor.",
                          "name the predictor in a ~~ line (`x ~~ x`) so that it is random, or "
                          "fit the model without FIML.")
-    order = [observed.index(v) for v in layout.obs]
-    pat = Patterns(frame.to_numpy(dtype=float)[:, order])
-    mu1, sigma1 = mu1[order], sigma1[np.ix_(order, order)]
     fm = FimlModel(layout)
     moments = pat.p * (pat.p + 3) // 2
     if fm.n_free > moments:
@@ -328,14 +317,11 @@ def _fit_fiml(model, data, robust, log, source, data_source):
                          f"{moments - fm.n_free}).",
                          "fix more parameters (e.g. a loading to 1 per factor), add indicators, "
                          "or drop paths.")
-    # Start: semopy's fit to the EM covariances, polished by ML with means on the EM moments
-    # (the two-stage estimate, close to FIML's).
-    start = np.array(sm.param_vals, dtype=float)
-    try:
-        sm.fit(cov=cov, obj="MLW", solver="SLSQP", n_samples=pat.N)
-        cov_start = np.array(sm.param_vals, dtype=float)
-    except (ValueError, np.linalg.LinAlgError):
-        cov_start = start
+    # Start: the ML fit to the EM covariances (fit_covariance), polished by ML with means on
+    # the EM moments (the two-stage estimate, close to FIML's).
+    cov_start, _, cov_info, _ = fit_covariance(layout, sigma1)
+    if cov_info is None or not np.all(np.isfinite(cov_start)):
+        cov_start = layout.start_values(sigma1)
     x0 = np.r_[cov_start, mu1]
     x0, _, _ = fm.fitter.scoring(sigma1, x0, mean=mu1)
 

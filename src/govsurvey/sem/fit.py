@@ -1,12 +1,13 @@
-"""Structural equation models: semopy builds the model, our ML fitter estimates it, the
-results come in lavaan's shapes.
+"""Structural equation models: our layout (layout.py) builds the model, our ML fitter
+estimates it, the results come in lavaan's shapes.
 
 Computed as lavaan 0.6 does for `sem(model, data)` with its defaults (ML, likelihood =
 "normal", expected information):
 
-- semopy's SLSQP fit gives a start; Fisher scoring (ml.MLFitter) polishes it without
-  semopy's lower bound of 0 on variances, so Heywood cases show (negative variance) instead of
-  hiding at the bound;
+- Fisher scoring (ml.MLFitter) from lavaan-like start values (Layout.start_values), without a
+  lower bound on variances, so Heywood cases show (negative variance) instead of hiding at a
+  bound; where it does not converge, a bounded quasi-Newton fit (variances >= 0) gives it a
+  second start (`fit_covariance`);
 - one parameter table shaped like lavaan's parameterEstimates + standardizedSolution
   (PARAM_COLUMNS), std.all and its delta-method SE, `:=` parameters with delta-method SEs;
 - R-squared, fit indices (indices.py) and a list of admissibility problems (admissibility.py).
@@ -20,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import semopy
 from scipy import stats
 
 from govsurvey.errors import InputError
@@ -142,7 +142,7 @@ def _prepare_data(data, observed, log, source,
 
 # Items count as linearly dependent when the smallest eigenvalue of their correlation matrix is
 # below this: the matrix is then singular to working precision (condition number >= ~1e10), and
-# its inverse (KMO, the ML fit's information) or SVD (semopy) fails or returns noise.
+# its inverse (KMO, the ML fit's information) fails or returns noise.
 COLLINEAR_EIGENVALUE = 1e-10
 # |r| at or above this is a perfect correlation: one item is the other, or its mirror image
 PERFECT_CORRELATION = 1 - 1e-10
@@ -152,7 +152,7 @@ def check_item_variation(frame, source):
     """Stop, naming the items and the fix, when the complete cases `frame` (numeric columns)
     have an item without variance, two perfectly correlated items, or items that are linearly
     dependent otherwise (a singular correlation matrix). Any of these makes the covariance
-    matrix singular: semopy then fails with "SVD did not converge", KMO with "Singular matrix"."""
+    matrix singular: the ML fit then has no start, KMO fails with "Singular matrix"."""
     values = frame.to_numpy(dtype=float)
     names = list(frame.columns)
     sd = values.std(axis=0)
@@ -194,20 +194,63 @@ def check_item_variation(frame, source):
 
 
 def load_model(model, data, log=None, source="model", data_source=None):
-    """semopy's model of `model` (text or ParsedModel) loaded with the complete cases of
-    `data`: (parsed, semopy model, Layout, complete-case frame in the layout's order).
-    `data_source` names the data in errors about them (default: `source`)."""
+    """The Layout of `model` (text or ParsedModel) with the complete cases of `data`:
+    (parsed, S, Layout, complete-case frame in the layout's order); S is their covariance
+    (divisor N), the layout's fixed.x moments set from it. `data_source` names the data in
+    errors about them (default: `source`)."""
     log = log or logging.getLogger(__name__).info
     parsed = as_parsed(model, source)
+    layout = Layout(parsed)
+    frame = _prepare_data(data, layout.obs, log, data_source or source)
+    S = np.cov(frame.to_numpy(dtype=float), rowvar=False, bias=True).reshape(len(layout.obs), -1)
+    layout.set_sample(S)
+    return parsed, S, layout, frame[layout.obs]
+
+
+def fit_covariance(layout, S, start=None):
+    """The ML estimate x of `layout` at sample covariance S (layout's fixed.x moments set
+    from S). Fisher scoring from `start`, then (where that does not converge) from
+    Layout.start_values, then from a quasi-Newton fit with variances bounded at 0 (slow but
+    hard to derail: what semopy's SLSQP start used to give). Returns (x, converged, expected
+    information at x, or None where Sigma is not positive definite at any start, how)."""
+    fitter = MLFitter(layout)
+    own = layout.start_values(S)
+    starts = [("start values", lambda: own),
+              ("a bounded quasi-Newton start", lambda: _bounded_fit(fitter, S, own))]
+    if start is not None:
+        starts.insert(0, ("the given start", lambda: np.asarray(start, dtype=float)))
+    first = None
+    for how, x0 in starts:
+        x, converged, info = fitter.scoring(S, x0())
+        if converged:
+            return x, converged, info, f"Fisher scoring from {how}"
+        if first is None or (first[2] is None and info is not None):
+            first = (x, converged, info, f"Fisher scoring from {how} (not converged)")
+    return first
+
+
+def _bounded_fit(fitter, S, start):
+    """F_ML minimised by L-BFGS-B with (residual) variances >= 0: slow but hard to derail, a
+    start for Fisher scoring where the plain start diverges."""
+    from scipy.optimize import minimize  # only for hard cases: keeps the import off the job path
+
+    S2 = fitter.fold(S)
+    variance = {k for kind, i, j, k in fitter.layout.locations if kind in ("psi", "theta") and i == j}
+    bounds = [(0.0, None) if k in variance else (None, None) for k in range(len(start))]
+    x0 = np.array([max(v, 1e-3) if k in variance else v for k, v in enumerate(start)])
+
+    def objective(x):
+        f, cache = fitter.evaluate(x, S2)
+        if cache is None:
+            return 1e10, np.zeros_like(x)
+        return f, fitter.gradient(cache, S)
+
     try:
-        sm = semopy.Model(parsed.semopy_text)
-    except Exception as exc:  # semopy raises bare SyntaxError/KeyError etc.
-        raise InputError(source, f"semopy cannot build the model: {exc}.",
-                         "check the model syntax.") from exc
-    frame = _prepare_data(data, list(sm.vars["observed"]), log, data_source or source)
-    sm.load(frame)
-    layout = Layout(sm, parsed)
-    return parsed, sm, layout, frame[layout.obs]
+        result = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                          options=dict(maxiter=2000))
+    except (ValueError, np.linalg.LinAlgError):
+        return start
+    return result.x if np.all(np.isfinite(result.x)) else start
 
 
 ESTIMATORS = ("ML", "MLR")
@@ -242,25 +285,9 @@ def fit_sem(model, data, log=None, source="model", data_source=None, estimator="
 
 def _fit_sem(model, data, log, source, data_source=None):
     started = time.perf_counter()
-    parsed, sm, layout, frame = load_model(model, data, log, source, data_source)
-    # semopy's SLSQP fit (variances bounded at 0), then Fisher scoring without bounds to
-    # lavaan's precision and to lavaan's (possibly negative, Heywood) variances. Should that
-    # not converge, Fisher scoring from semopy's starting values is the second try.
-    start = np.array(sm.param_vals, dtype=float)
-    S = np.array(sm.mx_cov, dtype=float)
-    n = int(sm.n_samples)
-    try:
-        result = sm.fit(frame, obj="MLW", solver="SLSQP")
-        how = f"semopy SLSQP ({result.message}) + Fisher scoring"
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        sm.param_vals = start.copy()
-        how = f"semopy SLSQP failed ({exc}) + Fisher scoring"
-    fitter = MLFitter(layout)
-    x, converged, info = fitter.scoring(S, np.array(sm.param_vals, dtype=float))
-    if not converged:
-        x2, converged2, info2 = fitter.scoring(S, start)
-        if converged2:
-            x, converged, info, how = x2, converged2, info2, "Fisher scoring from start values"
+    parsed, S, layout, frame = load_model(model, data, log, source, data_source)
+    n = len(frame)
+    x, converged, info, how = fit_covariance(layout, S)
     if info is None:
         raise InputError(source, "the model-implied covariance matrix is not positive definite at "
                          "the start values, so the model cannot be fitted.",
@@ -281,9 +308,8 @@ def restore_fit(model, data, params, log=None, source="model"):
     not this model's or its estimates are not the optimum for this data (a stale file)."""
     log = log or logging.getLogger(__name__).info
     with threadpool_limits(1):
-        parsed, sm, layout, frame = load_model(model, data, log, source)
+        parsed, S, layout, frame = load_model(model, data, log, source)
         x = layout.free_vector(params)
-        S = np.array(sm.mx_cov, dtype=float)
         fitter = MLFitter(layout)
         cache = None if x is None else fitter.evaluate(x, fitter.fold(S))[1]
         if cache is None or np.max(np.abs(fitter.gradient(cache, S))) > 1e-6:
@@ -291,7 +317,7 @@ def restore_fit(model, data, params, log=None, source="model"):
                              "model on this data (written by another model or another sample).",
                              "rerun the workflow, so that the SEM step and its readers see the "
                              "same model and data.")
-        return _finish(parsed, layout, x, S, int(sm.n_samples), frame, True,
+        return _finish(parsed, layout, x, S, len(frame), frame, True,
                        fitter.information(cache))
 
 

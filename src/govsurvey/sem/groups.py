@@ -4,7 +4,7 @@ expected information).
 
 One Layout (layout.py) serves every group: the groups share the model and differ only in the
 values of its parameters. Each group adds intercepts nu (observed variables) and means alpha
-(latent variables; the intercept of an observed variable that semopy keeps among the inner
+(latent variables; the intercept of an observed variable that the layout keeps among the inner
 variables, such as an outcome of a regression, is its alpha): mu = nu + Lambda (I-B)^-1 alpha.
 The free-parameter vector x holds each group's parameters once, or once for all groups where
 an equality constraint ties them (a group.equal family, a user label, `equal_parameters`):
@@ -29,7 +29,8 @@ from scipy import stats
 
 from govsurvey.errors import InputError
 from govsurvey.sem.admissibility import check_admissibility
-from govsurvey.sem.fit import PARAM_COLUMNS, _jacobian, _prepare_data, add_tests, delta_se, load_model
+from govsurvey.sem.fit import (PARAM_COLUMNS, _jacobian, _prepare_data, add_tests, delta_se,
+                              fit_covariance, load_model)
 from govsurvey.sem.indices import multigroup_fit_indices
 from govsurvey.sem.ml import MLFitter, fisher_scoring, threadpool_limits
 from govsurvey.study.model import ParsedModel, as_parsed
@@ -172,13 +173,12 @@ class GroupModel:
 @dataclass
 class GroupSample:
     """A model and the data it is fitted to, prepared once for every fit of a ladder: the
-    parsed model, its Layout, semopy's model and start values, and per group (in order of
-    first appearance, as lavaan) its label, complete cases n, covariance S (divisor n) and
-    means."""
+    parsed model, its Layout and start values (Layout.start_values at the covariance of all
+    complete cases), and per group (in order of first appearance, as lavaan) its label,
+    complete cases n, covariance S (divisor n) and means."""
     parsed: ParsedModel
     layout: object
     start: np.ndarray
-    semopy_model: object = field(repr=False)
     group: str
     labels: list
     n: np.ndarray
@@ -237,7 +237,7 @@ def group_sample(model, data, group, log=None, source="model"):
     if group not in data.columns:
         raise InputError(source, f"the data has no group column '{group}'.",
                          "name the column that says which group each case belongs to.")
-    _, sm, layout, _ = load_model(parsed, data.drop(columns=group), lambda line: None, source)
+    _, S_all, layout, _ = load_model(parsed, data.drop(columns=group), lambda line: None, source)
     if layout.fixed_x():
         raise InputError(source, "observed exogenous predictors (lavaan's fixed.x) are not "
                          "supported in multi-group models.",
@@ -256,8 +256,8 @@ def group_sample(model, data, group, log=None, source="model"):
                               f"{source}, group {group} = {label}",
                               "merge the group with another, leave it out, or use fewer items.")
         values.append(frame.to_numpy(float))
-    return GroupSample(parsed=parsed, layout=layout, start=np.array(sm.param_vals, dtype=float),
-                       semopy_model=sm, group=group, labels=[str(v) for v in labels],
+    return GroupSample(parsed=parsed, layout=layout, start=layout.start_values(S_all),
+                       group=group, labels=[str(v) for v in labels],
                        n=np.array([len(v) for v in values]),
                        S=[np.cov(v, rowvar=False, bias=True) for v in values],
                        means=[v.mean(axis=0) for v in values], source=source)
@@ -315,10 +315,11 @@ def _fit_sample(sample, group_equal, group_partial, equal_parameters, start, log
             info += weights[g] * (K.T @ gm.fitter.information(cache) @ K)
         return grad, info
 
-    # Starts, until one converges: the previous model's estimates, semopy's start values,
-    # semopy's SLSQP fit of the pooled within-group covariance (as fit_sem, for hard cases).
-    starts = [("semopy's start values", lambda: gm.start(sample.start, means)),
-              ("semopy's fit of the pooled covariance",
+    # Starts, until one converges: the previous model's estimates, lavaan-like start values,
+    # the single-group fit of the pooled within-group covariance (fit_covariance, whose
+    # bounded second start handles hard cases).
+    starts = [("start values", lambda: gm.start(sample.start, means)),
+              ("the fit of the pooled covariance",
                lambda: gm.start(_pooled_fit(sample), means))]
     if start is not None and (start.model.n_local, start.model.n_groups) == (gm.n_local,
                                                                               gm.n_groups):
@@ -355,18 +356,11 @@ def _fit_sample(sample, group_equal, group_partial, equal_parameters, start, log
 
 
 def _pooled_fit(sample):
-    """The layout's free parameters fitted by semopy (SLSQP, variances bounded at 0) to the
-    pooled within-group covariance: a start that does not diverge where raw starts do."""
+    """The layout's free parameters fitted to the pooled within-group covariance (one-group
+    ML, fit_covariance): a start that does not diverge where raw starts do."""
     S = sum(n * S for n, S in zip(sample.n, sample.S)) / sample.n.sum()
-    obs = sample.layout.obs
-    sm = sample.semopy_model
-    sm.param_vals = sample.start.copy()
-    try:
-        sm.fit(cov=pd.DataFrame(S, index=obs, columns=obs), n_samples=int(sample.n.sum()),
-               obj="MLW", solver="SLSQP")
-    except (ValueError, np.linalg.LinAlgError):
-        return sample.start
-    return np.array(sm.param_vals, dtype=float)
+    x, _, info, _ = fit_covariance(sample.layout, S)
+    return x if info is not None and np.all(np.isfinite(x)) else sample.start
 
 
 def _admissibility(sample, gm, x, params, converged, identified):
