@@ -48,6 +48,9 @@ check_streets_carry_the_model(config["streets"], MODEL)
 check_robustness_settings(config["robustness"], INSTRUMENT)
 BOOTSTRAP = config["analysis"]["bootstrap"]
 BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
+# the Monte Carlo power study (workflow/rules/power.smk): of the report street, read by its chapter
+POWER = config["power"]
+POWER_ON = POWER["enabled"] and MODEL.structural
 # the model implies indirect routes (govsurvey.sem.effects): the mediation section and forest plot
 MEDIATION = any(e.kind == "indirect" for e in model_effects(MODEL))
 LANGUAGES = config["report"]["languages"]
@@ -117,6 +120,7 @@ def report_inputs(street):
         compared=bool(comparison) and comparison["focal"] == street,
         interviews=street in INTERVIEWS,
         cases=bool(CASES) and CASE_STREET == street,
+        power=POWER_ON and street == REPORT_STREET,
     )
 
 
