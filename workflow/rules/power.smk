@@ -12,7 +12,9 @@ if POWER_ON:
         len(observed_variables(MODEL)),
         source=workflow.configfiles[-1] if workflow.configfiles else "config",
     )
-# the analysis's significance level: one alpha for the study and its power
+# What the replications depend on (the shards' params), and what the gather adds: the target,
+# the RMSEA test and the analysis's significance level (one alpha for the study and its power).
+POWER_DRAWS = {k: POWER[k] for k in ("sizes", "replications", "shards", "population")}
 POWER_SETTINGS = {**POWER, "alpha": config["analysis"]["alpha"]}
 
 
@@ -34,7 +36,7 @@ rule power_shard:
     resources:
         mem_mb=1000,
     params:
-        settings=POWER_SETTINGS,
+        settings=POWER_DRAWS,
         seed=config["analysis"]["seed"],
     script:
         "../../scripts/power_shard.py"
