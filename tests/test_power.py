@@ -212,3 +212,77 @@ def test_the_config_schema_fills_the_defaults_and_refuses_a_bad_population():
                      "target": 0.8, "population": "fitted", "rmsea": {"null": 0.05, "alternative": 0.08}}
     with pytest.raises(InputError, match="power"):
         validate({"population": "estimated"}, "config.schema.yaml", "config.yaml: power", part="power")
+
+
+# ---- the chapter's paragraph, on hand-made results: each sentence as the numbers say
+
+class _Chapter:
+    """What report.power reads of a Chapter: words, the power tables and summary."""
+
+    def __init__(self, language, table, smallest, summary):
+        from govsurvey.words import words
+        self.w, self.language = words(language), language
+        self._tables = {"table": table, "smallest": smallest}
+        self._summary = summary
+
+    def table(self, stage, name):
+        return self._tables[name]
+
+    def json(self, stage, name):
+        return self._summary
+
+
+def _results(powers, study_n, sizes=(100, 200, 300)):
+    """Power tables of two paths and one route with the given powers by N."""
+    from govsurvey.power.summary import SMALLEST_COLUMNS, TABLE_COLUMNS
+    targets = [("path:M~X", "path", "X → M"), ("path:Y~M", "path", "M → Y"), ("effect:indirect:X → M → Y", "indirect", "X → M → Y")]
+    rows, small = [], []
+    for (key, kind, route), by_n in zip(targets, powers):
+        for n, p in zip(sizes, by_n):
+            rows.append(dict(n=n, key=key, kind=kind, route=route, label="", population=0.3, population_std=0.3,
+                             replications=100, converged=1.0, admissible=1.0, power=p, power_mcse=0.01,
+                             mean_est=0.3, bias=0.0, rel_bias=0.01, sd_est=0.1, mean_se=0.1, se_ratio=1.0,
+                             coverage=0.95))
+        small.append(dict(key=key, kind=kind, route=route, label="", population=0.3, population_std=0.3,
+                          smallest_n=smallest_n(list(by_n), list(sizes), 0.8), power_at_largest_n=by_n[-1]))
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    smallest = pd.DataFrame(small, columns=SMALLEST_COLUMNS)
+    smallest["smallest_n"] = smallest["smallest_n"].astype("Int64")
+    statuses = {str(n): {"admissible": 100, "not_converged": 0} for n in sizes}
+    summary = {"sizes": list(sizes), "replications": 100, "alpha": 0.05, "target": 0.8, "population": "fitted",
+               "study_n": study_n, "df": 24, "statuses": statuses,
+               "rmsea": {"null": 0.05, "alternative": 0.08, "power_at_study_n": rmsea_power(study_n, 24),
+                         "n_for_target": rmsea_sample_size(24)}}
+    return table, smallest, summary
+
+
+def test_the_paragraph_says_what_the_numbers_say():
+    from govsurvey.formatting import number_style
+    from govsurvey.report.power import power_text
+
+    # everything reaches .80 by 200, the study has 250: enough
+    text = power_text(_Chapter("en", *_results([(0.9, 1, 1), (0.5, 0.85, 0.95), (0.3, 0.82, 0.9)], 250)))
+    assert "Every structural path and indirect route reached a power of .80 by N = 200" in text
+    assert "At N = 200, the largest size of the grid not above the study's 250 respondents, every path" in text
+    assert f"power of {apa_number(rmsea_power(250, 24), 2)} at N = 250" in text.replace("\n", " ")
+    assert f"from N = {rmsea_sample_size(24)} on" in text
+    assert "| X → M → Y |" in text and "{#tbl-power}" in text
+    # the route misses it at the largest N; the study's N is on the grid and the path M → Y falls short there
+    text = power_text(_Chapter("en", *_results([(0.9, 1, 1), (0.5, 0.7, 0.95), (0.3, 0.5, 0.7)], 200)))
+    assert "X → M → Y (.70) did not reach a power of .80 even at N = 300; every other path and route reached it by N = 300" in text
+    assert "At the study's own N = 200, M → Y (.70) and X → M → Y (.50) still fell short of .80, while every other" in text
+    assert "not reached" in text  # the table's cell
+    # the study is below the grid
+    text = power_text(_Chapter("en", *_results([(0.9, 1, 1)] * 3, 80)))
+    assert "fewer than the smallest size of the grid (100)" in text
+    # Chinese: the same facts in its own words, leading zeros kept
+    with number_style(True):
+        text = power_text(_Chapter("zh", *_results([(0.9, 1, 1), (0.5, 0.7, 0.95), (0.3, 0.5, 0.7)], 200)))
+    assert "基于蒙特卡洛模拟的样本量论证" in text
+    assert "X → M → Y（0.70）即使在N = 300时检验力也未达到0.80" in text
+    assert "在本研究的样本量N = 200下，M → Y（0.70）、X → M → Y（0.50）的检验力仍低于0.80，其余路径均已达到" in text
+
+
+def apa_number(x, digits=2):
+    from govsurvey.formatting import apa_number as fmt
+    return fmt(x, digits)
