@@ -76,6 +76,7 @@ class Plan:
                 seen.add(terms)
                 chosen.append(e)
         self.effects = EffectValues(chosen, layout)
+        self._product_terms(layout)
         values, values_std = self.effects.values(est), self.effects.values(std)
         targets += [Target(e.key, e.kind, e.route, e.label, float(v), float(s))
                     for e, v, s in zip(self.effects.effects, values, values_std)]
@@ -84,6 +85,30 @@ class Plan:
         self.free_rows = np.flatnonzero(layout.row_free >= 0)
         self.J_rows = np.zeros((len(self.free_rows), len(self.x0)))
         self.J_rows[np.arange(len(self.free_rows)), layout.row_free[self.free_rows]] = 1.0
+
+    def _product_terms(self, layout):
+        """The effects' routes as index arrays, for their values and Jacobian without Python
+        loops in every replication: route t is the product of rows terms[t] (padded with the
+        index of a constant 1), and belongs to effect owner[t]."""
+        routes = [(i, rows) for i, terms in enumerate(self.effects.terms) for rows in terms]
+        width = max((len(rows) for _, rows in routes), default=1)
+        one = len(layout.rows)  # the padding: a row whose value is 1
+        self._owner = np.array([i for i, _ in routes], int)
+        self._terms = np.full((len(routes), width), one, int)
+        for t, (_, rows) in enumerate(routes):
+            self._terms[t, :len(rows)] = rows
+        self._n_effects = len(self.effects.effects)
+
+    def effect_values(self, row_values):
+        """(values, d values / d free parameters) of the effects at the rows' values."""
+        v = np.append(row_values, 1.0)[self._terms]            # routes x width
+        values = np.zeros(self._n_effects)
+        np.add.at(values, self._owner, v.prod(axis=1))
+        D = np.zeros((self._n_effects, len(row_values) + 1))
+        for k in range(v.shape[1]):                             # d product / d its k-th row
+            others = np.prod(np.delete(v, k, axis=1), axis=1)
+            np.add.at(D, (self._owner, self._terms[:, k]), others)
+        return values, D[:, self.free_rows] @ self.J_rows
 
     @property
     def keys(self):
@@ -111,8 +136,8 @@ class Plan:
         est = [x[self.path_free]]
         se = [np.sqrt(np.clip(np.diagonal(vcov)[self.path_free], 0, None))]
         if self.effects.effects:
-            J = self.effects.jacobian(est_rows)[:, self.free_rows] @ self.J_rows
-            est.append(self.effects.values(est_rows))
+            values, J = self.effect_values(est_rows)
+            est.append(values)
             se.append(np.sqrt(np.clip(((J @ vcov) * J).sum(axis=1), 0, None)))
         return status, np.concatenate(est), np.concatenate(se)
 
