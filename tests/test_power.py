@@ -266,7 +266,7 @@ def test_the_paragraph_says_what_the_numbers_say():
     assert "At N = 200, the largest size of the grid not above the study's 250 respondents, every path" in text
     assert f"power of {apa_number(rmsea_power(250, 24), 2)} at N = 250" in text.replace("\n", " ")
     assert f"from N = {rmsea_sample_size(24)} on" in text
-    assert "| X → M → Y |" in text and "{#tbl-power}" in text
+    assert "| X → M → Y |" in text and "{#tbl-power}" in text and "| 100 | 200 | 300 |" in text
     # the route misses it at the largest N; the study's N is on the grid and the path M → Y falls short there
     text = power_text(_Chapter("en", *_results([(0.9, 1, 1), (0.5, 0.7, 0.95), (0.3, 0.5, 0.7)], 200)))
     assert "X → M → Y (.70) did not reach a power of .80 even at N = 300; every other path and route reached it by N = 300" in text

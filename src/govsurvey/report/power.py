@@ -45,7 +45,9 @@ def power_text(chapter):
     admissible = sum(c["admissible"] for c in counts.values())
     paths, routes = rows[rows["kind"] == "path"], rows[rows["kind"] == "indirect"]
     worst = max(abs(v) for v in paths["rel_bias"].dropna()) if len(paths) else math.nan
-    quality = dict(total=total, bias=f"{100 * worst:.1f}",
+    # Muthén & Muthén (2002) count a relative bias within 10% as negligible
+    quality = dict(total=f"{total:,}" if chapter.language == "en" else total, bias=f"{100 * worst:.1f}",
+                   unbiased=P["unbiased"]["small" if worst <= 0.10 else "large"],
                    p_lo=f"{100 * paths['coverage'].min():.1f}", p_hi=f"{100 * paths['coverage'].max():.1f}")
     if admissible == total:
         parts.append(P["all_admissible"].format(**quality))
@@ -60,7 +62,8 @@ def power_text(chapter):
     reached = tested[tested["smallest_n"].notna()]
     target_text = apa_number(target, 2)
     if missed.empty:
-        parts.append(P["all_reached"].format(target=target_text, n=int(reached["smallest_n"].max())))
+        n_all = int(reached["smallest_n"].max())
+        parts.append(P["all_reached"].format(target=target_text, n=n_all, kept=P["kept"] if n_all < sizes[-1] else ""))
     else:
         rest = (P["rest_reached"].format(n=int(reached["smallest_n"].max())) if len(reached)
                 else P["none_reached"])
@@ -100,7 +103,8 @@ def power_table(chapter, rows, smallest, summary):
     frame = pd.DataFrame({
         columns[0]: [t.route for t in order],
         columns[1]: [apa_number(t.population_std, 2) for t in order],
-        **{f"N = {n}": [apa_number(by_key[t.key][n], 2) for t in order] for n in summary["sizes"]},
+        # the sizes alone head their columns (the caption says so): "N = 100" would wrap over .81
+        **{str(n): [apa_number(by_key[t.key][n], 2) for t in order] for n in summary["sizes"]},
         columns[2]: [P["not_reached_cell"] if pd.isna(first[t.key]) else str(int(first[t.key])) for t in order],
     })
     caption = P["table_caption"].format(replications=summary["replications"],
