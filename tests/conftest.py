@@ -71,6 +71,7 @@ def workflow_config(work, street_id, street, raw_export, **report):
     config["report"] = {"street": street_id, "languages": ["en"], "formats": ["html", "pdf"], "engine": "fallback", **report}
     config["ingest"] = {"salt_file": str(work / "secret" / "salt")}
     config["analysis"]["bootstrap"] = {"draws": 200, "shards": 2, "level": 0.95}  # the real B is for the thesis
+    config["power"] = {**config["power"], "replications": 40, "shards": 2}  # a small power study, for the chapter's paragraph
     return config
 
 

@@ -268,7 +268,8 @@ def planned_jobs(command, *extra):
 @pytest.mark.parametrize("edit, expected", [
     (lambda c: c["study"].update(title={"zh": "新题目", "en": "A new title"}), {"report"}),
     (lambda c: c["streets"]["m_street"]["fieldwork"].update(end="2026-10-31"), {"report"}),
-    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "report"}),
+    (lambda c: c["analysis"].update(alpha=0.01), {"path_diagram", "hypotheses", "robustness", "power_gather",
+                                                   "report"}),
     (lambda c: c["robustness"].update(controls=["gender"]), {"robustness", "report"}),  # the chapter names them
     # the chapter reads the stage's summary, so it follows
     (lambda c: c["robustness"].update(wlsmv_bootstrap={"draws": 100}), {"robustness", "report"}),
@@ -276,7 +277,7 @@ def planned_jobs(command, *extra):
     (lambda c: c.setdefault("figures", {}).update(path_diagram="full"), {"path_diagram", "report"}),
     # robust SEs change every SE and the reported fit; the bootstrap resamples the same estimates
     (lambda c: c["analysis"].update(estimator="MLR"), {"measure", "sem", "bootstrap_shard", "bootstrap_gather",
-                                                        "path_diagram", "forest_plot", "hypotheses", "robustness",
+                                                        "power_shard", "power_gather", "path_diagram", "forest_plot", "hypotheses", "robustness",
                                                         "report"}),
 ])  # fmt: skip
 def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, expected):
@@ -294,7 +295,7 @@ def test_a_config_edit_reruns_exactly_the_jobs_that_use_it(run, tmp_path, edit, 
     ("report/crossref.lua", {"report"}),  # package data the renderer uses
     ("figures/path_diagram.py", {"path_diagram", "conceptual_model", "report"}),  # draw_paths is shared
     ("screening/careless.py", {"clean", "screening_flow", "likert_chart", "measure", "sem", "bootstrap_shard",
-                               "bootstrap_gather", "path_diagram", "forest_plot", "hypotheses", "robustness",
+                               "bootstrap_gather", "power_shard", "power_gather", "path_diagram", "forest_plot", "hypotheses", "robustness",
                                "report"}),
     ("robustness/method_bias.py", {"robustness", "report"}),  # the chapter reports its results
 ])  # fmt: skip

@@ -33,6 +33,9 @@ STAGES = {
     "bootstrap": {"indirect": "indirect.csv", "indirect_parquet": "indirect.parquet", "summary": "summary.json",
                   "effects": "effects.csv"},  # the same effects with bootstrap intervals
     "hypotheses": {"tests": "tests.csv"},
+    "power": {  # Monte Carlo sample-size planning (govsurvey.power), the report street only
+        "table": "power.csv", "smallest": "smallest_n.csv", "rmsea": "rmsea_power.csv", "summary": "summary.json",
+    },
     "robustness": {  # competing models, method bias, normality, sensitivity (govsurvey.robustness)
         "competing": "competing_models.csv", "competing_wlsmv": "competing_models_wlsmv.csv",
         "method_bias": "method_bias.json",
@@ -68,6 +71,7 @@ FIGURES = {"flow": "screening_flow", "likert": "likert", "path": "path_diagram",
 # figures of the study itself, drawn from the model before anything is fitted: results/study/figures/<language>/
 STUDY_FIGURES = {"conceptual": "conceptual_model"}
 BOOTSTRAP_SHARD = "shard_{shard}.parquet"
+POWER_SHARD = "shard_{shard}.parquet"  # under results/<street>/power/
 
 
 def stage_files(stage, street="{street}", root="results"):
@@ -132,15 +136,16 @@ def effects_file(street="{street}", bootstrap=True, root="results"):
 
 
 def report_inputs(street, lang="{lang}", *, structural, bootstrap, mediation, compared, interviews=False,
-                  cases=False, root="results"):
+                  cases=False, power=False, root="results"):
     """{key: path} of the result files the chapter of `street` in language `lang` reads: the
     report rule's inputs, and the only files `ResultFiles` lets the chapter open. `structural`:
     the model has regressions (and so hypotheses and their tests); `bootstrap`: the bootstrap
     ran; `mediation`: the model implies indirect routes (the forest plot); `compared`: the street is
     the focal street of the comparison; `interviews`: the street has interviews; `cases`: the
-    street is the focal case of the case analysis."""
+    street is the focal case of the case analysis; `power`: the power study ran for it."""
     files = {}
     stages = ("ingest", "clean", "measure", "sem", "robustness") + (("bootstrap",) if bootstrap else ())
+    stages += ("power",) if power and structural else ()
     for stage in stages + (("hypotheses",) if structural else ()):
         files.update({f"{stage}_{name}": path for name, path in stage_files(stage, street, root).items()})
     figures = ["flow", "likert"] + (["path"] if structural else [])

@@ -92,6 +92,9 @@ BOOTSTRAP_ON = BOOTSTRAP["draws"] > 0 and MODEL.structural
 BOOTSTRAP_SHARDS = BOOTSTRAP.get("shards") or max(
     1, -(-BOOTSTRAP["draws"] // BOOTSTRAP["draws_per_shard"])
 )
+# the Monte Carlo power study (workflow/rules/power.smk): of the report street, read by its chapter
+POWER = config["power"]
+POWER_ON = POWER["enabled"] and MODEL.structural
 # the model implies indirect routes (govsurvey.sem.effects): the mediation section and forest plot
 MEDIATION = any(e.kind == "indirect" for e in model_effects(MODEL))
 LANGUAGES = config["report"]["languages"]
@@ -182,6 +185,7 @@ def report_inputs(street):
         compared=bool(comparison) and comparison["focal"] == street,
         interviews=street in INTERVIEWS,
         cases=bool(CASES) and CASE_STREET == street,
+        power=POWER_ON and street == REPORT_STREET,
     )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import yaml
 
 from govsurvey.formatting import number_style
-from govsurvey.report import (cases, design, discussion, hypotheses, interviews, measurement, mediation, robustness,
-                              structure, synthesis, tables)
+from govsurvey.report import (cases, design, discussion, hypotheses, interviews, measurement, mediation, power,
+                              robustness, structure, synthesis, tables)
 from govsurvey.report.comparison import Comparison, comparison_text
 from govsurvey.report.context import Chapter
 from govsurvey.report.questionnaire import questionnaire_markdown
@@ -93,6 +93,7 @@ def generated_parts(chapter, on):
         parts["hypothesis_tests.md"] = hypotheses.summary_text(c, tests)
         parts["table_hypotheses.md"] = hypotheses.summary_table(c, tests)
     parts["robustness.md"] = robustness.robustness_text(c)
+    parts["power.md"] = power.power_text(c) if on["power"] else ""
     parts["questionnaire.md"] = questionnaire_markdown(c.instrument, lang, c.street)
     parts["comparison.md"] = ""
     cmp = None

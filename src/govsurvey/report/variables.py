@@ -29,6 +29,8 @@ def flags(chapter):
         "interviews": bool(qualitative.get("interviews")),
         "cases": bool(qualitative.get("cases")),
         "synthesis": bool(qualitative.get("interviews") or qualitative.get("cases")),
+        # the sample-size justification: the power study ran for this street (a report input)
+        "power": structural and "power_summary" in chapter.files.inputs,
     }
 
 
