@@ -2,6 +2,7 @@
 study's instrument, model and config from an export; the workflow itself runs with snakemake."""
 
 import argparse
+import os
 import sys
 
 from govsurvey.errors import InputError
@@ -17,7 +18,9 @@ def _init(args):
     print(f"\nReview ({len(review)}; each is marked '# REVIEW' in the files):")
     for line in review:
         print(f"  - {line}")
-    print(f"\nThen: snakemake --configfile {files['config']} -n   (a dry run; drop -n to run)")
+    folder = os.path.relpath(files["config"].parent)
+    print(f"\nThen, from the project folder: snakemake --directory {folder} --configfile {folder}/config.yaml -n"
+          "   (a dry run; drop -n to run)")
     return 0
 
 
@@ -27,8 +30,8 @@ def main(argv=None):
     init = commands.add_parser("init", help="draft a new study (instrument, model, config) from an export")
     init.add_argument("export", help="the raw export (csv, xlsx or sav)")
     init.add_argument("--street", help="the street's id (default: from the file name)")
-    init.add_argument("--out", help="write config.yaml, instrument.yaml and model.lavaan into this folder "
-                      "(default: studies/<street>.yaml, data/instruments/<street>.yaml, data/models/<street>.lavaan)")
+    init.add_argument("--out", help="the study's folder, for config.yaml, instrument.yaml and model.lavaan "
+                      "(default: studies/<street>); the workflow runs there with --directory")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
     args = parser.parse_args(argv)
     try:

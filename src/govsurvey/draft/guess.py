@@ -54,6 +54,7 @@ NUMERIC_LABELS = {
     7: [(-3, "完全不同意"), (-2, "不同意"), (-1, "有点不同意"), (0, "说不清"), (1, "有点同意"), (2, "同意"),
         (3, "完全同意")],
 }  # fmt: skip
+CHECK_WORDS = re.compile(r"请直接选择|请选择|本题请|please (?:select|choose|tick)", re.IGNORECASE)
 MAX_OPTIONS = 12  # a column with more distinct answers is free text or a number, not a choice
 MISSING = {"", "(空)", "(跳过)", "-2", "-3", "-99", "NA", "N/A", "nan"}
 
@@ -66,7 +67,8 @@ class Column:
     construct: str = ""
     why: str = ""  # the reason for the guess, shown to the reviewer
     values: list = field(default_factory=list)  # distinct answers (demographics, options)
-    stem: str = ""
+    stem: str = ""  # the matrix stem of a wording-headed item
+    wording: str = ""  # its row text
     reverse: bool = False
     expected: int | None = None  # attention check: the answer asked for
 
@@ -99,6 +101,21 @@ def _slug(text, fallback):
     return code
 
 
+def _option_order(distinct, numbers):
+    """Codes in numeric order; texts by their first number when all have one (18–30岁 < 31–40岁),
+    '以下' / 'under' first and '以上' / 'over' last; else as they first appear."""
+    if numbers is not None:
+        return sorted(distinct, key=float)
+    firsts = [re.search(r"\d+(?:\.\d+)?", v) for v in distinct]
+    if all(firsts):
+        def key(v, m):
+            low = any(w in v.lower() for w in ("以下", "under", "below", "less"))
+            high = any(w in v.lower() for w in ("以上", "over", "above", "more"))
+            return (float(m.group(0)), 0 if low else 2 if high else 1)
+        return [v for v, _ in sorted(zip(distinct, firsts), key=lambda vm: key(*vm))]
+    return distinct
+
+
 def _meta_role(header, layout):
     name = normalize_text(header)
     for text, role in layout.meta.items():
@@ -110,11 +127,15 @@ def _meta_role(header, layout):
     return None
 
 
+def _separator(header):
+    return next((sep for sep in ("—", " - ", "-", ":", "：", "|") if sep in header.rstrip(":：")), "—")
+
+
 def _stem(header):
     """A matrix row's stem ('请对以下说法表明同意程度—PL1 wording' -> the part before the dash)."""
     for sep in ("—", " - ", "-", ":", "：", "|"):
-        if sep in header:
-            return header.rsplit(sep, 1)[0].strip()
+        if sep in header.rstrip(":："):
+            return re.sub(r"^(?:第\d+题[、.:)]?|\d+[、.)]|[Qq]\d+[.:、)])\s*", "", header.rsplit(sep, 1)[0].strip())
     return ""
 
 
@@ -161,7 +182,7 @@ def guess_columns(raw):
     layout = LAYOUTS["wenjuanxing_text" if detected == "wenjuanxing" else detected or "generic"]
     headers = [(texts[0] if texts else "") for texts in _column_headers(raw, layout)]
     data = raw.cells.iloc[layout.header_rows :].reset_index(drop=True)
-    columns, seen_codes = [], set()
+    columns, seen_codes, stem = [], set(), ""
     for j, header in enumerate(headers):
         values = [str(v).strip() for v in data[j]]
         answered = _answers(values)
@@ -192,27 +213,39 @@ def guess_columns(raw):
         if match and (on_scale or text_scale or j in raw.value_labels):
             column.kind, column.code, column.construct = "item", header, match.group(1).upper()
             column.why = f"item of construct {column.construct} (code prefix)"
-        elif not match and text_scale and _stem(header):
-            column.kind, column.stem = "item", _stem(header)
+        elif not match and text_scale and (_stem(header) or stem):
+            # a platform writes the matrix stem over its first row only: the rows after it follow it
+            stem = _stem(header) or stem
+            column.kind, column.stem = "item", stem
+            column.wording = header[len(header.rstrip(":：").rsplit(_separator(header), 1)[0]):].lstrip(" —-:：|") \
+                if _stem(header) else header
             column.why = "answered on the agreement scale, in the matrix headed by its stem"
+            if CHECK_WORDS.search(header):
+                column.kind = "check"
+                column.why = "its wording asks for a given answer: an attention check"
         elif numbers is not None and len(distinct) > MAX_OPTIONS:
             column.kind, column.code = "numeric", _slug(header, f"number{j + 1}").lower()
             column.values = [float(numbers.min()), float(numbers.max())]
             column.why = f"a number ({column.values[0]:g} to {column.values[1]:g}): a numeric demographic?"
         elif len(distinct) <= MAX_OPTIONS:
             column.kind, column.code = "demographic", _slug(header, f"demographic{j + 1}").lower()
-            column.values = sorted(distinct, key=lambda v: float(v)) if numbers is not None else distinct
+            column.values = _option_order(distinct, numbers)
             column.why = f"{len(distinct)} distinct answers: a demographic question"
         else:
             column.why = f"free text ({len(distinct)} distinct answers): left out at ingest"
-        if column.code in seen_codes:
+        if column.kind not in ("item", "check"):
+            stem = ""
+        if column.code and column.code in seen_codes:
             column.code = f"{column.code}_{j + 1}"
         seen_codes.add(column.code)
-    items = [c for c in columns if c.kind == "item"]
-    _name_stem_items(items)
+    _name_stem_items([c for c in columns if c.kind in ("item", "check")])
     _single_items_as_checks(columns, data, headers)
     items = [c for c in columns if c.kind == "item"]
     scale, why, code_export = _scale(items, data, headers, raw)
+    for c in columns:
+        if c.kind == "check" and c.expected is None:  # the answer most gave is the one asked for
+            modal = pd.Series(_item_numbers(data[headers.index(c.header)], scale)).mode()
+            c.expected = int(modal.iloc[0]) if len(modal) else scale[-1][0]
     frame = pd.DataFrame({c.code: _item_numbers(data[headers.index(c.header)], scale) for c in items})
     for construct in dict.fromkeys(c.construct for c in items):
         codes = [c.code for c in items if c.construct == construct]
@@ -222,13 +255,19 @@ def guess_columns(raw):
     return Draft(layout.name if detected else "generic", columns, scale, why, code_export, len(data))
 
 
-def _name_stem_items(items):
-    """Wording-headed items: one construct per matrix stem (F1, F2, ...), codes F1_1, F1_2, ..."""
-    stems = list(dict.fromkeys(c.stem for c in items if c.stem))
-    for c in items:
-        if c.stem:
+def _name_stem_items(columns):
+    """Wording-headed items: one construct per matrix stem (F1, F2, ...), codes F1_1, F1_2, ...;
+    the checks among them AC1, AC2, ..."""
+    stems = list(dict.fromkeys(c.stem for c in columns if c.stem and c.kind == "item"))
+    checks, counts = 0, {}
+    for c in columns:
+        if c.stem and c.kind == "check":
+            checks += 1
+            c.code = f"AC{checks}"
+        elif c.stem:
             c.construct = f"F{stems.index(c.stem) + 1}"
-            c.code = f"{c.construct}_{sum(1 for o in items if o.construct == c.construct and o.code) + 1}"
+            counts[c.construct] = counts.get(c.construct, 0) + 1
+            c.code = f"{c.construct}_{counts[c.construct]}"
 
 
 def _single_items_as_checks(columns, data, headers):

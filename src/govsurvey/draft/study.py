@@ -8,6 +8,7 @@ the workflow's checks as they are, so `snakemake --configfile <config>` runs at 
 """
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -59,9 +60,7 @@ def _instrument_yaml(draft, study_id, title, review):
         lines += [f"  {construct}:", f"    name: {_text(construct + '（待命名）', construct + ' (to be named)')}  # REVIEW",
                   "    items:"]  # fmt: skip
         for c in (c for c in items if c.construct == construct):
-            zh, en = (c.header, c.header) if c.stem else (f"{c.code}（题目措辞待填写）", f"{c.code} (item wording to fill in)")
-            if c.stem:
-                zh = en = c.header[len(c.stem):].lstrip(" —-:：|")
+            zh, en = (c.wording, c.wording) if c.stem else (f"{c.code}（题目措辞待填写）", f"{c.code} (item wording to fill in)")
             flag = "  # REVIEW: reverse-keyed? (negative item-rest correlation)" if c.reverse else ""
             lines.append(f"      - {{ code: {c.code}, zh: {_q(zh)}, en: {_q(en)}"
                          + (", reverse: true }" if c.reverse else " }") + flag)  # fmt: skip
@@ -73,16 +72,14 @@ def _instrument_yaml(draft, study_id, title, review):
     if checks:
         lines += ["", "attention_checks:"]
         for c in checks:
-            lines.append(f"  - {{ code: {c.code}, zh: {_q(c.code + '（题目措辞待填写）')}, en: {_q(c.code)}, "
+            zh, en = (c.wording, c.wording) if c.stem else (c.code + "（题目措辞待填写）", c.code)
+            lines.append(f"  - {{ code: {c.code}, zh: {_q(zh)}, en: {_q(en)}, "
                          f"expected: {c.expected} }}  # REVIEW: {c.why}")  # fmt: skip
             review.append(f"{c.code}: drafted as an attention check expecting {c.expected} ({c.why})")
     lines += ["", "# The matrices as the questionnaire showed them (REVIEW: order and stems).", "matrices:"]
-    stems = {c.construct: c.stem for c in items}
-    for construct in constructs:
-        stem = _text(stems[construct], stems[construct]) if stems[construct] else _text(STEM["zh"], STEM["en"])
-        rows = [c.code for c in items if c.construct == construct]
-        rows += [c.code for c in checks if construct == constructs[-1]]
-        lines += [f"  - stem: {stem}", f"    rows: [{', '.join(rows)}]"]
+    for stem, rows in _matrices(draft.columns):
+        lines += [f"  - stem: {_text(stem, stem) if stem else _text(STEM['zh'], STEM['en'])}",
+                  f"    rows: [{', '.join(rows)}]"]  # fmt: skip
     demographics = [c for c in draft.columns if c.kind in ("demographic", "numeric")]
     if demographics:
         lines += ["", "# REVIEW: demographics: the wording, a short name, the options' order and English.",
@@ -121,6 +118,23 @@ def _instrument_yaml(draft, study_id, title, review):
     return "\n".join(lines) + "\n"
 
 
+def _matrices(columns):
+    """[(stem, [codes])] in column order: a matrix per stem (wording-headed export) or per
+    construct (code-headed); a check joins the matrix it stands in, else the one before it."""
+    matrices = []
+    for c in columns:
+        if c.kind == "item":
+            key = c.stem or c.construct
+            if not matrices or matrices[-1][0] != key:
+                matrices.append((key, c.stem, []))
+            matrices[-1][2].append(c.code)
+        elif c.kind == "check":
+            if not matrices:
+                matrices.append((c.stem, c.stem, []))
+            matrices[-1][2].append(c.code)
+    return [(stem, rows) for _, stem, rows in matrices]
+
+
 def _coded(column):
     return all(re.fullmatch(r"-?\d+(\.0)?", str(v)) for v in column.values)
 
@@ -137,8 +151,9 @@ def _model(draft):
 def _config(draft, street, paths, title):
     coded = [c for c in draft.columns if c.kind == "demographic" and _coded(c)]
     lines = [
-        "# Drafted by `govsurvey init`: one study, one street. Run it with",
-        f"#   snakemake --configfile {paths['config_rel']}",
+        "# Drafted by `govsurvey init`: one study, one street. Run it from the project folder with",
+        f"#   snakemake --directory {paths['folder']} --configfile {paths['folder']}/config.yaml",
+        "# (results in this folder's results/; paths below are relative to this folder).",
         "# Every key and its default: src/govsurvey/schemas/config.schema.yaml. Lines marked REVIEW are guesses.",
         "study:",
         f"  instrument: {_q(paths['instrument_rel'])}",
@@ -160,40 +175,26 @@ def _config(draft, street, paths, title):
     return "\n".join(lines)
 
 
-def _relative(path, base):
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(Path(base).resolve()))
-    except ValueError:
-        return str(path)
-
-
-def init_study(export, street=None, out=None, force=False, base=None):
+def init_study(export, street=None, out=None, force=False):
     """Draft a study from `export`; returns ({name: path written}, [what to review]).
 
-    Without `out`: studies/<street>.yaml, data/instruments/<street>.yaml, data/models/<street>.lavaan
-    under `base` (the project folder, default the working directory); with it, config.yaml,
-    instrument.yaml and model.lavaan in `out`. Paths in the config are relative to `base`, where
-    snakemake runs."""
-    base = Path(base or Path.cwd())
-    export = Path(export)
+    Writes config.yaml, instrument.yaml and model.lavaan into `out` (default studies/<street>),
+    the study's own folder: the workflow runs there (`snakemake --directory <out>`), so its
+    results/ are the study's alone, and the config's paths are relative to it."""
+    export = Path(export).resolve()
     street = street or street_id(export)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", street):
         raise InputError(str(export), f"'{street}' is no street id (lower-case letters, digits, _; a letter first).",
                          "pass --street with an id such as riverside or l_street.")  # fmt: skip
-    if out:
-        folder = Path(out) if Path(out).is_absolute() else base / out
-        files = {"config": folder / "config.yaml", "instrument": folder / "instrument.yaml",
-                 "model": folder / "model.lavaan"}  # fmt: skip
-    else:
-        files = {"config": base / "studies" / f"{street}.yaml", "instrument": base / "data" / "instruments" / f"{street}.yaml",
-                 "model": base / "data" / "models" / f"{street}.lavaan"}  # fmt: skip
+    folder = Path(out or Path("studies") / street).resolve()
+    files = {"config": folder / "config.yaml", "instrument": folder / "instrument.yaml",
+             "model": folder / "model.lavaan"}  # fmt: skip
     existing = [str(p) for p in files.values() if p.exists()]
     if existing and not force:
         raise InputError(existing[0], "exists already; init does not overwrite"
                          + (f" (nor {', '.join(existing[1:])})" if existing[1:] else "") + ".",
                          "pass --force to overwrite, or --out DIR / --street ID to write elsewhere.")  # fmt: skip
-    raw = read_file(export if export.is_absolute() else base / export)
+    raw = read_file(export)
     draft = guess_columns(raw)
     if not any(c.kind == "item" for c in draft.columns):
         raise InputError(str(export), "no column looks like an item: no header is an item code (PL1, PL_2) and "
@@ -202,8 +203,9 @@ def init_study(export, street=None, out=None, force=False, base=None):
                          "the instrument by hand (data/instruments/party_building_governance.yaml shows one).")
     title = export.stem
     review = []
-    paths = {f"{name}_rel": _relative(path, base) for name, path in files.items()}
-    paths["export_rel"] = _relative(export if export.is_absolute() else base / export, base)
+    paths = {f"{name}_rel": path.name for name, path in files.items()}
+    paths["export_rel"] = os.path.relpath(export, folder)
+    paths["folder"] = os.path.relpath(folder)
     texts = {
         "instrument": _instrument_yaml(draft, street, title, review),
         "model": _model(draft),
