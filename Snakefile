@@ -4,7 +4,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# One config file per study: `snakemake --configfile studies/<name>.yaml` reads that file alone;
+# config.yaml (the default study) is not merged under it, or its streets would join the study's.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"

@@ -149,8 +149,8 @@ def test_file_of_no_known_layout(tmp_path, instrument):
     path.write_text("name,score\nA,1\n", encoding="utf-8")
     assert message(path, instrument) == (
         f"{path}: the header matches no supported export layout (Wenjuanxing, Tencent, Qualtrics, SPSS). "
-        "Fix: export the survey from its platform unchanged, or set streets.<id>.format: generic with a "
-        "streets.<id>.column_map."
+        "Fix: export the survey from its platform unchanged, name the columns by the instrument's codes "
+        "(PL1, gender), or set streets.<id>.format: generic with a streets.<id>.column_map."
     )
 
 

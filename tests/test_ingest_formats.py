@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govsurvey.synthetic.exports import EXPORTS, write_all_formats, write_export
+from govsurvey.errors import InputError
 from govsurvey.ingest import ingest_export
 from govsurvey.synthetic.population import DEFAULT_STREET, HEADER_STYLES, simulate_responses
 
@@ -104,6 +105,56 @@ def test_generic_export_needs_its_column_map_and_drops_unmapped_phone_column(exp
     assert report["columns_by_column_map"] == len(exports["generic_csv"].column_map)
     assert report["columns_dropped_personal"][-1]["column"] == "free_phone"
     assert report["columns_dropped_personal"][-1]["reason"].startswith("values look like phone numbers (")
+
+
+def _code_headed(export, path, rename=None):
+    """The generic export with its question columns named by their codes (q_pl1 -> PL1,
+    d_gender -> gender); the column map keeps only what is no question (record, times, IP)."""
+    frame = pd.read_csv(export.path, dtype=str, keep_default_na=False)
+    questions = {h: code for h, code in export.column_map.items() if h.startswith(("q_", "d_"))}
+    frame = frame.rename(columns={**questions, **(rename or {})})
+    frame.to_csv(path, index=False, encoding="utf-8")
+    meta = {h: role for h, role in export.column_map.items() if h not in questions}
+    return path, meta
+
+
+def test_generic_headers_equal_to_codes_need_no_column_map(exports, simulated, instrument, tmp_path):
+    path, meta = _code_headed(exports["generic_csv"], tmp_path / "codes.csv")
+    street = {**DEFAULT_STREET, "format": "generic", "column_map": meta, "code_map": exports["generic_csv"].code_map}
+    table, report = ingest_export(path, instrument, street, "salt", log=quiet)
+    expected = truth(simulated, instrument)
+    pd.testing.assert_frame_equal(table[expected.columns], expected, check_dtype=False)
+    questions = len(instrument.item_codes) + len(instrument.attention_checks) + len(instrument.demographics)
+    assert report["columns_by_code"] == questions and report["columns_by_column_map"] == len(meta)
+
+
+def test_format_auto_takes_a_table_headed_by_codes_as_generic(exports, simulated, instrument, tmp_path):
+    """No platform layout and no column map at all: the codes in the header make it generic."""
+    path, _ = _code_headed(exports["generic_csv"], tmp_path / "codes.csv")
+    street = {**DEFAULT_STREET, "code_map": exports["generic_csv"].code_map}
+    table, report = ingest_export(path, instrument, street, "salt", log=quiet)
+    assert report["format"] == "generic" and report["format_chosen_code"] == "question_codes"
+    expected = truth(simulated, instrument)[instrument.item_codes]
+    pd.testing.assert_frame_equal(table[expected.columns], expected, check_dtype=False)
+
+
+def test_a_header_neither_code_nor_mapped_is_the_missing_column_error(exports, instrument, tmp_path):
+    """PL4 exported as PL_4 is no code and no map entry: ingest names the item it lacks."""
+    path, meta = _code_headed(exports["generic_csv"], tmp_path / "codes.csv", rename={"q_pl4": "PL_4"})
+    frame = pd.read_csv(path, dtype=str)
+    assert "PL_4" in frame.columns and "PL4" not in frame.columns
+    street = {**DEFAULT_STREET, "format": "generic", "column_map": meta, "code_map": exports["generic_csv"].code_map}
+    with pytest.raises(InputError, match=r"codes\.csv.*no column for PL4"):
+        ingest_export(path, instrument, street, "salt", log=quiet)
+
+
+def test_a_platform_export_does_not_match_headers_by_code(instrument):
+    """Codes match only in a generic table: a Tencent column that happens to be called 'age' is not the question."""
+    from govsurvey.ingest.columns import _Matcher
+    from govsurvey.ingest.layouts import LAYOUTS
+
+    assert _Matcher(instrument, LAYOUTS["generic"]).match(["pl1"])[0] == {("item", "PL1")}
+    assert _Matcher(instrument, LAYOUTS["tencent"]).match(["PL1"])[0] == set()
 
 
 def test_spss_value_labels_decide_what_codes_mean(tmp_path, simulated, instrument):

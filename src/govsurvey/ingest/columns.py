@@ -1,5 +1,6 @@
 """Which column of an export is which question: headers matched to the instrument's wording
-(Chinese or English, folding width, spaces, quotes and numbering) or named by a column map."""
+(Chinese or English, folding width, spaces, quotes and numbering), named by a column map, or, in
+a generic export, equal to the question's code (a header PL1 is item PL1; no map needed)."""
 
 import difflib
 
@@ -51,6 +52,12 @@ class _Matcher:
 
     def __init__(self, instrument, layout):
         self.wordings = {}
+        # A generic table often names its columns by the questions' codes (PL1, gender): those
+        # headers need no column map. Platform exports name them by wording, so codes stay out.
+        self.codes = {}
+        if layout.name == "generic":
+            for kind, code in _question_targets(instrument):
+                self.codes[normalize_text(code)] = (kind, code)
         for item in instrument.items.values():
             self._add((item.zh, item.en), ("item", item.code))
         for check in instrument.attention_checks:
@@ -75,6 +82,9 @@ class _Matcher:
         for text in texts:
             if normalize_text(text) in self.meta:
                 return {self.meta[normalize_text(text)]}, "metadata header"
+        for text in texts:
+            if normalize_text(text) in self.codes:
+                return {self.codes[normalize_text(text)]}, "question code"
         exact = set()
         for text in texts:
             for candidate in header_candidates(text):
@@ -105,11 +115,18 @@ class _Matcher:
         return [f"{names[w]}: {w}" for w in near]
 
 
+def _question_targets(instrument):
+    """(kind, code) of every question a column may hold: items, checks, demographics, personal."""
+    return (
+        [("item", code) for code in instrument.items]
+        + [("check", c.code) for c in instrument.attention_checks]
+        + [("demographic", d.code) for d in instrument.demographics]
+        + [("personal", q["code"]) for q in instrument.personal_questions]
+    )
+
+
 def _resolve_map_target(value, instrument):
-    codes = {code: "item" for code in instrument.items}
-    codes.update({c.code: "check" for c in instrument.attention_checks})
-    codes.update({d.code: "demographic" for d in instrument.demographics})
-    codes.update({q["code"]: "personal" for q in instrument.personal_questions})
+    codes = {code: kind for kind, code in _question_targets(instrument)}
     if value in codes:
         return (codes[value], value)
     if value in META_ROLES:

@@ -16,6 +16,7 @@ FORMATS = ("auto", "wenjuanxing_text", "wenjuanxing_code", "tencent", "qualtrics
 # how the layout was chosen: code -> the ingest report's words
 CHOSEN = {"detected": "detected from the file", "config": "named in config",
           "column_map": "auto: no platform layout found; column map given",
+          "question_codes": "auto: no platform layout found; headers are the instrument's codes",
           "config_confirmed": "named in config, confirmed by the file"}
 MISSING_MARKERS = {"": "blank", "(空)": "not_answered", "(跳过)": "skipped"}
 CODE_MISSING = {"-2": "not_answered", "-3": "skipped"}
@@ -104,9 +105,10 @@ def holds_export(raw):
     return detect_layout(raw) is not None or _without_record(raw) is not None
 
 
-def choose_layout(raw, declared, column_map):
+def choose_layout(raw, declared, column_map, codes=()):
     """(layout name, how it was chosen: a code of CHOSEN); a declared format that the file
-    contradicts is an error."""
+    contradicts is an error. `codes`: the instrument's item codes; a table of no platform
+    whose headers include one is a generic export (no column map needed)."""
     detected = detect_layout(raw)
     source = raw.path
     if declared not in FORMATS:
@@ -115,13 +117,15 @@ def choose_layout(raw, declared, column_map):
         if detected is None:
             if column_map:
                 return "generic", "column_map"
+            if {normalize_text(c) for c in codes} & set(_first_row(raw)):
+                return "generic", "question_codes"
             if _without_record(raw):
                 raise _without_record(raw)
             raise InputError(
                 source,
                 "the header matches no supported export layout (Wenjuanxing, Tencent, Qualtrics, SPSS).",
-                "export the survey from its platform unchanged, or set streets.<id>.format: generic "
-                "with a streets.<id>.column_map.",
+                "export the survey from its platform unchanged, name the columns by the instrument's "
+                "codes (PL1, gender), or set streets.<id>.format: generic with a streets.<id>.column_map.",
             )
         return ("wenjuanxing_text" if detected == "wenjuanxing" else detected), "detected"
     if declared == "generic":

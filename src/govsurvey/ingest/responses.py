@@ -2,9 +2,9 @@
 
 Supported layouts (`streets.<id>.format`, `auto` detects them from the file):
 wenjuanxing_text (问卷星 按文本), wenjuanxing_code (按序号, −2/−3 for missing), tencent (腾讯问卷),
-qualtrics (three header rows), spss (.sav, value labels applied), generic (any csv/xlsx, with
-`streets.<id>.column_map`). Each may come as xlsx or csv (UTF-8 ± BOM, GBK, GB18030); see
-readers.py. Columns are matched to the instrument by wording (zh or en) or by the column map;
+qualtrics (three header rows), spss (.sav, value labels applied), generic (any csv/xlsx whose
+headers are the instrument's codes, or with `streets.<id>.column_map`). Each may come as xlsx or
+csv (UTF-8 ± BOM, GBK, GB18030); see readers.py. Columns are matched to the instrument by wording (zh or en) or by the column map;
 answers go through the instrument's labels or codes. Nothing is guessed: an unknown answer,
 a missing item or a layout that disagrees with config is an InputError naming file and fix.
 A code in an option column is read only through the file's value labels or the street's
@@ -79,7 +79,8 @@ def ingest_export(path, instrument, street, salt, settings=None, log=print):
     source = str(path)
     if raw.cells.shape[0] == 0 or raw.cells.shape[1] == 0:
         raise InputError(source, "the file has no rows, not even a header.", "export the survey again.")
-    layout_name, chosen = choose_layout(raw, declared, column_map)
+    # an item code in the header marks a generic table (not 'name' or 'age': any table has those)
+    layout_name, chosen = choose_layout(raw, declared, column_map, list(instrument.items))
     layout = LAYOUTS[layout_name]
     headers = _column_headers(raw, layout)
     data = raw.cells.iloc[layout.header_rows :].reset_index(drop=True)
@@ -272,6 +273,7 @@ def _tidy(raw, layout, chosen, headers, data, columns, mapping, how, unmatched, 
         "record_column": record_column,
         "columns_matched": len(mapping),
         "columns_by_column_map": sum(1 for w in how.values() if w == "column map"),
+        "columns_by_code": sum(1 for w in how.values() if w == "question code"),  # generic: header = code
         "demographics_absent": [d.code for d in instrument.demographics if d.code not in answers],
         "columns_absent": absent,
         "columns_unmatched": unmatched,

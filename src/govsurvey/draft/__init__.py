@@ -1,0 +1,1 @@
+"""A new study drafted from an export (`govsurvey init`): see study.py and guess.py."""
