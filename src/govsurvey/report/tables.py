@@ -226,7 +226,7 @@ def provenance(chapter, ingest):
     if ingest["out_of_scale_as_missing"]:
         rows.append((names["out_of_scale"], str(sum(ingest["out_of_scale_as_missing"].values()))))
     # the study's record (rule provenance): what else the numbers rest on, by checksum
-    if "study_provenance" in chapter.files.inputs:
+    if chapter.files is not None and "study_provenance" in chapter.files.inputs:
         study = chapter.json("study", "provenance")
         rows.append((names["config_sha256"], _fingerprint(study["config_sha256"])))
         for role in ("instrument", "model"):
