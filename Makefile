@@ -18,9 +18,11 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # Debian/Ubuntu packages: the chapter's own (CJK fonts for the Chinese figures and PDF) and the
-# tests' (poppler-utils, qpdf, chromium and LibreOffice look at the outputs as a reader would).
+# tests' (poppler-utils, qpdf, chromium and LibreOffice look at the outputs as a reader would;
+# Slurm and munge make the one-node cluster of tests/test_slurm.py, profiles/slurm/local-cluster.sh).
 CHAPTER_PACKAGES := fonts-noto-cjk
-SYSTEM_PACKAGES := $(CHAPTER_PACKAGES) poppler-utils qpdf chromium libreoffice-writer-nogui
+SLURM_PACKAGES := slurm-wlm munge
+SYSTEM_PACKAGES := $(CHAPTER_PACKAGES) poppler-utils qpdf chromium libreoffice-writer-nogui $(SLURM_PACKAGES)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	$(SUDO) apt-get update
