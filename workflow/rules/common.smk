@@ -344,3 +344,9 @@ def chapter_files(lang=None):
         lang=[lang] if lang else LANGUAGES,
         fmt=config["report"]["formats"],
     )
+
+
+def compared_in(part):
+    """The streets a part of the comparison reads: every compared street for the streets part,
+    the focal street for a grouping (COMPARED: workflow/rules/compare.smk)."""
+    return COMPARED if part == "streets" else COMPARED[:1]

@@ -8,16 +8,12 @@ COMPARED = [COMPARISON["focal"], *COMPARISON["streets"]] if COMPARISON else []
 COMPARISON_PARTS = comparison_parts(COMPARISON) if COMPARISON else []
 
 
-def compare_part_scored(wildcards):
-    """The streets part reads every compared street; a group part the focal street only."""
-    streets = COMPARED if wildcards.part == "streets" else COMPARED[:1]
-    return expand(rules.clean.output.scored, street=streets)
-
-
 # One job per part (the streets, each grouping variable): they run side by side.
 rule compare_part:
     input:
-        scored=compare_part_scored,
+        scored=lambda wildcards: expand(
+            rules.clean.output.scored, street=compared_in(wildcards.part)
+        ),
         model=config["study"]["model"],
         instrument=config["study"]["instrument"],
         library=library("compare_part.py"),
@@ -36,9 +32,7 @@ rule compare_part:
         mem_mb=2000,
     params:
         settings=COMPARISON,
-        streets=lambda wildcards: (
-            COMPARED if wildcards.part == "streets" else COMPARED[:1]
-        ),
+        streets=lambda wildcards: compared_in(wildcards.part),
         communities={s: config["streets"][s]["communities"] for s in COMPARED},
     script:
         "../../scripts/compare_part.py"

@@ -29,7 +29,7 @@ rule power_shard:
     log:
         log_file("power_shard_{shard}"),
     benchmark:
-        benchmark_of(log_file("power_shard_{shard}")),
+        benchmark_of(log_file("power_shard_{shard}"))
     wildcard_constraints:
         shard=r"\d+",
     conda:
@@ -60,7 +60,7 @@ rule power_gather:
     log:
         log_file("power_gather"),
     benchmark:
-        benchmark_of(log_file("power_gather")),
+        benchmark_of(log_file("power_gather"))
     conda:
         "../../envs/analysis.yaml"
     threads: 1

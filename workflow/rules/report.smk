@@ -50,7 +50,7 @@ rule report:
             # the sensitivity table's controls, named in the robustness section
             "robustness_controls": config["robustness"]["controls"],
         },
-        source=code_path(REPORT_SOURCE),
+        source=REPORT_SOURCE,
         formats=config["report"]["formats"],
         engine=config["report"]["engine"],
         language=lambda wildcards: wildcards.lang,
