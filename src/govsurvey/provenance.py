@@ -110,7 +110,8 @@ def gathered_versions(root="results"):
     for path in sorted(Path(root).rglob("*.versions.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
         for name, version in record["packages"].items():
-            seen.setdefault(name, set()).add(version)
+            if name != "govsurvey":  # named below with its commit
+                seen.setdefault(name, set()).add(version)
         seen.setdefault("govsurvey", set()).add(
             record["govsurvey"] + (f" ({record['commit'][:10]}{'+' if record['uncommitted_changes'] else ''})"
                                    if record.get("commit") else ""))

@@ -231,7 +231,9 @@ def provenance(chapter, ingest):
         rows.append((names["config_sha256"], _fingerprint(study["config_sha256"])))
         for role in ("instrument", "model"):
             for path, digest in study["inputs"].get(role, {}).items():
-                rows.append((names[f"{role}_sha256"].format(file=f"`{path}`"), _fingerprint(digest)))
+                # the path in the value column, which is the wide one (a long path in the label
+                # column squeezed the checksum to one block a line in Word)
+                rows.append((names[f"{role}_sha256"], f"`{path}` " + _fingerprint(digest)))
     frame = pd.DataFrame(rows, columns=w["provenance_columns"])
     return markdown_table(frame, w["provenance_caption"], "tbl-provenance")
 
@@ -263,6 +265,8 @@ def versions(chapter, root="results"):
     recorded = gathered_versions(root)
     if recorded:
         rows = [(k, recorded[k]) for k in ("Python", "govsurvey", *SOFTWARE) if k in recorded]
+        # the commit as code: a hash, not a word of the text
+        rows = [(k, re.sub(r"\(([0-9a-f]{10}\+?)\)", r"(`\1`)", v)) for k, v in rows]
     else:
         rows = [("Python", platform.python_version())]
         rows += [(name, importlib.metadata.version(name)) for name in SOFTWARE[:8]]
