@@ -11,6 +11,7 @@ import pytest
 from govsurvey.errors import InputError
 from govsurvey.provenance import (
     FALLBACK_EPOCH,
+    config_snapshot,
     gathered_versions,
     record_job_versions,
     reproducible_environment,
@@ -48,6 +49,15 @@ def test_the_study_record_holds_the_inputs_checksums_and_follows_the_config(tmp_
     assert other["config_sha256"] != record["config_sha256"]
     # the same settings in another order are the same configuration
     assert study_record({"b": 1, "a": 2}, {})["config_sha256"] == study_record({"a": 2, "b": 1}, {})["config_sha256"]
+
+
+def test_the_config_snapshot_withholds_the_names_to_mask_but_the_hash_follows_them():
+    config = {"interviews": {"l": {"folder": "f", "names": ["赵德胜", "钱一"]}}}
+    text = config_snapshot(config)
+    assert "赵德胜" not in text and "钱一" not in text and "2 name(s) withheld" in text
+    assert config["interviews"]["l"]["names"] == ["赵德胜", "钱一"]  # the config itself untouched
+    renamed = {"interviews": {"l": {"folder": "f", "names": ["赵德胜", "孙二"]}}}
+    assert study_record(renamed, {})["config_sha256"] != study_record(config, {})["config_sha256"]
 
 
 def test_a_job_records_what_it_imported_and_the_report_gathers_the_records(tmp_path):

@@ -234,11 +234,16 @@ def test_the_ulmc_recovers_a_planted_method_variance_share(loadings, planted):
 
 
 def test_without_method_variance_the_method_factor_explains_next_to_nothing():
-    data = simulate_method(2000, [0.0], seed=4)
+    # The method variance's SE is about .018 at n = 2,000 (lavaan gives the same estimates, one
+    # of them .037, p = .04): a single sample may show a little, four in a row next to nothing.
     model = M.method_factor(M.cfa(MODEL))
-    fit = fit_model(model, data)
-    assert method_share(fit, model.method) < 0.03  # against .16 planted above
-    assert nested_test(fit_model(M.cfa(MODEL), data), fit, "ML")["pvalue"] > 0.001
+    shares = []
+    for seed in range(4):
+        data = simulate_method(2000, [0.0], seed=seed)
+        fit = fit_model(model, data)
+        shares.append(method_share(fit, model.method))
+        assert nested_test(fit_model(M.cfa(MODEL), data), fit, "ML")["pvalue"] > 0.001
+    assert max(shares) < 0.05 and np.mean(shares) < 0.03  # against .16 planted above
 
 
 def test_method_bias_reports_the_ulmc_and_the_path_changes():

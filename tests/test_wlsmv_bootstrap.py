@@ -114,7 +114,8 @@ def test_a_resample_that_loses_a_category_is_counted_not_used():
     assert drawn.loc[drawn["status"] == "empty_category", [c for c in drawn if c.startswith("est:")]].isna().all(axis=None)
     assert drawn.loc[drawn["status"] == "admissible", "est:indirect: X → M → Y"].notna().all()
     assert any("60/60 draws" in line and f"failed {lost}" in line for line in lines)
-    assert sum("WLSMV bootstrap:" in line for line in lines) == 10  # every 6 draws (10%)
+    assert sum("WLSMV bootstrap:" in line and "draws in" in line for line in lines) == 10  # every 6 draws (10%)
+    assert lines[-1].startswith("WLSMV bootstrap:") and lines[-1].endswith("s a draw")  # time in the log, not the data
 
 
 def test_too_few_draws_for_an_interval_are_refused_before_the_work():

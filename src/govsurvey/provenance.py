@@ -119,21 +119,30 @@ def gathered_versions(root="results"):
 
 
 def study_record(config, inputs):
-    """The study's record: the resolved configuration's SHA-256 (of its canonical YAML, which
-    snapshot writes too) and the SHA-256 of every input file the config names (raw exports,
+    """The study's record: the resolved configuration's SHA-256 (of its canonical YAML, the
+    personal names config_snapshot withholds included) and the SHA-256 of every input file the config names (raw exports,
     instrument, model, theory, interview and case files), keyed by role then path."""
     import hashlib
 
     from govsurvey.io import file_sha256
 
-    text = config_snapshot(config)
+    import yaml
+
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=True)
     return {"config_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "inputs": {role: {str(p): file_sha256(p) for p in sorted(map(str, paths))}
                        for role, paths in inputs.items()}}
 
 
 def config_snapshot(config):
-    """The resolved configuration (the schema's defaults filled in) as canonical YAML."""
+    """The resolved configuration (the schema's defaults filled in) as canonical YAML, with the
+    names to mask in interviews (people's names: never in results/) replaced by their count."""
+    import copy
+
     import yaml
 
+    config = copy.deepcopy(config)
+    for street in (config.get("interviews") or {}).values():
+        if isinstance(street, dict) and street.get("names"):
+            street["names"] = f"{len(street['names'])} name(s) withheld, see the project's config"
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=True)
